@@ -1,0 +1,1 @@
+"""Cross-cutting web plumbing: languages, vendored assets, error pages."""

@@ -1,0 +1,34 @@
+"""Error pages in the resident's language; never a bare 500."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: _l("Begäran kunde inte läsas. Gå tillbaka och försök igen."),
+    404: _l("Sidan finns inte. Kontrollera adressen eller börja om från startsidan."),
+    405: _l("Den här sidan tar inte emot den sortens begäran."),
+    413: _l("Det du skickade är för stort."),
+    429: _l("Du har skickat för många förfrågningar. Vänta en stund och försök igen."),
+    500: _l("Något gick fel hos oss. Det du skickade har inte sparats. Försök igen om en stund."),
+}
+
+
+def render_error(code: int) -> tuple[str, int] | tuple[dict[str, object], int]:
+    message = str(MESSAGES.get(code, MESSAGES[400]))
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return {"error": message, "status": code}, code
+    return render_template("error.html", code=code, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
+        app.logger.exception("Unhandled error on %s", request.path)
+        return render_error(500)

@@ -1,0 +1,35 @@
+"""Languages: Swedish first (the source strings), English second."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask_babel import Babel, get_locale
+from werkzeug.wrappers import Response
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """?lang= wins, then the resident's earlier choice, then the browser; Swedish by default."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        g.set_lang_cookie = chosen
+        return chosen
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(list(languages)) or "sv"
+
+
+def _remember_language(response: Response) -> Response:
+    lang = g.pop("set_lang_cookie", None)
+    if lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "sv")
+    app.after_request(_remember_language)

@@ -1,0 +1,232 @@
+"""Realistic demo data: three kommuner, their landmarks and hundreds of reports.
+
+The reports follow real incident patterns (see demo/README.md) moved onto each town, so
+the hot spots in the demo are real hot spots, not noise.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+import numpy as np
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import get_engine
+from feedback.models import AGE_BANDS, GENDERS, Report
+from feedback.services import ReportInput, create_report
+from geo.projection import plane
+from kommun.models import Kommun, Landmark
+from kommun.services import load_boundaries, load_landmarks, read_geojson
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a pattern lands: the kommun, the landmark at its centre and a share of it."""
+
+    kommun_code: str
+    pattern: str
+    centre: str
+    share: float = 1.0
+
+
+PLACEMENTS = (
+    Placement("1487", "cheltenham", "Torget"),
+    Placement("0665", "nottingham_burglary", "Vaggeryds centrum"),
+    Placement("0665", "nottingham_robbery", "Skillingaryds centrum", share=0.45),
+    Placement("1984", "nottingham_robbery", "Stora torget"),
+)
+
+# What a resident would give as reasons where the police recorded this kind of incident.
+CATEGORY_REASONS: dict[str, list[str]] = {
+    "anti-social-behaviour": [
+        "people.outdoors",
+        "people.youth_groups",
+        "people.intoxicated",
+        "traffic.reckless",
+    ],
+    "violent-crime": ["disorder.violence", "people.intoxicated"],
+    "criminal-damage-arson": ["damage.other", "damage.graffiti", "damage.glass", "damage.fire"],
+    "public-order": ["people.youth_groups", "disorder.violence", "people.intoxicated"],
+    "vehicle-crime": ["place.dark", "damage.other", "place.deserted"],
+    "other-theft": ["place.sightlines", "people.outdoors"],
+    "burglary": ["disorder.burglary", "place.dark", "place.bushes"],
+    "shoplifting": ["people.outdoors", "people.indoors"],
+    "drugs": ["disorder.drugs", "people.intoxicated"],
+    "bicycle-theft": ["place.sightlines", "place.dark"],
+    "other-crime": ["place.decay", "damage.litter"],
+    "robbery": ["disorder.burglary", "place.deserted", "place.tunnel", "place.dark"],
+    "possession-of-weapons": ["disorder.weapons", "disorder.violence"],
+    "theft-from-the-person": ["people.outdoors", "place.deserted"],
+}
+ENVIRONMENT = ["place.dark", "place.broken_light", "place.bushes", "place.sightlines"]
+NIGHT_HEAVY = {"violent-crime", "public-order", "robbery", "drugs", "possession-of-weapons"}
+
+TEXTS: dict[str, list[str]] = {
+    "place.dark": [
+        "Väldigt mörkt här på kvällen, lamporna räcker inte.",
+        "Mörk gångväg, undviker den.",
+    ],
+    "place.broken_light": ["Gatlyktan har varit trasig i flera veckor."],
+    "place.bushes": ["Buskarna är så höga att man inte ser vem som står där."],
+    "people.youth_groups": ["Gäng som hänger här på kvällarna och skriker åt folk."],
+    "people.intoxicated": ["Berusade personer vid bänkarna nästan varje helg."],
+    "people.outdoors": ["Många som står och hänger vid ingången, känns obehagligt."],
+    "traffic.reckless": ["Mopeder och A-traktorer kör runt här sent på kvällen."],
+    "disorder.drugs": ["Verkar vara langning här, ser samma bilar komma och gå."],
+    "disorder.violence": ["Det har varit bråk här flera gånger, går inte här ensam."],
+    "damage.graffiti": ["Mycket klotter, känns som att ingen bryr sig om platsen."],
+    "damage.glass": ["Glaskross överallt på marken vid cykelstället."],
+    "place.tunnel": ["Gångtunneln är lång och mörk, vill inte gå där på kvällen."],
+    "place.deserted": ["Helt öde efter att affärerna stänger."],
+}
+SAFE_REASONS = ["positive.lighting", "positive.people", "positive.overview", "positive.maintained"]
+
+
+def _read_patterns() -> dict[str, list[tuple[float, float, str, int]]]:
+    patterns: dict[str, list[tuple[float, float, str, int]]] = {}
+    with (HERE / "patterns.csv").open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            patterns.setdefault(row["pattern"], []).append(
+                (float(row["dx_m"]), float(row["dy_m"]), row["category"], int(row["month_index"]))
+            )
+    return patterns
+
+
+def load_places(session: Session) -> list[Kommun]:
+    """Load the demo kommuner's boundaries and landmarks (idempotent)."""
+    kommuner = load_boundaries(session, read_geojson(HERE / "kommuner.geojson"))
+    places = json.loads((HERE / "landmarks.json").read_text("utf-8"))
+    for kommun in kommuner:
+        load_landmarks(session, kommun, places.get(kommun.code, []))
+    return kommuner
+
+
+def generate_reports(session: Session, *, now: datetime | None = None, seed: int = 2017) -> int:
+    """Add the demo reports to every demo kommun that has none yet; returns how many."""
+    now = now or datetime.now(UTC)
+    rng = np.random.default_rng(seed)
+    patterns = _read_patterns()
+    sweref = plane(3006)
+    added = 0
+    already_seeded = set(session.scalars(select(Report.kommun_id).distinct()))
+    for placement in PLACEMENTS:
+        kommun = session.scalar(select(Kommun).where(Kommun.code == placement.kommun_code))
+        if kommun is None or kommun.id in already_seeded:
+            continue
+        landmarks = list(kommun.landmarks)
+        centre = next(lm for lm in landmarks if lm.name == placement.centre)
+        cx, cy = sweref.to_metres([centre.lat], [centre.lon])
+        rows = patterns[placement.pattern]
+        if placement.share < 1.0:
+            rows = rows[: int(len(rows) * placement.share)]
+        dx = np.array([r[0] for r in rows])
+        dy = np.array([r[1] for r in rows])
+        lat, lon = sweref.to_wgs84(cx[0] + dx, cy[0] + dy)
+        months = max(r[3] for r in rows) + 1
+        for i, (_, _, category, month) in enumerate(rows):
+            if not kommun.contains(float(lat[i]), float(lon[i])):
+                continue
+            _demo_report(
+                session,
+                kommun,
+                landmarks,
+                rng,
+                now,
+                months,
+                month,
+                category,
+                float(lat[i]),
+                float(lon[i]),
+            )
+            added += 1
+    session.flush()
+    return added
+
+
+def _demo_report(
+    session: Session,
+    kommun: Kommun,
+    landmarks: list[Landmark],
+    rng: np.random.Generator,
+    now: datetime,
+    months: int,
+    month: int,
+    category: str,
+    lat: float,
+    lon: float,
+) -> None:
+    # The pattern's months are laid over the year before today, oldest first.
+    start = now - timedelta(days=30.4 * (months - month))
+    created = start + timedelta(seconds=float(rng.uniform(0, 30.4 * 86400)))
+    created = min(created, now - timedelta(minutes=5))
+    safe = rng.random() < 0.06
+    if safe:
+        reasons = list(rng.choice(SAFE_REASONS, size=int(rng.integers(1, 3)), replace=False))
+    else:
+        options = CATEGORY_REASONS.get(category, ENVIRONMENT)
+        reasons = list(
+            rng.choice(options, size=int(rng.integers(1, min(3, len(options)) + 1)), replace=False)
+        )
+        if rng.random() < 0.45:
+            reasons.append(str(rng.choice(ENVIRONMENT)))
+    night_share = 0.7 if category in NIGHT_HEAVY else 0.4
+    times = [
+        t for t, p in (("dag", 0.25), ("kvall", 0.6), ("natt", night_share)) if rng.random() < p
+    ]
+    method = str(rng.choice(["map", "gps", "landmark"], p=[0.7, 0.1, 0.2]))
+    landmark = None
+    if method == "landmark":
+        landmark = min(landmarks, key=lambda lm: (lm.lat - lat) ** 2 + (lm.lon - lon) ** 2)
+        lat, lon = landmark.lat, landmark.lon
+    texts = [t for code in reasons for t in TEXTS.get(code, [])]
+    description = str(rng.choice(texts)) if texts and rng.random() < 0.5 else ""
+    given = rng.random() < 0.5
+    create_report(
+        session,
+        kommun,
+        ReportInput(
+            lat=lat,
+            lon=lon,
+            location_method=method,
+            kind="trygg" if safe else "otrygg",
+            reasons=[str(r) for r in dict.fromkeys(reasons)],
+            times=times or ["kvall"],
+            day_types=[d for d, p in (("vardag", 0.6), ("helg", 0.6)) if rng.random() < p],
+            recurring=bool(rng.random() < 0.5),
+            unsafe_level=None if safe else int(rng.integers(1, 4)),
+            own_experience=bool(rng.random() < 0.8),
+            description=description,
+            landmark=landmark,
+            age_band=str(rng.choice(AGE_BANDS[1:9])) if given else None,
+            gender=str(rng.choice(GENDERS, p=[0.55, 0.42, 0.03])) if given else None,
+            created_at=created,
+        ),
+    )
+
+
+@click.group("demo")
+def demo_cli() -> None:
+    """Demo data for trying the app."""
+
+
+@demo_cli.command("load")
+def load_command() -> None:
+    """Load Vänersborg, Vaggeryd and Arboga with landmarks and hundreds of reports."""
+    with Session(get_engine()) as session:
+        kommuner = load_places(session)
+        added = generate_reports(session)
+        session.commit()
+    click.echo(f"Demo: {len(kommuner)} kommuner, {added} new reports.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_cli)

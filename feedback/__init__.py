@@ -1,0 +1,1 @@
+"""Intake: residents' trygghetsförslag (and, later, dialogue surveys)."""

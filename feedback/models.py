@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db import Base, utcnow
+from kommun.models import Kommun, Landmark
+
+KINDS = ("otrygg", "trygg")
+SOURCES = ("online", "support", "survey", "walk", "staff")
+LOCATION_METHODS = ("map", "gps", "landmark", "address")
+TIMES_OF_DAY = ("dag", "kvall", "natt")
+DAY_TYPES = ("vardag", "helg")
+STATUSES = (
+    "ny",
+    "granskad",
+    "del_av_hot_spot",
+    "atgard_planerad",
+    "vidarebefordrad",
+    "avslutad",
+)
+AGE_BANDS = ("0-15", "16-19", "20-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+")
+GENDERS = ("kvinna", "man", "annat")
+
+
+class Report(Base):
+    """A trygghetsförslag: a place, why it feels unsafe (or safe), and when.
+
+    No IP address or user agent is ever stored; contact and demographics are optional.
+    """
+
+    __tablename__ = "report"
+    __table_args__ = (Index("ix_report_kommun_latlon", "kommun_id", "lat", "lon"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kommun_id: Mapped[int] = mapped_column(ForeignKey("kommun.id"), index=True)
+    # The resident's receipt: random, not sequential, stored without separators.
+    receipt_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # The registration (diarium) number of the allmän handling.
+    registration_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(8), default="otrygg")
+    source: Mapped[str] = mapped_column(String(12), default="online")
+    status: Mapped[str] = mapped_column(String(20), default="ny", index=True)
+
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    location_method: Mapped[str] = mapped_column(String(10))
+    landmark_id: Mapped[int | None] = mapped_column(ForeignKey("landmark.id", ondelete="SET NULL"))
+    place_description: Mapped[str | None] = mapped_column(String(300))
+    # "Jag känner likadant": the report this one agrees with.
+    supports_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report.id", ondelete="SET NULL"), index=True
+    )
+
+    at_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    at_evening: Mapped[bool] = mapped_column(Boolean, default=False)
+    at_night: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_weekdays: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_weekends: Mapped[bool] = mapped_column(Boolean, default=False)
+    recurring: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 1 lite otrygg .. 3 mycket otrygg; None when not given or for a trygg plats.
+    unsafe_level: Mapped[int | None] = mapped_column(SmallInteger)
+    own_experience: Mapped[bool | None] = mapped_column(Boolean)
+
+    description: Mapped[str] = mapped_column(Text, default="")
+    age_band: Mapped[str | None] = mapped_column(String(8))
+    gender: Mapped[str | None] = mapped_column(String(8))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_consent_at: Mapped[datetime | None] = mapped_column()
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    erasure_requested_at: Mapped[datetime | None] = mapped_column()
+
+    kommun: Mapped[Kommun] = relationship()
+    landmark: Mapped[Landmark | None] = relationship()
+    supports: Mapped[Report | None] = relationship(remote_side=[id])
+    reasons: Mapped[list[ReportReason]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportReason.code"
+    )
+
+    @property
+    def reason_codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+    @property
+    def times_of_day(self) -> list[str]:
+        flags = (self.at_day, self.at_evening, self.at_night)
+        return [name for name, on in zip(TIMES_OF_DAY, flags, strict=True) if on]
+
+    @property
+    def day_types(self) -> list[str]:
+        flags = (self.on_weekdays, self.on_weekends)
+        return [name for name, on in zip(DAY_TYPES, flags, strict=True) if on]
+
+    @property
+    def receipt_display(self) -> str:
+        code = self.receipt_code
+        return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+class ReportReason(Base):
+    __tablename__ = "report_reason"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("report.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+    report: Mapped[Report] = relationship(back_populates="reasons")

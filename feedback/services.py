@@ -1,0 +1,171 @@
+"""Creating, finding and summarising residents' reports. Services flush; views commit."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from feedback.models import Report, ReportReason
+from geo.projection import distance_m
+from kommun.models import Kommun, Landmark
+
+# Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper.
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECEIPT_LENGTH = 12  # 60 bits: not guessable, still short enough to write down
+_RECEIPT_TYPOS = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+
+
+def new_receipt_code() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+
+
+def normalize_receipt(code: str) -> str | None:
+    """Read a typed receipt code ('k7px-4m2q-…', spaces, O for 0); None if it cannot be one."""
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum()).translate(_RECEIPT_TYPOS)
+    if len(cleaned) != RECEIPT_LENGTH or any(ch not in RECEIPT_ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+@dataclass
+class ReportInput:
+    """What a resident submitted, already validated."""
+
+    lat: float
+    lon: float
+    location_method: str
+    kind: str = "otrygg"
+    reasons: list[str] = field(default_factory=list)
+    times: list[str] = field(default_factory=list)
+    day_types: list[str] = field(default_factory=list)
+    recurring: bool = False
+    unsafe_level: int | None = None
+    own_experience: bool | None = None
+    description: str = ""
+    landmark: Landmark | None = None
+    place_description: str | None = None
+    age_band: str | None = None
+    gender: str | None = None
+    email: str | None = None
+    source: str = "online"
+    created_at: datetime | None = None
+
+
+def create_report(
+    session: Session, kommun: Kommun, data: ReportInput, *, supports: Report | None = None
+) -> Report:
+    """Store a report with a fresh receipt code and its registration number."""
+    now = data.created_at or datetime.now(UTC)
+    report = Report(
+        kommun=kommun,
+        receipt_code=new_receipt_code(),
+        kind=data.kind,
+        source="support" if supports is not None else data.source,
+        lat=data.lat,
+        lon=data.lon,
+        location_method=data.location_method,
+        landmark=data.landmark,
+        place_description=(data.place_description or "").strip() or None,
+        supports=supports,
+        at_day="dag" in data.times,
+        at_evening="kvall" in data.times,
+        at_night="natt" in data.times,
+        on_weekdays="vardag" in data.day_types,
+        on_weekends="helg" in data.day_types,
+        recurring=data.recurring,
+        unsafe_level=data.unsafe_level if data.kind == "otrygg" else None,
+        own_experience=data.own_experience,
+        description=data.description.strip(),
+        age_band=data.age_band or None,
+        gender=data.gender or None,
+        contact_email=(data.email or "").strip() or None,
+        contact_consent_at=now if data.email else None,
+        created_at=now,
+        updated_at=now,
+    )
+    codes = data.reasons
+    if supports is not None and not codes:
+        codes = supports.reason_codes  # agreeing without choosing: the same reasons
+    report.reasons = [ReportReason(code=code) for code in dict.fromkeys(codes)]
+    session.add(report)
+    session.flush()
+    report.registration_number = f"{kommun.code}-{now:%Y}-{report.id:06d}"
+    session.flush()
+    return report
+
+
+@dataclass(frozen=True)
+class NearbySummary:
+    """Aggregate of earlier reports near a point: counts only, never single reports."""
+
+    count: int
+    radius_m: float
+    top_reasons: list[tuple[str, int]]
+    nearest_id: int | None
+
+
+def _bbox_deg(lat: float, radius_m: float) -> tuple[float, float]:
+    dlat = radius_m / 111_000.0
+    dlon = radius_m / (111_000.0 * max(np.cos(np.radians(lat)), 0.01))
+    return dlat, dlon
+
+
+def nearby_summary(
+    session: Session, kommun: Kommun, lat: float, lon: float, radius_m: float
+) -> NearbySummary:
+    """Count unsafe reports within radius_m of a point and their most common reasons."""
+    dlat, dlon = _bbox_deg(lat, radius_m * 1.2)
+    candidates = list(
+        session.scalars(
+            select(Report)
+            .where(
+                Report.kommun_id == kommun.id,
+                Report.kind == "otrygg",
+                Report.erasure_requested_at.is_(None),
+                Report.lat.between(lat - dlat, lat + dlat),
+                Report.lon.between(lon - dlon, lon + dlon),
+            )
+            .options(selectinload(Report.reasons))
+        )
+    )
+    if not candidates:
+        return NearbySummary(0, radius_m, [], None)
+    distances = distance_m(lat, lon, [r.lat for r in candidates], [r.lon for r in candidates])
+    near = [(d, r) for d, r in zip(distances, candidates, strict=True) if d <= radius_m]
+    if not near:
+        return NearbySummary(0, radius_m, [], None)
+    reasons = Counter(code for _, r in near for code in r.reason_codes)
+    # The anchor of "jag känner likadant" is an original report, not someone else's support.
+    originals = [(d, r) for d, r in near if r.supports_id is None] or near
+    nearest = min(originals, key=lambda pair: (pair[0], pair[1].id))[1]
+    top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    return NearbySummary(len(near), radius_m, top, nearest.id)
+
+
+def find_by_receipt(session: Session, code: str) -> Report | None:
+    normalized = normalize_receipt(code)
+    if normalized is None:
+        return None
+    return session.scalar(select(Report).where(Report.receipt_code == normalized))
+
+
+def request_erasure(report: Report) -> None:
+    """Take away what identifies the resident at once; the rest awaits the kommun's decision.
+
+    A received report is an allmän handling: it may only be thinned out (gallras) under the
+    kommun's informationshanteringsplan, so the text and place are erased by a coordinator
+    after review, while e-mail and demographics go now.
+    """
+    now = datetime.now(UTC)
+    report.erasure_requested_at = report.erasure_requested_at or now
+    report.contact_email = None
+    report.contact_consent_at = None
+    report.age_band = None
+    report.gender = None
+    report.updated_at = now

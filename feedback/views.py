@@ -1,0 +1,195 @@
+"""The resident's pages: start, report form, receipt, status and erasure."""
+
+from __future__ import annotations
+
+import math
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from db import get_session
+from feedback import reasons
+from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
+from feedback.models import Report
+from feedback.services import (
+    ReportInput,
+    create_report,
+    find_by_receipt,
+    nearby_summary,
+    request_erasure,
+)
+from kommun.models import Kommun
+from kommun.services import active_kommuner, active_landmarks, kommun_by_slug
+
+bp = Blueprint("feedback", __name__)
+bp.add_app_template_filter(reasons.label, "reason_label")
+bp.add_app_template_global(reasons.status_label, "status_label")
+
+
+def _kommun_or_404(slug: str) -> Kommun:
+    kommun = kommun_by_slug(get_session(), slug)
+    if kommun is None:
+        abort(404)
+    return kommun
+
+
+@bp.get("/")
+def index() -> str:
+    """Explain trygghetsförslag and let the resident choose a kommun."""
+    return render_template("feedback/index.html", kommuner=active_kommuner(get_session()))
+
+
+@bp.get("/k/")
+def choose_kommun() -> Response:
+    """Follow the kommun chooser on the start page (works without JavaScript)."""
+    slug = request.args.get("kommun", "")
+    if not slug:
+        return redirect(url_for("feedback.index"))
+    kommun = _kommun_or_404(slug)
+    return redirect(url_for("feedback.new_report", slug=kommun.slug))
+
+
+@bp.route("/k/<slug>/", methods=["GET", "POST"])
+def new_report(slug: str) -> Response | tuple[str, int] | str:
+    """Show and take the report form of one kommun."""
+    session = get_session()
+    kommun = _kommun_or_404(slug)
+    landmarks = active_landmarks(session, kommun)
+    form = ReportForm(kommun, landmarks)
+    if form.validate_on_submit():
+        assert form.point is not None
+        supports = None
+        if form.is_support:
+            summary = nearby_summary(session, kommun, *form.point, _radius_m())
+            if summary.nearest_id is not None:
+                supports = session.get(Report, summary.nearest_id)
+        report = create_report(session, kommun, _report_input(form), supports=supports)
+        session.commit()
+        return redirect(url_for("feedback.receipt", code=report.receipt_code), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "feedback/new.html",
+        form=form,
+        kommun=kommun,
+        landmarks=landmarks,
+        unsafe_groups=reasons.groups(positive=False),
+        safe_groups=reasons.groups(positive=True),
+        radius_m=_radius_m(),
+    ), status
+
+
+def _report_input(form: ReportForm) -> ReportInput:
+    assert form.point is not None
+    return ReportInput(
+        lat=form.point[0],
+        lon=form.point[1],
+        location_method=form.location_method.data,
+        kind=form.kind.data,
+        reasons=list(form.reasons.data or ()),
+        times=list(form.times.data or ()),
+        day_types=list(form.day_types.data or ()),
+        recurring=bool(form.recurring.data),
+        unsafe_level=int(form.unsafe_level.data) if form.unsafe_level.data else None,
+        own_experience={"egen": True, "hort": False}.get(form.own_experience.data or ""),
+        description=form.description.data or "",
+        landmark=form.chosen_landmark,
+        place_description=form.place_description.data,
+        age_band=form.age_band.data,
+        gender=form.gender.data,
+        email=form.email.data,
+    )
+
+
+def _radius_m() -> float:
+    return float(current_app.config["NEARBY_RADIUS_M"])
+
+
+@bp.get("/api/k/<slug>/nara")
+def nearby(slug: str) -> Response | tuple[Response, int]:
+    """Aggregate counts and reasons of earlier reports near a point (never single reports)."""
+    kommun = _kommun_or_404(slug)
+    try:
+        lat, lon = float(request.args["lat"]), float(request.args["lon"])
+    except (KeyError, ValueError):
+        return jsonify(error=_("Ange lat och lon som decimaltal.")), 400
+    if not (math.isfinite(lat) and math.isfinite(lon)) or not kommun.contains(lat, lon):
+        return jsonify(
+            error=_("Platsen ligger utanför %(kommun)s kommun.", kommun=kommun.name)
+        ), 400
+    summary = nearby_summary(get_session(), kommun, lat, lon, _radius_m())
+    min_count = int(current_app.config.get("NEARBY_MIN_COUNT", 1))
+    if summary.count < min_count:
+        return jsonify(count=0, radius_m=summary.radius_m, message="", reasons=[])
+    labels = [reasons.label(code) for code, _n in summary.top_reasons]
+    message = ngettext(
+        "%(num)d person har rapporterat otrygghet inom %(radius)d m",
+        "%(num)d personer har rapporterat otrygghet inom %(radius)d m",
+        summary.count,
+        radius=int(summary.radius_m),
+    )
+    if labels:
+        message += ", " + _("oftast %(reason)s", reason=labels[0].lower())
+    return jsonify(
+        count=summary.count,
+        radius_m=summary.radius_m,
+        message=message + ".",
+        reasons=[
+            {"code": c, "label": reasons.label(c), "count": n} for c, n in summary.top_reasons
+        ],
+    )
+
+
+@bp.get("/kvitto/<code>")
+def receipt(code: str) -> str:
+    """Thank the resident and show the receipt code and what happens next."""
+    report = find_by_receipt(get_session(), code)
+    if report is None:
+        abort(404)
+    return render_template("feedback/receipt.html", report=report)
+
+
+@bp.route("/status", methods=["GET", "POST"])
+def status_lookup() -> Response | tuple[str, int] | str:
+    """Let a resident type a receipt code to see the status of a report."""
+    form = StatusLookupForm()
+    if form.validate_on_submit():
+        report = find_by_receipt(get_session(), form.code.data or "")
+        if report is not None:
+            return redirect(url_for("feedback.status", code=report.receipt_code), code=303)
+        form.code.errors = [
+            _("Vi hittar inget förslag med den koden. Kontrollera koden och försök igen.")
+        ]
+    code = 400 if request.method == "POST" else 200
+    return render_template("feedback/status_lookup.html", form=form), code
+
+
+@bp.route("/status/<code>", methods=["GET", "POST"])
+def status(code: str) -> Response | tuple[str, int] | str:
+    """Show a report's status to the holder of its receipt and take an erasure request."""
+    session = get_session()
+    report = find_by_receipt(session, code)
+    if report is None:
+        abort(404)
+    form = ErasureForm()
+    if form.validate_on_submit():
+        request_erasure(report)
+        session.commit()
+        return redirect(url_for("feedback.status", code=report.receipt_code), code=303)
+    supporters = session.scalar(
+        select(func.count(Report.id)).where(Report.supports_id == report.id)
+    )
+    return render_template(
+        "feedback/status.html", report=report, form=form, supporters=supporters or 0
+    ), (400 if request.method == "POST" else 200)

@@ -1,0 +1,95 @@
+"""Loading and finding kommuner and their landmarks."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kommun.models import Kommun, Landmark
+
+
+def slugify(name: str) -> str:
+    """'Vänersborg' -> 'vanersborg', 'Upplands Väsby' -> 'upplands-vasby'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "-".join("".join(c if c.isalnum() else " " for c in ascii_name.lower()).split())
+
+
+def read_geojson(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    if data.get("type") != "FeatureCollection":
+        raise ValueError(f"{path}: expected a GeoJSON FeatureCollection")
+    features: list[dict[str, Any]] = data["features"]
+    return features
+
+
+def load_boundaries(
+    session: Session,
+    features: Iterable[dict[str, Any]],
+    *,
+    only: set[str] | None = None,
+    code_key: str = "id",
+    name_key: str = "kom_namn",
+) -> list[Kommun]:
+    """Create or update kommuner from GeoJSON features; returns those touched."""
+    touched = []
+    for feature in features:
+        props = feature.get("properties") or {}
+        code = str(props.get(code_key) or feature.get("id") or "").zfill(4)
+        if only and code not in only:
+            continue
+        name = str(props[name_key])
+        kommun = session.scalar(select(Kommun).where(Kommun.code == code))
+        if kommun is None:
+            kommun = Kommun(code=code, name=name, slug=slugify(name))
+            session.add(kommun)
+        kommun.name = name
+        kommun.set_boundary(feature["geometry"])
+        touched.append(kommun)
+    session.flush()
+    return touched
+
+
+def load_landmarks(session: Session, kommun: Kommun, places: Iterable[dict[str, Any]]) -> int:
+    """Add or move landmarks ({name, lat, lon}); each must lie inside the kommun."""
+    existing = {lm.name: lm for lm in kommun.landmarks}
+    count = 0
+    for place in places:
+        name, lat, lon = str(place["name"]), float(place["lat"]), float(place["lon"])
+        if not kommun.contains(lat, lon):
+            raise ValueError(f"{name} ({lat}, {lon}) lies outside {kommun.name}")
+        landmark = existing.get(name)
+        if landmark is None:
+            landmark = Landmark(name=name, lat=lat, lon=lon)
+            kommun.landmarks.append(landmark)
+        landmark.lat, landmark.lon, landmark.active = lat, lon, True
+        count += 1
+    session.flush()
+    return count
+
+
+def active_kommuner(session: Session) -> list[Kommun]:
+    return list(session.scalars(select(Kommun).where(Kommun.active).order_by(Kommun.name)))
+
+
+def kommun_by_slug(session: Session, slug: str) -> Kommun | None:
+    """Find a kommun by its slug or its four-digit code."""
+    return session.scalar(
+        select(Kommun).where(Kommun.active, (Kommun.slug == slug) | (Kommun.code == slug))
+    )
+
+
+def active_landmarks(session: Session, kommun: Kommun) -> list[Landmark]:
+    return list(
+        session.scalars(
+            select(Landmark)
+            .where(Landmark.kommun_id == kommun.id, Landmark.active)
+            .order_by(Landmark.name)
+        )
+    )

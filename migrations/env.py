@@ -1,0 +1,18 @@
+"""Alembic environment: runs on the engine the app created (see db.alembic_config)."""
+
+from alembic import context
+
+import db
+from feedback import models as _feedback_models  # noqa: F401  (register the tables)
+from kommun import models as _kommun_models  # noqa: F401
+
+engine = context.config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=db.Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    context.run_migrations()

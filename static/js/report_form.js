@@ -1,0 +1,189 @@
+/* The report form's map: a pin picker that works by mouse, touch and keyboard, and
+ * without tiles (grey background) or without the map at all (the landmark list). */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("report-form");
+  var mapEl = document.getElementById("map");
+  if (!form || !mapEl || typeof L === "undefined") { return; }
+
+  var latInput = document.getElementById("lat");
+  var lonInput = document.getElementById("lon");
+  var methodInput = document.getElementById("location_method");
+  var statusEl = document.getElementById("pin-status");
+  var landmarkSelect = document.getElementById("landmark");
+  var nearbyBox = document.getElementById("nearby");
+  var nearbyMessage = document.getElementById("nearby-message");
+  var text = mapEl.dataset;
+
+  var boundary = JSON.parse(document.getElementById("kommun-boundary").textContent);
+  var landmarks = Array.prototype.map.call(
+    document.querySelectorAll("#landmark-coords li"),
+    function (li) {
+      return { id: li.dataset.id, name: li.textContent, lat: +li.dataset.lat, lon: +li.dataset.lon };
+    }
+  );
+
+  var map = L.map(mapEl, { keyboard: true, zoomSnap: 0.5 });
+  // Start on the town where the named places are; the whole kommun is a zoom away.
+  var start = landmarks.length > 1
+    ? L.latLngBounds(landmarks.map(function (lm) { return [lm.lat, lm.lon]; })).pad(0.3)
+    : L.latLngBounds(JSON.parse(text.bounds));
+  map.fitBounds(start);
+  var tiles = L.tileLayer(text.tileUrl, { attribution: text.tileAttribution, maxZoom: 19 });
+  var tileFailures = 0;
+  tiles.on("tileerror", function () {
+    tileFailures += 1;
+    if (tileFailures === 1) { document.getElementById("tiles-failed").hidden = false; }
+  });
+  tiles.addTo(map);
+  L.geoJSON(boundary, {
+    style: { color: "#1d4f91", weight: 2, fillOpacity: 0.04 },
+    interactive: false
+  }).addTo(map);
+  landmarks.forEach(function (lm) {
+    L.circleMarker([lm.lat, lm.lon], { radius: 4, color: "#444", weight: 1, fillOpacity: 0.6 })
+      .bindTooltip(lm.name)
+      .addTo(map);
+  });
+
+  var marker = null;
+
+  function say(message) { statusEl.textContent = message; }
+
+  // Ray casting on the GeoJSON rings; the server checks again with shapely.
+  function inRing(lat, lon, ring) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > lat) !== (yj > lat) && lon < (xj - xi) * (lat - yi) / (yj - yi) + xi) {
+        inside = !inside;
+      }
+    }
+    return inside;
+  }
+  function inPolygon(lat, lon, rings) {
+    if (!inRing(lat, lon, rings[0])) { return false; }
+    for (var k = 1; k < rings.length; k++) { if (inRing(lat, lon, rings[k])) { return false; } }
+    return true;
+  }
+  function insideKommun(lat, lon) {
+    var polys = boundary.type === "Polygon" ? [boundary.coordinates] : boundary.coordinates;
+    return polys.some(function (rings) { return inPolygon(lat, lon, rings); });
+  }
+
+  function nearestLandmark(lat, lon) {
+    var best = null, bestD = Infinity;
+    landmarks.forEach(function (lm) {
+      var dy = (lm.lat - lat) * 111000;
+      var dx = (lm.lon - lon) * 111000 * Math.cos(lat * Math.PI / 180);
+      var d = Math.sqrt(dx * dx + dy * dy);
+      if (d < bestD) { bestD = d; best = lm; }
+    });
+    return best && bestD < 1500 ? best : null;
+  }
+
+  function describe(lat, lon) {
+    var near = nearestLandmark(lat, lon);
+    var where = lat.toFixed(5) + ", " + lon.toFixed(5);
+    return text.placed + (near ? " " + text.near + " " + near.name : "") + " (" + where + ").";
+  }
+
+  function setPin(latlng, method) {
+    if (!insideKommun(latlng.lat, latlng.lng)) {
+      say(text.outside);
+      return;
+    }
+    if (!marker) {
+      marker = L.marker(latlng, { draggable: true, keyboard: true, title: text.placed });
+      marker.on("dragend", function () { setPin(marker.getLatLng(), "map"); });
+      marker.addTo(map);
+    } else {
+      marker.setLatLng(latlng);
+    }
+    latInput.value = latlng.lat.toFixed(6);
+    lonInput.value = latlng.lng.toFixed(6);
+    methodInput.value = method;
+    document.getElementById("pin-clear").hidden = false;
+    say(describe(latlng.lat, latlng.lng));
+    showNearby(latlng.lat, latlng.lng);
+  }
+
+  function clearPin() {
+    if (marker) { map.removeLayer(marker); marker = null; }
+    latInput.value = "";
+    lonInput.value = "";
+    document.getElementById("pin-clear").hidden = true;
+    nearbyBox.hidden = true;
+    say(text.removed);
+  }
+
+  function showNearby(lat, lon) {
+    var url = text.nearbyUrl + "?lat=" + encodeURIComponent(lat) + "&lon=" + encodeURIComponent(lon);
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { count: 0 }; })
+      .then(function (data) {
+        nearbyBox.hidden = !(data.count > 0);
+        nearbyMessage.textContent = data.count > 0 ? data.message : "";
+      })
+      .catch(function () { nearbyBox.hidden = true; });
+  }
+
+  map.on("click", function (e) { setPin(e.latlng, "map"); });
+
+  var centreButton = document.getElementById("pin-centre");
+  centreButton.hidden = false;
+  centreButton.addEventListener("click", function () { setPin(map.getCenter(), "map"); });
+  document.getElementById("pin-clear").addEventListener("click", clearPin);
+
+  var locate = document.getElementById("locate");
+  if ("geolocation" in navigator) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      say(text.locating);
+      navigator.geolocation.getCurrentPosition(
+        function (pos) {
+          var here = L.latLng(pos.coords.latitude, pos.coords.longitude);
+          map.setView(here, 17);
+          setPin(here, "gps");
+        },
+        function () { say(text.locateFailed); },
+        { enableHighAccuracy: true, timeout: 10000 }
+      );
+    });
+  }
+
+  if (landmarkSelect) {
+    landmarkSelect.addEventListener("change", function () {
+      var lm = landmarks.filter(function (l) { return l.id === landmarkSelect.value; })[0];
+      if (!lm) { return; }
+      map.setView([lm.lat, lm.lon], 16);
+      if (!marker) { showNearby(lm.lat, lm.lon); }
+    });
+  }
+
+  // Keep the kind's reasons in view: only the groups that fit "otrygg" or "trygg".
+  var kindInputs = form.querySelectorAll("input[name=kind]");
+  function showReasonsForKind() {
+    var checked = form.querySelector("input[name=kind]:checked");
+    var kind = checked ? checked.value : "otrygg";
+    form.querySelectorAll(".reason-group").forEach(function (group) {
+      group.hidden = group.dataset.kind !== kind;
+    });
+  }
+  Array.prototype.forEach.call(kindInputs, function (input) {
+    input.addEventListener("change", showReasonsForKind);
+  });
+  showReasonsForKind();
+
+  // A pin kept from a failed submit is shown again.
+  if (latInput.value && lonInput.value) {
+    var kept = L.latLng(+latInput.value, +lonInput.value);
+    if (isFinite(kept.lat) && isFinite(kept.lng)) {
+      map.setView(kept, 16);
+      setPin(kept, methodInput.value === "gps" ? "gps" : "map");
+    }
+  }
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+})();
