@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 import numpy as np
 from flask import Flask
 from sqlalchemy import select
@@ -213,7 +214,7 @@ def _demo_report(
     )
 
 
-@click.group("demo")
+@click.group("demo", cls=AppGroup)
 def demo_cli() -> None:
     """Demo data for trying the app."""
 
@@ -221,7 +222,7 @@ def demo_cli() -> None:
 @demo_cli.command("load")
 def load_command() -> None:
     """Load Vänersborg, Vaggeryd and Arboga with landmarks and hundreds of reports."""
-    with Session(get_engine()) as session:
+    with Session(get_engine(), expire_on_commit=False) as session:
         kommuner = load_places(session)
         added = generate_reports(session)
         session.commit()

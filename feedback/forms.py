@@ -17,6 +17,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -34,17 +35,21 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _optional_choice(label: Any) -> list[tuple[str, Any]]:
-    return [("", label)]
+def options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _optional_choice(label: Any) -> list[SelectChoice]:
+    return options(("", label))
 
 
 class ReportForm(BaseForm):
     kind = RadioField(
         _l("Vad vill du berätta om platsen?"),
-        choices=[
+        choices=options(
             ("otrygg", _l("Här känner jag mig otrygg")),
             ("trygg", _l("Här känner jag mig trygg")),
-        ],
+        ),
         default="otrygg",
     )
     lat = HiddenField()
@@ -58,29 +63,29 @@ class ReportForm(BaseForm):
     )
     reasons = MultiCheckboxField(
         _l("Vad gör att platsen känns så?"),
-        choices=[(code, code) for code in reasons.BY_CODE],
+        choices=options(*((code, code) for code in reasons.BY_CODE)),
         validate_choice=False,
     )
     times = MultiCheckboxField(
         _l("När på dygnet?"),
-        choices=[("dag", _l("Dag")), ("kvall", _l("Kväll")), ("natt", _l("Natt"))],
+        choices=options(("dag", _l("Dag")), ("kvall", _l("Kväll")), ("natt", _l("Natt"))),
     )
     day_types = MultiCheckboxField(
-        _l("Vilka dagar?"), choices=[("vardag", _l("Vardag")), ("helg", _l("Helg"))]
+        _l("Vilka dagar?"), choices=options(("vardag", _l("Vardag")), ("helg", _l("Helg")))
     )
     recurring = BooleanField(_l("Det händer återkommande"))
     unsafe_level = RadioField(
         _l("Hur otrygg känner du dig här?"),
-        choices=[
+        choices=options(
             ("1", _l("Lite otrygg")),
             ("2", _l("Ganska otrygg")),
             ("3", _l("Mycket otrygg")),
-        ],
+        ),
         validators=[Optional()],
     )
     own_experience = RadioField(
         _l("Hur vet du det?"),
-        choices=[("egen", _l("Egen upplevelse")), ("hort", _l("Hört från andra"))],
+        choices=options(("egen", _l("Egen upplevelse")), ("hort", _l("Hört från andra"))),
         validators=[Optional()],
     )
     description = TextAreaField(
@@ -95,13 +100,13 @@ class ReportForm(BaseForm):
     )
     age_band = SelectField(
         _l("Ålder (frivilligt)"),
-        choices=_optional_choice(_l("Vill inte ange")) + [(a, a) for a in AGE_BANDS],
+        choices=_optional_choice(_l("Vill inte ange")) + options(*((a, a) for a in AGE_BANDS)),
         default="",
     )
     gender = SelectField(
         _l("Kön (frivilligt)"),
         choices=_optional_choice(_l("Vill inte ange"))
-        + [("kvinna", _l("Kvinna")), ("man", _l("Man")), ("annat", _l("Annat"))],
+        + options(("kvinna", _l("Kvinna")), ("man", _l("Man")), ("annat", _l("Annat"))),
         default="",
     )
     email = EmailField(
@@ -128,9 +133,9 @@ class ReportForm(BaseForm):
         super().__init__(**kwargs)
         self.kommun = kommun
         self.landmarks = {str(lm.id): lm for lm in landmarks}
-        self.landmark.choices = _optional_choice(_l("Ingen plats vald")) + [
-            (str(lm.id), lm.name) for lm in landmarks
-        ]
+        self.landmark.choices = _optional_choice(_l("Ingen plats vald")) + options(
+            *((str(lm.id), lm.name) for lm in landmarks)
+        )
         self.point: tuple[float, float] | None = None
         self.chosen_landmark: Landmark | None = None
 

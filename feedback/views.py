@@ -69,15 +69,12 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
     landmarks = active_landmarks(session, kommun)
     form = ReportForm(kommun, landmarks)
     if form.validate_on_submit():
-        assert form.point is not None
-        supports = None
-        if form.is_support:
-            summary = nearby_summary(session, kommun, *form.point, _radius_m())
-            if summary.nearest_id is not None:
-                supports = session.get(Report, summary.nearest_id)
-        report = create_report(session, kommun, _report_input(form), supports=supports)
-        session.commit()
-        return redirect(url_for("feedback.receipt", code=report.receipt_code), code=303)
+        supports = _supported_report(form, kommun)
+        if supports is not None or form.reasons.data:
+            report = create_report(session, kommun, _report_input(form), supports=supports)
+            session.commit()
+            return redirect(url_for("feedback.receipt", code=report.receipt_code), code=303)
+        form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]
     status = 400 if request.method == "POST" else 200
     return render_template(
         "feedback/new.html",
@@ -88,6 +85,14 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
         safe_groups=reasons.groups(positive=True),
         radius_m=_radius_m(),
     ), status
+
+
+def _supported_report(form: ReportForm, kommun: Kommun) -> Report | None:
+    """The report a "Jag känner likadant" agrees with: the nearest one around the place."""
+    if not form.is_support or form.point is None:
+        return None
+    summary = nearby_summary(get_session(), kommun, *form.point, _radius_m())
+    return get_session().get(Report, summary.nearest_id) if summary.nearest_id else None
 
 
 def _report_input(form: ReportForm) -> ReportInput:

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from kommun.models import Kommun
 from kommun.services import load_boundaries, load_landmarks, read_geojson
 
 
-@click.group("kommun")
+@click.group("kommun", cls=AppGroup)
 def kommun_cli() -> None:
     """Manage kommuner and their landmarks."""
 
@@ -23,7 +24,7 @@ def kommun_cli() -> None:
 @click.option("--only", "only", multiple=True, help="Kommunkod to load (repeatable).")
 def load_command(geojson: Path, only: tuple[str, ...]) -> None:
     """Load kommun boundaries from a GeoJSON FeatureCollection (properties id, kom_namn)."""
-    with Session(get_engine()) as session:
+    with Session(get_engine(), expire_on_commit=False) as session:
         try:
             touched = load_boundaries(
                 session, read_geojson(geojson), only={c.zfill(4) for c in only} or None
@@ -39,7 +40,7 @@ def load_command(geojson: Path, only: tuple[str, ...]) -> None:
 @click.argument("places", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def landmarks_command(code: str, places: Path) -> None:
     """Load landmarks for kommun CODE from a JSON list of {name, lat, lon}."""
-    with Session(get_engine()) as session:
+    with Session(get_engine(), expire_on_commit=False) as session:
         kommun = session.scalar(select(Kommun).where(Kommun.code == code.zfill(4)))
         if kommun is None:
             raise click.ClickException(f"No kommun with code {code}; load boundaries first.")

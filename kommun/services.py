@@ -39,6 +39,7 @@ def load_boundaries(
 ) -> list[Kommun]:
     """Create or update kommuner from GeoJSON features; returns those touched."""
     touched = []
+    taken = {slug: code for slug, code in session.execute(select(Kommun.slug, Kommun.code))}
     for feature in features:
         props = feature.get("properties") or {}
         code = str(props.get(code_key) or feature.get("id") or "").zfill(4)
@@ -47,7 +48,11 @@ def load_boundaries(
         name = str(props[name_key])
         kommun = session.scalar(select(Kommun).where(Kommun.code == code))
         if kommun is None:
-            kommun = Kommun(code=code, name=name, slug=slugify(name))
+            slug = slugify(name)
+            if taken.get(slug, code) != code:  # Habo and Håbo are both "habo"
+                slug = f"{slug}-{code}"
+            taken[slug] = code
+            kommun = Kommun(code=code, name=name, slug=slug)
             session.add(kommun)
         kommun.name = name
         kommun.set_boundary(feature["geometry"])

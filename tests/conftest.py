@@ -1,0 +1,144 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+Both get the schema through the Alembic migrations, never through create_all.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+import db
+from app import create_app
+from demo import load_places
+from feedback.services import ReportInput, create_report
+from kommun.models import Kommun
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("TRYGGKARTAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+# Points well inside the demo kommuner (the squares of their main towns).
+VANERSBORG_TORGET = (58.38065, 12.32265)
+GOTHENBURG = (57.7089, 11.9746)
+
+
+# --- no traffic leaves the machine ----------------------------------------------------------
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise RuntimeError(f"test tried to open a network connection to {host}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+# --- the database --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+        return
+    engine = db.make_engine(url)
+    if not engine.url.database or not engine.url.database.endswith("_test"):
+        pytest.exit("TEST_DATABASE_URL must name a database ending in _test (it is wiped)")
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url: str) -> str:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    engine.dispose()
+    return database_url
+
+
+def _empty_tables(engine: Any) -> None:
+    with engine.begin() as conn:
+        for table in reversed(db.Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(migrated_url: str, tmp_path: Path) -> Iterator[Any]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": migrated_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
+        }
+    )
+    app.instance_path = str(tmp_path)
+    yield app
+    engine = db.get_engine(app)
+    _empty_tables(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Any) -> Iterator[Session]:
+    """A session of its own, for arranging data and checking what the app stored."""
+    with Session(db.get_engine(app), expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def kommuner(session: Session) -> dict[str, Kommun]:
+    """The three demo kommuner with their landmarks, by name."""
+    loaded = load_places(session)
+    session.commit()
+    return {k.name: k for k in loaded}
+
+
+@pytest.fixture
+def create_report_at(session: Session) -> Callable[..., Any]:
+    """Factory: store a report at a point (defaults: otrygg, dark place)."""
+
+    def create(kommun: Kommun, lat: float, lon: float, **fields: Any) -> Any:
+        fields.setdefault("reasons", ["place.dark"])
+        report = create_report(
+            session, kommun, ReportInput(lat=lat, lon=lon, location_method="map", **fields)
+        )
+        session.commit()
+        return report
+
+    return create

@@ -1,0 +1,103 @@
+"""A resident reports a place on the map and gets a receipt."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from feedback.models import Report
+from tests.conftest import VANERSBORG_TORGET
+from tests.pages import parse_page
+
+
+def valid_form(**overrides: object) -> dict[str, object]:
+    lat, lon = VANERSBORG_TORGET
+    data: dict[str, object] = {
+        "kind": "otrygg",
+        "lat": str(lat),
+        "lon": str(lon),
+        "location_method": "map",
+        "reasons": ["place.dark", "people.youth_groups"],
+        "times": ["kvall", "natt"],
+        "day_types": ["helg"],
+        "unsafe_level": "2",
+        "description": "Mörkt och stökigt vid busshållplatsen på kvällarna.",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_form_offers_map_list_and_taxonomy(client, kommuner):
+    page = parse_page(client.get("/k/vanersborg/").data)
+    assert page.select_one("h1").get_text(strip=True) == "Trygghetsförslag i Vänersborg"
+    assert page.select_one("#map[data-nearby-url]")
+    names = [o.get_text(strip=True) for o in page.select("#landmark option")]
+    assert "Torget" in names and "Resecentrum" in names
+    reasons = {i["value"] for i in page.select("input[name=reasons]")}
+    assert {"place.dark", "place.bushes", "disorder.drugs", "traffic.reckless"} <= reasons
+    assert page.select_one("input[type=hidden][name=csrf_token]") is None  # CSRF off here
+
+
+def test_kommun_by_code_or_slug(client, kommuner):
+    assert client.get("/k/1487/").status_code == 200
+    assert client.get("/k/vanersborg/").status_code == 200
+    assert client.get("/k/atlantis/").status_code == 404
+
+
+def test_start_page_explains_and_warns(client, kommuner):
+    page = parse_page(client.get("/").data)
+    text = page.get_text(" ", strip=True)
+    assert "Ring 112" in text and "114 14" in text
+    assert "anonym" in text
+    links = {a["href"] for a in page.select(".kommun-list a")}
+    assert {"/k/vanersborg/", "/k/vaggeryd/", "/k/arboga/"} <= links
+
+
+def test_report_new(client, kommuner, session):
+    response = client.post("/k/vanersborg/", data=valid_form())
+    assert response.status_code == 303
+    report = session.scalar(select(Report))
+    assert response.headers["Location"] == f"/kvitto/{report.receipt_code}"
+    assert report.kommun.code == "1487"
+    assert report.reason_codes == ["people.youth_groups", "place.dark"]
+    assert (report.at_evening, report.at_night, report.at_day) == (True, True, False)
+    assert report.on_weekends and not report.on_weekdays
+    assert report.unsafe_level == 2
+    assert report.status == "ny" and report.source == "online" and report.kind == "otrygg"
+    assert report.location_method == "map"
+    assert report.registration_number == f"1487-{report.created_at:%Y}-{report.id:06d}"
+    assert report.created_at.tzinfo is not None
+    # Nothing that identifies the device is stored.
+    columns = {c.name for c in Report.__table__.columns}
+    assert not columns & {"ip", "ip_address", "user_agent", "remote_addr"}
+
+
+def test_report_safe_place(client, kommuner, session):
+    response = client.post(
+        "/k/vanersborg/",
+        data=valid_form(kind="trygg", reasons=["positive.lighting", "place.dark"]),
+    )
+    assert response.status_code == 303
+    report = session.scalar(select(Report))
+    assert report.kind == "trygg"
+    # A reason of the other kind, ticked before switching, is dropped.
+    assert report.reason_codes == ["positive.lighting"]
+    assert report.unsafe_level is None
+
+
+def test_report_with_optional_details(client, kommuner, session):
+    response = client.post(
+        "/k/vanersborg/",
+        data=valid_form(age_band="25-34", gender="kvinna", email="a@exempel.se", consent="y"),
+    )
+    assert response.status_code == 303
+    report = session.scalar(select(Report))
+    assert (report.age_band, report.gender) == ("25-34", "kvinna")
+    assert report.contact_email == "a@exempel.se" and report.contact_consent_at is not None
+
+
+def test_pin_kept_inside_the_boundary_of_the_right_kommun(client, kommuner, session):
+    lat, lon = VANERSBORG_TORGET
+    response = client.post("/k/arboga/", data=valid_form())
+    assert response.status_code == 400
+    assert session.scalar(select(Report)) is None
+    assert client.post("/k/vanersborg/", data=valid_form()).status_code == 303

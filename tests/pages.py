@@ -1,0 +1,40 @@
+"""Checks every page must pass, in the spirit of GOV.UK Notify's client_request."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bs4 import BeautifulSoup
+
+
+def parse_page(html: str | bytes) -> BeautifulSoup:
+    """Parse a page and assert the basics: one h1, a title, labelled inputs, unique ids."""
+    page = BeautifulSoup(html, "html.parser")
+    assert page.title is not None and page.title.get_text(strip=True), "page has no <title>"
+    assert len(page.select("h1")) == 1, "page must have exactly one <h1>"
+    assert page.html is not None and page.html.get("lang") in {"sv", "en"}
+    ids = Counter(el["id"] for el in page.select("[id]"))
+    duplicates = [i for i, n in ids.items() if n > 1]
+    assert not duplicates, f"duplicate ids: {duplicates}"
+    for field in page.select("input, select, textarea"):
+        if field.get("type") in {"hidden", "submit", "button"}:
+            continue
+        field_id = field.get("id")
+        labelled = field_id and page.select_one(f'label[for="{field_id}"]')
+        assert labelled or field.get("aria-label"), f"unlabelled field {field}"
+    for link in page.select("script[src], link[href], img[src]"):
+        url = link.get("src") or link.get("href")
+        assert not url.startswith(("http:", "https:", "//")), f"third-party asset {url}"
+    return page
+
+
+def error_for(page: BeautifulSoup, field_id: str) -> str:
+    """The error message shown next to a field (empty if none)."""
+    el = page.select_one(f"#{field_id}-error")
+    return el.get_text(" ", strip=True) if el else ""
+
+
+def textarea_value(page: BeautifulSoup, field_id: str) -> str:
+    """The value a browser shows in a textarea (it drops one leading newline, as HTML says)."""
+    text = page.select_one(f"#{field_id}").get_text()
+    return text.removeprefix("\r\n").removeprefix("\n")
