@@ -1,0 +1,125 @@
+"""Residents report in real Chromium: by clicking the map, and by keyboard alone."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from feedback.models import Report
+from tests.browser.conftest import screenshot, tab_to
+
+
+def test_resident_clicks_the_map_picks_reasons_and_submits(
+    page, live_server, kommuner, session, create_report_at
+):
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.locator("#map.leaflet-container").wait_for()
+    page.locator("#map").click(position={"x": 500, "y": 180})
+    status = page.locator("#pin-status")
+    assert status.inner_text().startswith("Nålen är placerad")
+    lat = float(page.input_value("#lat"))
+    lon = float(page.input_value("#lon"))
+    assert kommuner["Vänersborg"].contains(lat, lon)
+
+    # Others have reported here: moving the pin onto the same spot shows the aggregate.
+    for _ in range(3):
+        create_report_at(kommuner["Vänersborg"], lat, lon, reasons=["place.bushes"])
+    page.locator("#map").click(position={"x": 500, "y": 180})
+    page.locator("#nearby").wait_for(state="visible")
+    assert "3 personer har rapporterat otrygghet inom 100 m" in page.inner_text("#nearby-message")
+    screenshot(page, "map-journey-nearby")
+
+    page.get_by_label("Belysning saknas, mörk plats").check()
+    page.get_by_label("Kväll").check()
+    page.get_by_label("Berätta mer (frivilligt)").fill("Mörkt vid cykelstället.")
+    page.get_by_role("button", name="Skicka förslaget").click()
+
+    page.locator("#receipt-code").wait_for()
+    code = page.inner_text("#receipt-code")
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code)
+    screenshot(page, "map-journey-receipt")
+    report = session.scalar(select(Report).where(Report.description != ""))
+    assert report.receipt_display == code
+    assert report.location_method == "map"
+    assert report.reason_codes == ["place.dark"]
+    assert abs(report.lat - lat) < 1e-5 and abs(report.lon - lon) < 1e-5
+
+
+def test_resident_reports_with_the_keyboard_only_through_the_landmark_list(
+    page, live_server, kommuner, session
+):
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+
+    tab_to(page, "#landmark")
+    page.keyboard.type("Resecentrum")
+    assert page.input_value("#landmark") == str(
+        next(lm.id for lm in kommuner["Vänersborg"].landmarks if lm.name == "Resecentrum")
+    )
+    tab_to(page, "#place_description")
+    page.keyboard.type("Trappan ner mot perrongen")
+    tab_to(page, "#reason-place-tunnel")
+    page.keyboard.press("Space")
+    tab_to(page, "#times-2")  # natt
+    page.keyboard.press("Space")
+    tab_to(page, "#submit")
+    screenshot(page, "keyboard-journey-form")
+    page.keyboard.press("Enter")
+
+    page.locator("#receipt-code").wait_for()
+    screenshot(page, "keyboard-journey-receipt")
+    report = session.scalar(select(Report))
+    assert report.location_method == "address"
+    assert report.landmark.name == "Resecentrum"
+    assert report.place_description == "Trappan ner mot perrongen"
+    assert report.reason_codes == ["place.tunnel"] and report.at_night
+
+
+def test_pin_placed_from_the_keyboard(page, live_server, kommuner):
+    page.goto(f"{live_server}/k/vanersborg/")
+    tab_to(page, "#pin-centre")
+    page.keyboard.press("Enter")
+    assert page.inner_text("#pin-status").startswith("Nålen är placerad nära")
+    assert page.input_value("#lat") and page.input_value("#location_method") == "map"
+
+
+def test_map_works_on_grey_when_tiles_cannot_load(page, live_server, kommuner):
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.locator("#tiles-failed").wait_for(state="visible")
+    assert page.locator("#map .leaflet-overlay-pane path").count() >= 1  # boundary drawn
+    page.locator("#map").click(position={"x": 500, "y": 200})
+    assert page.input_value("#lat")
+    screenshot(page, "grey-map")
+
+
+def test_a_failed_submit_keeps_the_pin_and_explains(page, live_server, kommuner, session):
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.locator("#map.leaflet-container").wait_for()
+    page.locator("#map").click(position={"x": 500, "y": 180})
+    lat = page.input_value("#lat")
+    page.get_by_label("Berätta mer (frivilligt)").fill("Text som inte får försvinna")
+    page.get_by_role("button", name="Skicka förslaget").click()
+
+    summary = page.locator("#error-summary")
+    summary.wait_for()
+    assert "Välj minst ett skäl" in summary.inner_text()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.input_value("#lat") == lat
+    assert page.inner_text("#pin-status").startswith("Nålen är placerad")
+    assert page.input_value("#description") == "Text som inte får försvinna"
+    screenshot(page, "failed-submit")
+    assert session.scalar(select(Report)) is None
+
+
+def test_outside_the_kommun_is_refused_in_the_browser_too(page, live_server, kommuner):
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.locator("#map.leaflet-container").wait_for()
+    # Zoom out to see beyond the boundary, then click near the corner of the map.
+    for _ in range(4):
+        page.locator(".leaflet-control-zoom-out").click()
+        page.wait_for_timeout(300)
+    page.locator("#map").click(position={"x": 5, "y": 5})
+    assert "utanför Vänersborg" in page.inner_text("#pin-status")
+    assert page.input_value("#lat") == ""
