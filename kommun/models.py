@@ -25,6 +25,8 @@ class Kommun(Base):
     max_lon: Mapped[float] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when reports arrive; the hot-spot worker recomputes and clears it.
+    hotspots_stale_since: Mapped[datetime | None] = mapped_column()
 
     landmarks: Mapped[list[Landmark]] = relationship(
         back_populates="kommun", order_by="Landmark.name", cascade="all, delete-orphan"

@@ -4,6 +4,7 @@ from alembic import context
 
 import db
 from feedback import models as _feedback_models  # noqa: F401  (register the tables)
+from hotspots import models as _hotspot_models  # noqa: F401
 from kommun import models as _kommun_models  # noqa: F401
 
 engine = context.config.attributes["engine"]
