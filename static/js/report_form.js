@@ -95,9 +95,12 @@
       return;
     }
     if (!marker) {
-      marker = L.marker(latlng, { draggable: true, keyboard: true, title: text.placed });
+      marker = L.marker(latlng, {
+        draggable: true, keyboard: true, title: text.pinTitle, alt: text.pinTitle
+      });
       marker.on("dragend", function () { setPin(marker.getLatLng(), "map"); });
       marker.addTo(map);
+      marker.getElement().addEventListener("keydown", nudgePin);
     } else {
       marker.setLatLng(latlng);
     }
@@ -107,6 +110,19 @@
     document.getElementById("pin-clear").hidden = false;
     say(describe(latlng.lat, latlng.lng));
     showNearby(latlng.lat, latlng.lng);
+  }
+
+  // With the pin focused, arrow keys move it (Shift for bigger steps) and say where it is.
+  var STEPS = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+  function nudgePin(event) {
+    var step = STEPS[event.key];
+    if (!step || !marker) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    var px = event.shiftKey ? 50 : 10;
+    var point = map.latLngToContainerPoint(marker.getLatLng()).add([step[0] * px, step[1] * px]);
+    setPin(map.containerPointToLatLng(point), "map");
+    map.panInside(marker.getLatLng(), { padding: [40, 40] });
   }
 
   function clearPin() {

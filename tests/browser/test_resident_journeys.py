@@ -123,3 +123,16 @@ def test_outside_the_kommun_is_refused_in_the_browser_too(page, live_server, kom
     page.locator("#map").click(position={"x": 5, "y": 5})
     assert "utanför Vänersborg" in page.inner_text("#pin-status")
     assert page.input_value("#lat") == ""
+
+
+def test_arrow_keys_move_the_focused_pin_and_say_where(page, live_server, kommuner):
+    page.goto(f"{live_server}/k/vanersborg/")
+    tab_to(page, "#pin-centre")
+    page.keyboard.press("Enter")
+    before = float(page.input_value("#lat")), float(page.input_value("#lon"))
+    tab_to(page, ".leaflet-marker-icon")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Shift+ArrowRight")
+    after = float(page.input_value("#lat")), float(page.input_value("#lon"))
+    assert after[0] > before[0] and after[1] > before[1]
+    assert f"{after[0]:.5f}" in page.inner_text("#pin-status")
