@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -25,6 +26,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
         LANGUAGES={"sv": "Svenska", "en": "English"},
         WTF_CSRF_TIME_LIMIT=None,
+        # Staff sessions end this long after login, whatever happens in between.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(os.environ.get("SESSION_HOURS", "8"))),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        INVITATION_MAX_AGE=timedelta(hours=72),
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -41,18 +51,28 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     import db
+    from accounts import security
     from core import i18n
 
     db.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from accounts.admin import bp as users_bp
+    from accounts.views import bp as accounts_bp
     from core import assets
     from feedback.views import bp as feedback_bp
+    from review.field import bp as field_bp
+    from review.views import bp as review_bp
 
     assets.init_app(app)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(field_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -63,7 +83,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     import demo
+    from accounts import cli as accounts_cli
     from kommun import cli as kommun_cli
 
     kommun_cli.init_app(app)
     demo.init_app(app)
+    accounts_cli.init_app(app)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, SmallInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db import Base, utcnow
@@ -74,12 +74,33 @@ class Report(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     erasure_requested_at: Mapped[datetime | None] = mapped_column()
 
+    # Review by coordinators (review/). Why a report was closed, and whom it went to.
+    status_reason: Mapped[str | None] = mapped_column(String(30))
+    forwarded_to: Mapped[str | None] = mapped_column(String(30))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    # Hidden reports stay in the queue but out of every aggregate (maps, lägesbild, counts).
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A duplicate points at the report it was merged into: both are kept, the place counts once.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report.id", ondelete="SET NULL"), index=True
+    )
+    # The organisation of an EST rapportör who filed it (source "staff").
+    organisation: Mapped[str | None] = mapped_column(String(120))
+
     kommun: Mapped[Kommun] = relationship()
     landmark: Mapped[Landmark | None] = relationship()
-    supports: Mapped[Report | None] = relationship(remote_side=[id])
+    supports: Mapped[Report | None] = relationship(remote_side=[id], foreign_keys=[supports_id])
+    merged_into: Mapped[Report | None] = relationship(
+        remote_side=[id], foreign_keys=[merged_into_id]
+    )
     reasons: Mapped[list[ReportReason]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportReason.code"
     )
+
+    @property
+    def counts_in_aggregates(self) -> bool:
+        """Whether maps and lägesbilder count this report as a place of its own."""
+        return not self.hidden and self.merged_into_id is None
 
     @property
     def reason_codes(self) -> list[str]:

@@ -3,9 +3,12 @@
 from alembic import context
 
 import db
-from feedback import models as _feedback_models  # noqa: F401  (register the tables)
+from accounts import models as _accounts_models  # noqa: F401  (register the tables)
+from audit import models as _audit_models  # noqa: F401
+from feedback import models as _feedback_models  # noqa: F401
 from hotspots import models as _hotspot_models  # noqa: F401
 from kommun import models as _kommun_models  # noqa: F401
+from review import models as _review_models  # noqa: F401
 
 engine = context.config.attributes["engine"]
 

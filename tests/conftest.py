@@ -142,3 +142,56 @@ def create_report_at(session: Session) -> Callable[..., Any]:
         return report
 
     return create
+
+
+# --- staff accounts ------------------------------------------------------------------------
+
+STAFF_PASSWORD = "rätt häst batteri häftapparat"
+
+
+@pytest.fixture
+def create_user(session: Session, kommuner: dict[str, Kommun]) -> Callable[..., Any]:
+    """Factory: a staff account with STAFF_PASSWORD, member of the kommuner named."""
+    from accounts.services import create_user as create_account
+
+    counter = iter(range(1, 1000))
+
+    def create(
+        role: str = "coordinator",
+        kommun_names: tuple[str, ...] = ("Vänersborg",),
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        password: str | None = STAFF_PASSWORD,
+        organisation: str | None = None,
+        active: bool = True,
+    ) -> Any:
+        n = next(counter)
+        user = create_account(
+            session,
+            email=email or f"{role}{n}@kommun.example",
+            name=name or f"{role.title()} {n}",
+            role=role,
+            kommuner=[kommuner[k] for k in kommun_names],
+            organisation=organisation or ("Bostadsbolaget AB" if role == "rapportor" else None),
+            password=password,
+        )
+        user.active = active
+        session.commit()
+        return user
+
+    return create
+
+
+@pytest.fixture
+def login(client: Any) -> Callable[..., Any]:
+    """Log a user in (on the suite's client unless another is given); returns the response."""
+
+    def do(user: Any, password: str = STAFF_PASSWORD, *, on: Any = None) -> Any:
+        response = (on or client).post(
+            "/inloggning", data={"email": user.email, "password": password}
+        )
+        assert response.status_code == 303, response.data[:500]
+        return response
+
+    return do

@@ -1,0 +1,1 @@
+"""Staff accounts: roles, kommun membership, login, invitations and `flask accounts`."""

@@ -1,0 +1,50 @@
+"""Guards for the staff blueprints: who is logged in, in which role, for which kommun."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from accounts.models import User
+from accounts.security import login_manager
+from db import get_session
+from feedback.models import Report
+from kommun.models import Kommun
+from kommun.services import kommun_by_slug
+
+
+def staff_user() -> User:
+    """The logged-in user as a model object (views run behind a guard)."""
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if not isinstance(user, User):
+        abort(401)
+    return user
+
+
+def require_role(*roles: str) -> Response | None:
+    """For before_request: send anonymous users to log in, refuse other roles with 403."""
+    if not current_user.is_authenticated:
+        response: Response = login_manager.unauthorized()
+        return response
+    if current_user.role not in roles:
+        abort(403)
+    return None
+
+
+def allowed_kommun(slug: str) -> Kommun:
+    """The kommun of a URL, if the user works for it (404 if none, 403 if not theirs)."""
+    kommun = kommun_by_slug(get_session(), slug)
+    if kommun is None:
+        abort(404)
+    if not staff_user().sees(kommun.id):
+        abort(403)
+    return kommun
+
+
+def allowed_report(report_id: int) -> Report:
+    """A report of one of the user's kommuner; another kommun's reports do not exist (404)."""
+    report = get_session().get(Report, report_id)
+    if report is None or not staff_user().sees(report.kommun_id):
+        abort(404)
+    return report

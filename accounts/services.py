@@ -1,0 +1,145 @@
+"""Accounts: authenticate, invite, accept an invitation, disable. Services flush; views commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from accounts.models import PASSWORD_METHOD, ROLES, User, user_by_email
+from audit.services import record
+from kommun.models import Kommun
+
+INVITATION_SALT = "tryggkartan-invitation"
+# Compared against when the e-mail is unknown, so both answers take as long.
+_DUMMY_HASH = generate_password_hash("not a password", method=PASSWORD_METHOD)
+
+
+class AccountError(ValueError):
+    """A request that cannot be carried out; the message is for the person who asked."""
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None; the attempt is logged."""
+    user = user_by_email(session, email)
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        record(session, None, "login.failed", email=email.strip().lower()[:254])
+        return None
+    if not user.check_password(password) or not user.active:
+        record(session, user, "login.failed", user, inactive=not user.active)
+        return None
+    user.last_login_at = datetime.now(UTC)
+    record(session, user, "login", user)
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    kommuner: Iterable[Kommun],
+    organisation: str | None = None,
+    password: str | None = None,
+    invited_by: User | None = None,
+) -> User:
+    """Create an account; without a password it waits for its invitation to be accepted."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}")
+    email = email.strip().lower()
+    if user_by_email(session, email) is not None:
+        raise AccountError("Det finns redan ett konto med den e-postadressen.")
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        organisation=(organisation or "").strip() or None,
+        active=True,
+        session_version=1,
+        invited_by_id=invited_by.id if invited_by else None,
+    )
+    user.kommuner = list(kommuner)
+    if password:
+        user.set_password(password)
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        invited_by,
+        "user.create",
+        user,
+        role=role,
+        kommuner=[k.code for k in user.kommuner],
+        organisation=user.organisation,
+    )
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+
+
+def invitation_token(user: User) -> str:
+    """A signed token to set a password; it dies with the next session_version."""
+    return _serializer().dumps({"uid": user.id, "v": user.session_version})
+
+
+def user_for_invitation(session: Session, token: str) -> User | None:
+    """The user a valid, unexpired, unused invitation token belongs to."""
+    max_age = int(current_app.config["INVITATION_MAX_AGE"].total_seconds())
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or not user.active or user.session_version != data.get("v"):
+        return None
+    return user
+
+
+def accept_invitation(session: Session, user: User, password: str) -> None:
+    """Set the password; the token (and any other session) stops working."""
+    user.set_password(password)
+    user.session_version += 1
+    record(session, user, "user.accept_invitation", user)
+    session.flush()
+
+
+def reset_password(session: Session, user: User, by: User) -> None:
+    """Remove the password and log the user out: a new invitation link sets another."""
+    user.password_hash = None
+    user.session_version += 1
+    record(session, by, "user.reset_password", user)
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool, by: User) -> None:
+    """Disable (and log out everywhere) or enable an account."""
+    if user.id == by.id and not active:
+        raise AccountError("Du kan inte inaktivera ditt eget konto.")
+    user.active = active
+    if not active:
+        user.session_version += 1
+    record(session, by, "user.enable" if active else "user.disable", user)
+    session.flush()
+
+
+def logout_everywhere(session: Session, user: User) -> None:
+    """End every session of the user, on every device."""
+    user.session_version += 1
+    record(session, user, "logout.everywhere", user)
+    session.flush()
+
+
+def users_for_admin(session: Session, admin: User) -> list[User]:
+    """Users who share a kommun with the admin, and those with no kommun yet."""
+    users = session.scalars(select(User).order_by(User.name, User.email))
+    mine = admin.kommun_ids
+    return [u for u in users if not u.kommun_ids or u.kommun_ids & mine or u.id == admin.id]

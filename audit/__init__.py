@@ -1,0 +1,1 @@
+"""The audit log: who did what to which object, and who saw unmasked personal data."""

@@ -1,0 +1,1 @@
+"""Personal data in free text: masking and flags. Pure Python, no Flask."""

@@ -1,0 +1,82 @@
+"""EST rapportörer file observations from the field for their own kommuner."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from accounts.access import allowed_kommun, require_role, staff_user
+from db import get_session
+from feedback import reasons as taxonomy
+from feedback.services import ReportInput
+from kommun.models import Kommun
+from kommun.services import active_landmarks
+from review.forms import FieldReportForm
+from review.services import create_field_report
+
+bp = Blueprint("field", __name__, url_prefix="/falt")
+
+
+@bp.before_request
+def guard() -> Response | None:
+    """Rapportörer only, and only for their own kommuner."""
+    refused = require_role("rapportor")
+    if refused is not None:
+        return refused
+    slug = (request.view_args or {}).get("slug")
+    if slug is not None:
+        g.kommun = allowed_kommun(slug)
+    return None
+
+
+@bp.get("/")
+def index() -> Response | str:
+    """Choose a kommun (straight to the form when the rapportör has one)."""
+    kommuner = staff_user().kommuner
+    if len(kommuner) == 1:
+        return redirect(url_for("field.new", slug=kommuner[0].slug))
+    return render_template("review/field_index.html", kommuner=kommuner)
+
+
+@bp.route("/<slug>/", methods=["GET", "POST"])
+def new(slug: str) -> Response | tuple[str, int]:
+    """Take an observation: place, reasons, when and what was seen."""
+    session = get_session()
+    kommun: Kommun = g.kommun
+    landmarks = active_landmarks(session, kommun)
+    form = FieldReportForm(kommun, landmarks)
+    if form.validate_on_submit() and form.point is not None:
+        report = create_field_report(session, kommun, staff_user(), _field_input(form))
+        session.commit()
+        flash(
+            _("Observationen är sparad med nummer %(number)s.", number=report.registration_number)
+        )
+        return redirect(url_for("field.new", slug=kommun.slug), code=303)
+    return render_template(
+        "review/field_new.html",
+        form=form,
+        kommun=kommun,
+        unsafe_groups=taxonomy.groups(positive=False),
+        safe_groups=taxonomy.groups(positive=True),
+    ), (400 if request.method == "POST" else 200)
+
+
+def _field_input(form: FieldReportForm) -> ReportInput:
+    assert form.point is not None
+    return ReportInput(
+        lat=form.point[0],
+        lon=form.point[1],
+        location_method=form.location_method.data or "map",
+        kind=form.kind.data,
+        reasons=list(form.reasons.data or ()),
+        times=list(form.times.data or ()),
+        day_types=list(form.day_types.data or ()),
+        recurring=bool(form.recurring.data),
+        unsafe_level=int(form.unsafe_level.data) if form.unsafe_level.data else None,
+        own_experience={"egen": True, "hort": False}.get(form.own_experience.data or ""),
+        description=form.description.data or "",
+        landmark=form.chosen_landmark,
+        place_description=form.place_description.data,
+        source="staff",
+    )

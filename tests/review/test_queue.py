@@ -1,0 +1,148 @@
+"""The coordinators' queue: masked text, filters, sorting and paging."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from review.queue import PAGE_SIZE
+from tests.conftest import VANERSBORG_TORGET
+from tests.pages import parse_page
+
+LAT, LON = VANERSBORG_TORGET
+
+
+@pytest.fixture
+def coordinator(client, create_user, login):
+    user = create_user("coordinator", ("Vänersborg",))
+    login(user)
+    return user
+
+
+def rows(page):
+    return [
+        a.get_text(strip=True) for a in page.select("table.queue tbody tr td:nth-of-type(2) > a")
+    ]
+
+
+def queue(client, **params):
+    response = client.get("/samordnare/vanersborg/", query_string=params)
+    assert response.status_code == 200, response.data[:300]
+    return parse_page(response.data)
+
+
+def test_queue_shows_masked_text_and_flags(client, coordinator, kommuner, create_report_at):
+    report = create_report_at(
+        kommuner["Vänersborg"], LAT, LON,
+        description="Johan Andersson säljer här, ring 070-123 45 67 eller mejla j@exempel.se",
+    )  # fmt: skip
+    page = queue(client)
+    row = page.select_one(f"#row-{report.id}")
+    text = row.select_one(".excerpt").get_text(" ", strip=True)
+    assert "070-123" not in text and "j@exempel.se" not in text
+    assert "[telefonnummer]" in text and "[e-post]" in text
+    assert "Kan nämna en person" in text
+    assert row.select_one(f"label[for=select-{report.id}]")
+
+
+def test_queue_lists_only_the_kommuns_reports(client, coordinator, kommuner, create_report_at):
+    mine = create_report_at(kommuner["Vänersborg"], LAT, LON)
+    arboga = kommuner["Arboga"]
+    create_report_at(arboga, *arboga.boundary.representative_point)
+    assert rows(queue(client)) == [mine.registration_number]
+
+
+def test_filters(client, coordinator, kommuner, create_report_at, session):
+    vbg = kommuner["Vänersborg"]
+    now = datetime.now(UTC)
+    dark = create_report_at(vbg, LAT, LON, reasons=["place.dark"], times=["natt"])
+    drugs = create_report_at(
+        vbg, LAT + 0.01, LON, reasons=["disorder.drugs"], times=["kvall"],
+        created_at=now - timedelta(days=40), description="Langning vid skolan",
+    )  # fmt: skip
+    safe = create_report_at(vbg, LAT, LON + 0.01, kind="trygg", reasons=["positive.lighting"])
+    walk = create_report_at(vbg, LAT, LON, source="walk")
+    support = create_report_at(vbg, LAT, LON)
+    support.source, support.supports_id = "support", dark.id
+    session.commit()
+
+    everyone = set(rows(queue(client)))
+    assert support.registration_number not in everyone
+    assert len(everyone) == 4
+    assert rows(queue(client, reason="disorder.drugs")) == [drugs.registration_number]
+    assert set(rows(queue(client, reason="PLACE"))) == {
+        dark.registration_number,
+        walk.registration_number,
+    }
+    assert rows(queue(client, time_of_day="natt")) == [dark.registration_number]
+    assert rows(queue(client, kind="trygg")) == [safe.registration_number]
+    assert rows(queue(client, source="walk")) == [walk.registration_number]
+    assert rows(queue(client, source="support")) == [support.registration_number]
+    old_day = (now - timedelta(days=40)).date()
+    assert rows(queue(client, date_from=old_day, date_to=old_day)) == [drugs.registration_number]
+    assert drugs.registration_number not in rows(queue(client, date_from=now.date()))
+    assert rows(queue(client, q="langning")) == [drugs.registration_number]
+    box = f"{LAT + 0.005},{LON - 0.001},{LAT + 0.015},{LON + 0.001}"
+    assert rows(queue(client, bbox=box)) == [drugs.registration_number]
+    dark.status = "granskad"
+    session.commit()
+    assert rows(queue(client, status="granskad")) == [dark.registration_number]
+
+
+def test_search_never_finds_masked_details(client, coordinator, kommuner, create_report_at):
+    create_report_at(kommuner["Vänersborg"], LAT, LON, description="Ring 0701234567 nu")
+    assert rows(queue(client, q="0701234567")) == []
+    assert len(rows(queue(client, q="telefonnummer"))) == 1
+
+
+def test_bad_filters_are_explained(client, coordinator, kommuner):
+    response = client.get("/samordnare/vanersborg/", query_string={"bbox": "norr om torget"})
+    assert response.status_code == 400
+    page = parse_page(response.data)
+    assert "fyra decimaltal" in page.select_one("#error-summary").get_text()
+
+
+def test_sorting(client, coordinator, kommuner, create_report_at, session):
+    vbg = kommuner["Vänersborg"]
+    now = datetime.now(UTC)
+    old = create_report_at(vbg, LAT, LON, created_at=now - timedelta(days=3))
+    popular = create_report_at(vbg, LAT, LON, created_at=now - timedelta(days=2))
+    new = create_report_at(vbg, LAT, LON, created_at=now - timedelta(days=1))
+    for _ in range(2):
+        fan = create_report_at(vbg, LAT, LON)
+        fan.supports_id, fan.source = popular.id, "support"
+    session.commit()
+    numbers = [old.registration_number, popular.registration_number, new.registration_number]
+    assert rows(queue(client)) == numbers[::-1]
+    assert rows(queue(client, sort="oldest")) == numbers
+    page = queue(client, sort="supporters")
+    assert rows(page)[0] == popular.registration_number
+    assert page.select_one(f"#row-{popular.id} .supporters").get_text(strip=True) == "2"
+
+
+def test_hidden_and_merged_are_left_out_unless_asked_for(
+    client, coordinator, kommuner, create_report_at, session
+):
+    vbg = kommuner["Vänersborg"]
+    shown = create_report_at(vbg, LAT, LON)
+    hidden = create_report_at(vbg, LAT, LON)
+    merged = create_report_at(vbg, LAT, LON)
+    hidden.hidden, merged.merged_into_id = True, shown.id
+    session.commit()
+    assert rows(queue(client)) == [shown.registration_number]
+    assert hidden.registration_number in rows(queue(client, show_hidden="y"))
+    assert merged.registration_number in rows(queue(client, show_merged="y"))
+
+
+def test_paging(client, coordinator, kommuner, create_report_at):
+    vbg = kommuner["Vänersborg"]
+    for _ in range(PAGE_SIZE + 3):
+        create_report_at(vbg, LAT, LON, description="lampa")
+    first = queue(client, q="lampa")
+    assert len(rows(first)) == PAGE_SIZE
+    next_link = first.select_one(".pager a[rel=next]")["href"]
+    assert "q=lampa" in next_link and "page=2" in next_link
+    second = parse_page(client.get(next_link).data)
+    assert len(rows(second)) == 3
+    assert not set(rows(first)) & set(rows(second))

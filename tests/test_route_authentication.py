@@ -1,0 +1,130 @@
+"""Every staff endpoint refuses anonymous users and users of another kommun.
+
+Walks app.url_map (after GOV.UK Notify's test_route_authentication): a new endpoint must be
+listed as public here or be refused by its blueprint's guard, or this test fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from feedback.models import Report
+from tests.conftest import VANERSBORG_TORGET
+
+STAFF_BLUEPRINTS = {"review", "users", "field"}
+# Pages for anyone: the residents' pages, assets, and the doors into the staff side.
+PUBLIC_BLUEPRINTS = {"feedback", "vendor"}
+PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.logout", "accounts.accept"}
+LOGGED_IN_ENDPOINTS = {"accounts.home"}
+METHODS = ("GET", "POST")
+
+
+def staff_rules(app):
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in STAFF_BLUEPRINTS or rule.endpoint in LOGGED_IN_ENDPOINTS
+    ]
+
+
+def url_for_rule(rule, **values):
+    defaults = {"slug": "vanersborg", "report_id": 1, "user_id": 1, "token": "x"}
+    defaults.update(values)
+    return rule.build({arg: defaults[arg] for arg in rule.arguments})[1]
+
+
+@pytest.fixture
+def vanersborg_data(kommuner, create_report_at, create_user):
+    report = create_report_at(kommuner["Vänersborg"], *VANERSBORG_TORGET)
+    colleague = create_user("coordinator", ("Vänersborg",))
+    return {"slug": "vanersborg", "report_id": report.id, "user_id": colleague.id}
+
+
+def test_every_endpoint_is_public_or_guarded(app):
+    unknown = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] not in STAFF_BLUEPRINTS | PUBLIC_BLUEPRINTS
+        and rule.endpoint not in PUBLIC_ENDPOINTS | LOGGED_IN_ENDPOINTS
+    ]
+    assert not unknown, f"classify these endpoints in {__name__}: {unknown}"
+    assert len(staff_rules(app)) >= 15
+
+
+def test_anonymous_users_are_sent_to_login(app, client, vanersborg_data, session):
+    for rule in staff_rules(app):
+        url = url_for_rule(rule, **vanersborg_data)
+        for method in METHODS:
+            if method not in rule.methods:
+                continue
+            response = client.open(url, method=method, data={"status-status": "avslutad"})
+            assert response.status_code in {302, 401}, f"{method} {url}: {response.status_code}"
+            if response.status_code == 302:
+                assert response.headers["Location"].startswith("/inloggning?next="), url
+    session.expire_all()
+    assert session.scalar(select(Report.status)) == "ny"
+
+
+def test_coordinator_of_another_kommun_is_refused(
+    app, client, vanersborg_data, create_user, login, session
+):
+    login(create_user("coordinator", ("Arboga",)))
+    checked = 0
+    for rule in staff_rules(app):
+        if not rule.arguments & {"slug", "report_id", "user_id"}:
+            continue
+        url = url_for_rule(rule, **vanersborg_data)
+        for method in METHODS:
+            if method not in rule.methods:
+                continue
+            response = client.open(
+                url,
+                method=method,
+                data={
+                    "status-status": "avslutad",
+                    "status-status_reason": "atgardad",
+                    "bulk-report_ids": [str(vanersborg_data["report_id"])],
+                    "bulk-action": "hide",
+                    "note-text": "x",
+                },
+            )
+            assert response.status_code in {403, 404}, f"{method} {url}: {response.status_code}"
+            checked += 1
+    assert checked >= 12
+    session.expire_all()
+    report = session.get(Report, vanersborg_data["report_id"])
+    assert (report.status, report.hidden) == ("ny", False)
+
+
+def test_roles_keep_to_their_own_blueprints(app, client, vanersborg_data, create_user, login):
+    login(create_user("rapportor", ("Vänersborg",)))
+    for rule in staff_rules(app):
+        if rule.endpoint.split(".")[0] in {"review", "users"} and "GET" in rule.methods:
+            url = url_for_rule(rule, **vanersborg_data)
+            assert client.get(url).status_code == 403, url
+    client.post("/utloggning")
+    login(create_user("dialog", ("Vänersborg",)))
+    for rule in staff_rules(app):
+        if rule.endpoint.split(".")[0] in STAFF_BLUEPRINTS and "GET" in rule.methods:
+            url = url_for_rule(rule, **vanersborg_data)
+            assert client.get(url).status_code == 403, url
+    assert client.get("/personal/").status_code == 200
+
+
+def test_admin_of_another_kommun_cannot_manage_users(
+    app, client, vanersborg_data, create_user, login
+):
+    login(create_user("admin", ("Arboga",)))
+    user_id = vanersborg_data["user_id"]
+    assert client.get(f"/admin/anvandare/{user_id}").status_code == 404
+    assert client.post(f"/admin/anvandare/{user_id}/aktiv").status_code == 404
+    assert client.post(f"/admin/anvandare/{user_id}/losenord").status_code == 404
+    assert client.get(f"/samordnare/rapport/{vanersborg_data['report_id']}").status_code == 404
+    assert client.get("/samordnare/vanersborg/").status_code == 403
+
+
+def test_resident_pages_stay_public(client, vanersborg_data, session):
+    receipt = session.scalar(select(Report.receipt_code))
+    for url in ("/", "/k/vanersborg/", "/status", f"/status/{receipt}", f"/kvitto/{receipt}"):
+        assert client.get(url).status_code == 200, url
