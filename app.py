@@ -21,6 +21,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
         ),
         NEARBY_RADIUS_M=100,
+        # background: recompute hot spots in a thread after reports arrive; sync; off.
+        HOTSPOTS_RECOMPUTE=os.environ.get("HOTSPOTS_RECOMPUTE", "background"),
+        HOTSPOTS_DEBOUNCE_S=2.0,
         MAX_CONTENT_LENGTH=256 * 1024,
         BABEL_DEFAULT_LOCALE="sv",
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
@@ -53,10 +56,12 @@ def register_extensions(app: Flask) -> None:
     import db
     from accounts import security
     from core import i18n
+    from hotspots import worker
 
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    worker.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -84,8 +89,10 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     import demo
     from accounts import cli as accounts_cli
+    from hotspots import cli as hotspots_cli
     from kommun import cli as kommun_cli
 
     kommun_cli.init_app(app)
     demo.init_app(app)
     accounts_cli.init_app(app)
+    hotspots_cli.init_app(app)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask.cli import AppGroup
 from flask import Flask, current_app, g
+from flask.cli import AppGroup
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 import numpy as np
 from flask import Flask
+from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from db import get_engine
 from feedback.models import AGE_BANDS, GENDERS, Report
 from feedback.services import ReportInput, create_report
 from geo.projection import plane
+from hotspots.services import compute_run
 from kommun.models import Kommun, Landmark
 from kommun.services import load_boundaries, load_landmarks, read_geojson
 
@@ -226,7 +227,12 @@ def load_command() -> None:
         kommuner = load_places(session)
         added = generate_reports(session)
         session.commit()
-    click.echo(f"Demo: {len(kommuner)} kommuner, {added} new reports.")
+        spots = 0
+        for kommun in kommuner:
+            spots += len(compute_run(session, kommun).hotspots)
+            kommun.hotspots_stale_since = None
+        session.commit()
+    click.echo(f"Demo: {len(kommuner)} kommuner, {added} new reports, {spots} hot spots.")
 
 
 def init_app(app: Flask) -> None:

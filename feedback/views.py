@@ -30,6 +30,7 @@ from feedback.services import (
     nearby_summary,
     request_erasure,
 )
+from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import active_kommuner, active_landmarks, kommun_by_slug
 
@@ -73,6 +74,7 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
         if supports is not None or form.reasons.data:
             report = create_report(session, kommun, _report_input(form), supports=supports)
             session.commit()
+            reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
             return redirect(url_for("feedback.receipt", code=report.receipt_code), code=303)
         form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]
     status = 400 if request.method == "POST" else 200

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import folium
-from branca.element import Element
+from branca.element import Element, Figure
 
 # folium's resource names -> our asset keys (see core.assets.vendor_urls).
 ASSET_KEYS: dict[str, str] = {
@@ -89,6 +89,7 @@ def base_map(
 def components(m: folium.Map) -> dict[str, str]:
     """The rendered header, body and script of a map, to embed in our own page layout."""
     root = m.get_root()
+    assert isinstance(root, Figure)
     root.render()
     return {
         "header": root.header.render(),

@@ -11,7 +11,9 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
 
 SWEREF99TM = 3006
 WGS84 = 4326
@@ -39,6 +41,18 @@ class MetricPlane:
         """Project x/y metres back to WGS84; returns (lat, lon) in degrees."""
         lon, lat = self.inverse.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         return np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+
+    def geometry_to_metres(self, geometry: BaseGeometry) -> BaseGeometry:
+        """Project a WGS84 shapely geometry (lon, lat coordinates) into this plane."""
+        return shapely.transform(
+            geometry, lambda lon, lat: self.forward.transform(lon, lat), interleaved=False
+        )
+
+    def geometry_to_wgs84(self, geometry: BaseGeometry) -> BaseGeometry:
+        """Project a geometry in this plane back to WGS84 (lon, lat coordinates)."""
+        return shapely.transform(
+            geometry, lambda x, y: self.inverse.transform(x, y), interleaved=False
+        )
 
 
 @lru_cache(maxsize=64)

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 from flask import Flask
+from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

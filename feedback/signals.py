@@ -1,0 +1,10 @@
+"""Signals other parts of the app listen to, so intake never waits for them."""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent after a commit that added or changed reports; sender is the app, kommun_id a keyword.
+reports_changed = _signals.signal("reports-changed")

@@ -1,0 +1,208 @@
+"""Compute, store and load hot-spot runs. Services flush; callers commit."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from geo.tracking import match_hotspots
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from feedback.models import Report
+from geo import hotspots as engine
+from hotspots.models import HotSpotRecord, HotSpotRun
+from kommun.models import Kommun
+
+
+@dataclass(frozen=True)
+class HotSpotParams:
+    """The settings a coordinator chooses; the defaults are the engine's (see geo.hotspots)."""
+
+    radius_m: float = engine.DEFAULT_RADIUS_M
+    min_reports: int = engine.DEFAULT_MIN_REPORTS
+    window_days: int = 365
+    method: str = "dbscan"
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+    def key(self) -> str:
+        data = asdict(self)
+        data["reasons"] = sorted(self.reasons)
+        data["sources"] = sorted(self.sources)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def reports_for(
+    session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
+) -> list[Report]:
+    """The reports a run counts: unsafe places in the window, not erased."""
+    query = (
+        select(Report)
+        .where(
+            Report.kommun_id == kommun.id,
+            Report.kind == "otrygg",
+            Report.erasure_requested_at.is_(None),
+            Report.created_at >= start,
+            Report.created_at <= end,
+        )
+        .options(selectinload(Report.reasons))
+        .order_by(Report.id)
+    )
+    for column in ("hidden", "merged_into_id"):
+        # Reports hidden from aggregates, and duplicates merged into another, count once.
+        attr = getattr(Report, column, None)
+        if attr is not None:
+            query = query.where(attr.is_(False) if column == "hidden" else attr.is_(None))
+    if params.sources:
+        query = query.where(Report.source.in_(params.sources))
+    reports = list(session.scalars(query))
+    if params.reasons:
+        wanted = set(params.reasons)
+        reports = [r for r in reports if wanted & set(r.reason_codes)]
+    return reports
+
+
+def current_run(session: Session, kommun: Kommun, params: HotSpotParams) -> HotSpotRun | None:
+    return session.scalar(
+        select(HotSpotRun)
+        .where(
+            HotSpotRun.kommun_id == kommun.id,
+            HotSpotRun.params_key == params.key(),
+            HotSpotRun.is_current,
+        )
+        .order_by(HotSpotRun.id.desc())
+        .limit(1)
+    )
+
+
+def _stats(members: list[Report]) -> dict[str, Any]:
+    reasons = Counter(code for r in members for code in r.reason_codes)
+    times = Counter(t for r in members for t in r.times_of_day)
+    sources = Counter(r.source for r in members)
+    return {
+        "reasons": dict(reasons.most_common()),
+        "times_of_day": dict(times),
+        "sources": dict(sources),
+        "night_share": round(sum(r.at_night for r in members) / len(members), 3) if members else 0,
+    }
+
+
+def compute_run(
+    session: Session,
+    kommun: Kommun,
+    params: HotSpotParams | None = None,
+    *,
+    now: datetime | None = None,
+) -> HotSpotRun:
+    """Cluster the kommun's reports, match the previous run's hot spots, store the result."""
+    params = params or HotSpotParams()
+    end = now or datetime.now(UTC)
+    start = end - timedelta(days=params.window_days)
+    began = time.perf_counter()
+    reports = reports_for(session, kommun, params, start, end)
+    spots = engine.find_hotspots(
+        [r.lat for r in reports],
+        [r.lon for r in reports],
+        radius_m=params.radius_m,
+        min_reports=params.min_reports,
+        names=[(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active],
+        method=params.method,
+    )
+    previous = current_run(session, kommun, params)
+    previous_spots = [
+        _as_previous(h) for h in (previous.hotspots if previous else []) if h.trend != "gone"
+    ]
+    tracked = match_hotspots(previous_spots, spots)
+    run = HotSpotRun(
+        kommun=kommun,
+        method=params.method,
+        params=json.loads(params.key()),
+        params_key=params.key(),
+        period_start=start,
+        period_end=end,
+        report_count=len(reports),
+        duration_ms=0.0,
+        is_current=True,
+        previous_id=previous.id if previous else None,
+    )
+    for item in tracked:
+        run.hotspots.append(_record(kommun, item, reports))
+    if previous is not None:
+        session.execute(
+            update(HotSpotRun)
+            .where(HotSpotRun.kommun_id == kommun.id, HotSpotRun.params_key == params.key())
+            .values(is_current=False)
+        )
+    run.duration_ms = round((time.perf_counter() - began) * 1000, 1)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def _as_previous(record: HotSpotRecord) -> dict[str, Any]:
+    return {
+        "id": record.stable_id,
+        "count": record.count,
+        "centroid": (record.lat, record.lon),
+        "polygon": record.polygon,
+        "name": record.name,
+    }
+
+
+def _record(kommun: Kommun, item: Any, reports: list[Report]) -> HotSpotRecord:
+    spot = item.hotspot
+    if spot is None:  # gone: keep the place on record so a promise can still point at it
+        prev = item.previous
+        return HotSpotRecord(
+            kommun_id=kommun.id,
+            stable_id=item.id,
+            name=prev["name"],
+            trend="gone",
+            lat=prev["centroid"][0],
+            lon=prev["centroid"][1],
+            polygon=prev["polygon"],
+            area_m2=0.0,
+            count=0,
+            weighted_count=0.0,
+            previous_count=prev["count"],
+            stats={},
+            report_ids=[],
+        )
+    members = [reports[i] for i in spot.members]
+    return HotSpotRecord(
+        kommun_id=kommun.id,
+        stable_id=item.id,
+        name=spot.name,
+        trend=item.state,
+        lat=spot.centroid[0],
+        lon=spot.centroid[1],
+        polygon=spot.polygon,
+        area_m2=spot.area_m2,
+        count=spot.count,
+        weighted_count=spot.weighted_count,
+        previous_count=item.previous["count"] if item.previous else None,
+        stats=_stats(members),
+        report_ids=[r.id for r in members],
+    )
+
+
+def recompute_stale(session: Session, *, now: datetime | None = None) -> list[HotSpotRun]:
+    """Recompute the default run of every kommun whose reports changed since its last run."""
+    runs = []
+    stale = session.scalars(select(Kommun).where(Kommun.hotspots_stale_since.is_not(None)))
+    for kommun in list(stale):
+        marked = kommun.hotspots_stale_since
+        runs.append(compute_run(session, kommun, now=now))
+        # Only clear the mark we saw: a report arriving meanwhile keeps it stale.
+        session.execute(
+            update(Kommun)
+            .where(Kommun.id == kommun.id, Kommun.hotspots_stale_since == marked)
+            .values(hotspots_stale_since=None)
+        )
+    session.flush()
+    return runs

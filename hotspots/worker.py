@@ -1,0 +1,99 @@
+"""Recompute hot spots in the background when reports arrive.
+
+The resident's request only marks the kommun stale and wakes this thread; the clustering
+runs afterwards, outside the request. Several arrivals within the debounce interval cause
+one recomputation. A kommun left stale (a crash, another process) is picked up by the next
+wake-up or by `flask hotspots recompute`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from db import get_engine
+from feedback.signals import reports_changed
+from kommun.models import Kommun
+
+log = logging.getLogger(__name__)
+
+
+class HotSpotWorker:
+    def __init__(self, app: Flask, debounce_s: float) -> None:
+        self.app = app
+        self.debounce_s = debounce_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.runs_done = 0
+
+    def notify(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name="hotspot-worker", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        from hotspots.services import recompute_stale
+
+        while not self._stop.is_set():
+            self._wake.wait()
+            if self._stop.is_set():
+                return
+            # Let a burst of reports settle, then compute once for all of them.
+            self._stop.wait(self.debounce_s)
+            self._wake.clear()
+            try:
+                with self.app.app_context(), Session(get_engine()) as session:
+                    self.runs_done += len(recompute_stale(session))
+                    session.commit()
+            except Exception:  # the worker must outlive one bad run
+                log.exception("hot-spot recomputation failed")
+
+
+def mark_stale(app: Flask, kommun_id: int) -> None:
+    with Session(get_engine(app)) as session:
+        session.execute(
+            update(Kommun)
+            .where(Kommun.id == kommun_id, Kommun.hotspots_stale_since.is_(None))
+            .values(hotspots_stale_since=datetime.now(UTC))
+        )
+        session.commit()
+
+
+def _on_reports_changed(app: Flask, **extra: Any) -> None:
+    mode = app.config.get("HOTSPOTS_RECOMPUTE", "background")
+    if mode == "off":
+        return
+    mark_stale(app, int(extra["kommun_id"]))
+    if mode == "sync":
+        from hotspots.services import recompute_stale
+
+        with Session(get_engine(app)) as session:
+            recompute_stale(session)
+            session.commit()
+        return
+    app.extensions["tryggkartan.hotspot_worker"].notify()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["tryggkartan.hotspot_worker"] = HotSpotWorker(
+        app, float(app.config.get("HOTSPOTS_DEBOUNCE_S", 2.0))
+    )
+    reports_changed.connect(_on_reports_changed, sender=app)

@@ -1,0 +1,141 @@
+"""Hot-spot runs are stored, keep their ids from one period to the next, and follow intake."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from hotspots.models import HotSpotRecord, HotSpotRun
+from hotspots.services import HotSpotParams, compute_run, current_run, recompute_stale
+from kommun.models import Kommun
+from tests.conftest import VANERSBORG_TORGET
+from tests.feedback.test_report_new import valid_form
+
+LAT, LON = VANERSBORG_TORGET
+# Two places about 700 m apart, each a tight group of reports.
+PLACE_A = (LAT, LON)
+PLACE_B = (LAT - 0.0063, LON)
+PARAMS = HotSpotParams(radius_m=60, min_reports=4, window_days=90)
+
+
+def cluster(create, kommun, centre, n, *, days_ago=5, **fields):
+    now = datetime.now(UTC)
+    for i in range(n):
+        create(
+            kommun,
+            centre[0] + (i % 3) * 0.00012,
+            centre[1] + (i // 3) * 0.0002,
+            created_at=now - timedelta(days=days_ago, minutes=i),
+            **fields,
+        )
+
+
+def test_run_is_stored_with_places_reasons_and_names(kommuner, session, create_report_at):
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 8, reasons=["place.dark"], times=["natt"])
+    cluster(create_report_at, vanersborg, PLACE_B, 5, reasons=["disorder.drugs"])
+    create_report_at(vanersborg, LAT + 0.02, LON + 0.02)  # noise, alone
+    run = compute_run(session, vanersborg, PARAMS)
+    session.commit()
+
+    assert run.report_count == 14
+    assert [h.count for h in run.hotspots] == [8, 5]
+    first, second = run.hotspots
+    assert first.name == "Torget"
+    assert first.trend == "new"
+    assert first.stats["reasons"] == {"place.dark": 8}
+    assert first.stats["night_share"] == 1.0
+    assert second.stats["reasons"] == {"disorder.drugs": 5}
+    assert first.polygon["type"] in {"Polygon", "MultiPolygon"}
+    assert first.area_m2 > 0 and len(first.report_ids) == 8
+    assert current_run(session, vanersborg, PARAMS).id == run.id
+
+
+def test_ids_persist_and_trends_follow_the_next_period(kommuner, session, create_report_at):
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 6)
+    cluster(create_report_at, vanersborg, PLACE_B, 5, days_ago=80)
+    first = compute_run(session, vanersborg, PARAMS)
+    session.commit()
+    ids = {h.name: h.stable_id for h in first.hotspots}
+
+    cluster(create_report_at, vanersborg, (LAT + 0.00005, LON + 0.00005), 6, days_ago=1)
+    later = datetime.now(UTC) + timedelta(days=20)  # B's reports have left the window
+    second = compute_run(session, vanersborg, PARAMS, now=later)
+    session.commit()
+
+    by_id = {h.stable_id: h for h in second.hotspots}
+    a = by_id[ids["Torget"]]
+    assert (a.count, a.previous_count, a.trend) == (12, 6, "growing")
+    assert by_id[next(i for n, i in ids.items() if n != "Torget")].trend == "gone"
+    assert session.get(HotSpotRun, first.id).is_current is False
+    assert current_run(session, vanersborg, PARAMS).id == second.id
+
+
+def test_new_reports_trigger_recomputation_without_blocking(app, client, kommuner, session):
+    app.config["HOTSPOTS_RECOMPUTE"] = "background"
+    app.config["HOTSPOTS_DEBOUNCE_S"] = 0.05
+    worker = app.extensions["tryggkartan.hotspot_worker"]
+    worker.debounce_s = 0.05
+    for _ in range(3):
+        assert client.post("/k/vanersborg/", data=valid_form()).status_code == 303
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        session.expire_all()
+        stale = session.scalar(select(Kommun.hotspots_stale_since).where(Kommun.code == "1487"))
+        if stale is None and session.scalar(select(func.count(HotSpotRun.id))):
+            break
+        time.sleep(0.05)
+    worker.stop()
+    assert session.scalar(select(func.count(HotSpotRun.id))) >= 1
+    assert stale is None
+
+
+def test_recompute_stale_only_touches_changed_kommuner(kommuner, session, create_report_at):
+    vanersborg, arboga = kommuner["Vänersborg"], kommuner["Arboga"]
+    vanersborg.hotspots_stale_since = datetime.now(UTC)
+    session.commit()
+    runs = recompute_stale(session)
+    session.commit()
+    assert [r.kommun_id for r in runs] == [vanersborg.id]
+    assert session.get(Kommun, arboga.id).hotspots_stale_since is None
+    assert session.get(Kommun, vanersborg.id).hotspots_stale_since is None
+
+
+def test_cli_recompute_and_show(runner, kommuner, session, create_report_at):
+    cluster(create_report_at, kommuner["Vänersborg"], PLACE_A, 6)
+    result = runner.invoke(
+        args=[
+            "hotspots",
+            "recompute",
+            "--kommun",
+            "1487",
+            "--radius-m",
+            "60",
+            "--min-reports",
+            "4",
+            "--window-days",
+            "90",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Vänersborg: 1 hot spots from 6 reports" in result.output
+    shown = runner.invoke(
+        args=[
+            "hotspots",
+            "show",
+            "1487",
+            "--radius-m",
+            "60",
+            "--min-reports",
+            "4",
+            "--window-days",
+            "90",
+        ]
+    )
+    assert "\tnew\t6\tTorget" in shown.output
+    assert session.scalar(select(func.count(HotSpotRecord.id))) == 1
+    bad = runner.invoke(args=["hotspots", "recompute", "--kommun", "9999"])
+    assert bad.exit_code != 0 and "No kommun with code 9999" in bad.output
