@@ -141,34 +141,68 @@ def find_hotspots(
     lat_a, lon_a, w = _validate(lat, lon, weights)
     keep = _selection(lat_a.size, times, window, reasons, reason_filter, sources, source_filter)
     index = np.flatnonzero(keep)
+    labels = np.full(lat_a.size, -1, dtype=np.int64)
+    if index.size:
+        metric = plane_for(lat_a[index], lon_a[index])
+        x, y = metric.to_metres(lat_a[index], lon_a[index])
+        labels[index] = _cluster(x, y, radius_m, min_reports, method)
+    return hotspots_from_labels(
+        lat_a,
+        lon_a,
+        labels,
+        radius_m=radius_m,
+        weights=w,
+        names=names,
+        reasons=reasons,
+        time_of_day=time_of_day,
+        sources=sources,
+        name_within_m=name_within_m,
+    )
+
+
+def hotspots_from_labels(
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    *,
+    radius_m: float,
+    weights: npt.ArrayLike | None = None,
+    names: Sequence[Landmark] | None = None,
+    reasons: Sequence[Sequence[str]] | None = None,
+    time_of_day: Sequence[Sequence[str]] | None = None,
+    sources: Sequence[str] | None = None,
+    name_within_m: float = 400.0,
+) -> list[HotSpot]:
+    """Describe clusters found elsewhere (e.g. PostGIS ST_ClusterDBSCAN); label < 0 is noise."""
+    lat_a, lon_a, w = _validate(lat, lon, weights)
+    label_a = np.asarray(labels, dtype=np.int64).reshape(-1)
+    if label_a.size != lat_a.size:
+        raise ValueError("one label per point is needed")
+    index = np.flatnonzero(label_a >= 0)
     if index.size == 0:
         return []
     metric = plane_for(lat_a[index], lon_a[index])
     x, y = metric.to_metres(lat_a[index], lon_a[index])
-    labels = _cluster(x, y, radius_m, min_reports, method)
-    spots = []
     landmarks = _landmarks(metric, names)
-    order = np.argsort(labels, kind="stable")
-    split = np.flatnonzero(np.diff(labels[order])) + 1
-    for group in np.split(order, split):
-        if labels[group[0]] < 0:
-            continue
-        spots.append(
-            _describe(
-                group,
-                index,
-                x,
-                y,
-                w,
-                metric,
-                radius_m,
-                landmarks,
-                name_within_m,
-                reasons,
-                time_of_day,
-                sources,
-            )
+    sub = label_a[index]
+    order = np.argsort(sub, kind="stable")
+    spots = [
+        _describe(
+            group,
+            index,
+            x,
+            y,
+            w,
+            metric,
+            radius_m,
+            landmarks,
+            name_within_m,
+            reasons,
+            time_of_day,
+            sources,
         )
+        for group in np.split(order, np.flatnonzero(np.diff(sub[order])) + 1)
+    ]
     return _unique_ids(sorted(spots, key=lambda s: (-s.weighted_count, s.id)))
 
 

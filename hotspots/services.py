@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from feedback.models import Report
 from geo import hotspots as engine
+from hotspots import postgis
 from hotspots.models import HotSpotRecord, HotSpotRun
 from kommun.models import Kommun
 
@@ -26,7 +27,7 @@ class HotSpotParams:
     radius_m: float = engine.DEFAULT_RADIUS_M
     min_reports: int = engine.DEFAULT_MIN_REPORTS
     window_days: int = 365
-    method: str = "dbscan"
+    method: str = "dbscan"  # dbscan, hdbscan, or postgis (DBSCAN inside the database)
     reasons: tuple[str, ...] = field(default_factory=tuple)
     sources: tuple[str, ...] = field(default_factory=tuple)
 
@@ -105,14 +106,21 @@ def compute_run(
     start = end - timedelta(days=params.window_days)
     began = time.perf_counter()
     reports = reports_for(session, kommun, params, start, end)
-    spots = engine.find_hotspots(
-        [r.lat for r in reports],
-        [r.lon for r in reports],
-        radius_m=params.radius_m,
-        min_reports=params.min_reports,
-        names=[(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active],
-        method=params.method,
-    )
+    names = [(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active]
+    lat, lon = [r.lat for r in reports], [r.lon for r in reports]
+    if params.method == "postgis":
+        labels = postgis.cluster_labels(
+            session, [r.id for r in reports], radius_m=params.radius_m,
+            min_reports=params.min_reports,
+        )
+        spots = engine.hotspots_from_labels(
+            lat, lon, [labels[r.id] for r in reports], radius_m=params.radius_m, names=names
+        )
+    else:
+        spots = engine.find_hotspots(
+            lat, lon, radius_m=params.radius_m, min_reports=params.min_reports, names=names,
+            method=params.method,
+        )
     previous = current_run(session, kommun, params)
     previous_spots = [
         _as_previous(h) for h in (previous.hotspots if previous else []) if h.trend != "gone"
