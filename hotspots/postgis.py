@@ -11,7 +11,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-
 CLUSTER_SQL = text(
     """
     SELECT id, ST_ClusterDBSCAN(

@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from geo.tracking import match_hotspots
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from feedback.models import Report
 from geo import hotspots as engine
+from geo.tracking import match_hotspots
 from hotspots import postgis
 from hotspots.models import HotSpotRecord, HotSpotRun
 from kommun.models import Kommun

@@ -42,14 +42,16 @@ def test_load_rejects_what_is_not_a_feature_collection(runner, tmp_path):
 
 def test_landmarks_cli_and_boundary_check(runner, kommuner, tmp_path, session):
     places = tmp_path / "places.json"
-    places.write_text(json.dumps([{"name": "Göteborgs central", "lat": GOTHENBURG[0],
-                                   "lon": GOTHENBURG[1]}]))
+    places.write_text(
+        json.dumps([{"name": "Göteborgs central", "lat": GOTHENBURG[0], "lon": GOTHENBURG[1]}])
+    )
     result = runner.invoke(args=["kommun", "landmarks", "1487", str(places)])
     assert result.exit_code != 0
     assert "lies outside Vänersborg" in result.output
 
-    places.write_text(json.dumps([{"name": "Ny plats", "lat": VANERSBORG_TORGET[0],
-                                   "lon": VANERSBORG_TORGET[1]}]))
+    places.write_text(
+        json.dumps([{"name": "Ny plats", "lat": VANERSBORG_TORGET[0], "lon": VANERSBORG_TORGET[1]}])
+    )
     result = runner.invoke(args=["kommun", "landmarks", "1487", str(places)])
     assert result.exit_code == 0, result.output
     session.expire_all()
@@ -64,8 +66,12 @@ def test_landmark_outside_is_refused_in_code(kommuner, session):
 
 @pytest.mark.parametrize(
     ("name", "slug"),
-    [("Vänersborg", "vanersborg"), ("Upplands Väsby", "upplands-vasby"), ("Örnsköldsvik", "ornskoldsvik"),
-     ("Malung-Sälen", "malung-salen")],
+    [
+        ("Vänersborg", "vanersborg"),
+        ("Upplands Väsby", "upplands-vasby"),
+        ("Örnsköldsvik", "ornskoldsvik"),
+        ("Malung-Sälen", "malung-salen"),
+    ],
 )
 def test_slugify(name, slug):
     assert slugify(name) == slug

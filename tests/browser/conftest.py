@@ -77,7 +77,9 @@ def screenshot(page: Any, name: str) -> None:
 def tab_to(page: Any, selector: str, limit: int = 120) -> None:
     """Press Tab until the element matching selector has focus, as a keyboard user would."""
     for _ in range(limit):
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+        if page.evaluate(
+            "s => document.activeElement && document.activeElement.matches(s)", selector
+        ):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} cannot be reached with Tab")

@@ -51,7 +51,9 @@ def test_address_alone_asks_for_the_nearest_landmark(client, kommuner, session):
 
 def test_landmark_of_another_kommun_is_refused(client, kommuner, session):
     arboga_torget = landmark_id(kommuner["Arboga"], "Stora torget")
-    response = client.post("/k/vanersborg/", data=valid_form(lat="", lon="", landmark=arboga_torget))
+    response = client.post(
+        "/k/vanersborg/", data=valid_form(lat="", lon="", landmark=arboga_torget)
+    )
     assert response.status_code == 400
     assert "ur listan" in error_for(parse_page(response.data), "landmark")
     assert session.scalar(select(Report)) is None
