@@ -128,6 +128,8 @@ def nearby_summary(
                 Report.kommun_id == kommun.id,
                 Report.kind == "otrygg",
                 Report.erasure_requested_at.is_(None),
+                Report.hidden.is_(False),
+                Report.merged_into_id.is_(None),
                 Report.lat.between(lat - dlat, lat + dlat),
                 Report.lon.between(lon - dlon, lon + dlon),
             )

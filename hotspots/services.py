@@ -48,17 +48,15 @@ def reports_for(
             Report.kommun_id == kommun.id,
             Report.kind == "otrygg",
             Report.erasure_requested_at.is_(None),
+            # Hidden reports, and duplicates merged into another, don't count as places.
+            Report.hidden.is_(False),
+            Report.merged_into_id.is_(None),
             Report.created_at >= start,
             Report.created_at <= end,
         )
         .options(selectinload(Report.reasons))
         .order_by(Report.id)
     )
-    for column in ("hidden", "merged_into_id"):
-        # Reports hidden from aggregates, and duplicates merged into another, count once.
-        attr = getattr(Report, column, None)
-        if attr is not None:
-            query = query.where(attr.is_(False) if column == "hidden" else attr.is_(None))
     if params.sources:
         query = query.where(Report.source.in_(params.sources))
     reports = list(session.scalars(query))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -10,6 +10,7 @@ from accounts.access import allowed_kommun, require_role, staff_user
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.services import ReportInput
+from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import active_landmarks
 from review.forms import FieldReportForm
@@ -49,6 +50,7 @@ def new(slug: str) -> Response | tuple[str, int]:
     if form.validate_on_submit() and form.point is not None:
         report = create_field_report(session, kommun, staff_user(), _field_input(form))
         session.commit()
+        reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
         flash(
             _("Observationen är sparad med nummer %(number)s.", number=report.registration_number)
         )

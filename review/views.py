@@ -7,6 +7,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -25,6 +26,7 @@ from audit.services import record
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.models import Report
+from feedback.signals import reports_changed
 from hotspots.models import HotSpotRecord, HotSpotRun
 from kommun.models import Kommun
 from privacy.masking import mask, may_name_person
@@ -172,6 +174,7 @@ def bulk(slug: str) -> Response:
         flash(_("Välj minst två förslag att sammanfoga."), "error")
         return redirect(back, code=303)
     session.commit()
+    reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
     flash(ngettext("%(num)d förslag ändrat.", "%(num)d förslag ändrade.", result.changed))
     return redirect(back, code=303)
 
@@ -251,6 +254,8 @@ def show_original(report_id: int):  # type: ignore[no-untyped-def]
 
 def _done(report: Report, message: str) -> Response:
     get_session().commit()
+    # Hiding, merging or moving a report changes the hot spots it counts in.
+    reports_changed.send(current_app._get_current_object(), kommun_id=report.kommun_id)
     flash(message)
     return redirect(url_for("review.report", report_id=report.id), code=303)
 

@@ -66,3 +66,15 @@ def test_likadant_without_reasons_where_nobody_reported(client, kommuner, sessio
     assert response.status_code == 400
     assert "Ingen har rapporterat just här" in response.get_data(as_text=True)
     assert session.scalar(select(Report)) is None
+
+
+def test_hidden_and_merged_reports_are_not_counted(client, kommuner, session, create_report_at):
+    vanersborg = kommuner["Vänersborg"]
+    kept = create_report_at(vanersborg, *NEAR)
+    hidden = create_report_at(vanersborg, *NEAR)
+    duplicate = create_report_at(vanersborg, *NEAR)
+    hidden.hidden = True
+    duplicate.merged_into_id = kept.id
+    session.add_all([hidden, duplicate])
+    session.commit()
+    assert client.get(f"/api/k/vanersborg/nara?lat={LAT}&lon={LON}").get_json()["count"] == 1
