@@ -12,6 +12,9 @@ from typing import Any
 
 import folium
 from branca.element import Element, Figure
+from folium.plugins import HeatMap
+
+GeoJSONDict = dict[str, Any]
 
 # folium's resource names -> our asset keys (see core.assets.vendor_urls).
 ASSET_KEYS: dict[str, str] = {
@@ -96,3 +99,75 @@ def components(m: folium.Map) -> dict[str, str]:
         "html": root.html.render(),
         "script": root.script.render(),
     }
+
+
+# Trends are told by colour, by line pattern and by text, never by colour alone.
+TREND_STYLE: dict[str, dict[str, Any]] = {
+    "new": {"color": "#6a1b9a", "dashArray": "2 6", "fillOpacity": 0.25},
+    "growing": {"color": "#b3261e", "dashArray": None, "fillOpacity": 0.35},
+    "stable": {"color": "#8a5a00", "dashArray": "10 6", "fillOpacity": 0.2},
+    "shrinking": {"color": "#1d4f91", "dashArray": "4 4", "fillOpacity": 0.15},
+    "gone": {"color": "#555555", "dashArray": "1 8", "fillOpacity": 0.05},
+}
+
+
+def hotspot_map(
+    *,
+    centre: tuple[float, float],
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    tile_url: str,
+    attribution: str,
+    boundary: GeoJSONDict,
+    hotspots: list[dict[str, Any]],
+    heat: list[list[float]],
+    points: list[dict[str, Any]],
+    labels: dict[str, str],
+) -> folium.Map:
+    """A coordinator's map: hot-spot polygons by trend, a heat layer and, when few, points.
+
+    hotspots: dicts with polygon (GeoJSON), trend, popup (already escaped HTML).
+    heat: [lat, lon, weight] rows, already aggregated (grid cells), so the page's size does
+    not grow with the number of reports. points: dicts with lat, lon, popup (escaped HTML).
+    labels: translated layer names: boundary, hotspots, heat, points.
+    """
+    m = base_map(centre, tile_url=tile_url, attribution=attribution, zoom_start=13)
+    folium.GeoJson(
+        boundary,
+        name=labels["boundary"],
+        style_function=lambda _f: {"color": "#1d4f91", "weight": 2, "fillOpacity": 0.02},
+        interactive=False,
+    ).add_to(m)
+    if heat:
+        HeatMap(  # type: ignore[no-untyped-call]
+            heat, name=labels["heat"], radius=18, blur=14, min_opacity=0.25
+        ).add_to(m)
+    spots = folium.FeatureGroup(name=labels["hotspots"])
+    for spot in hotspots:
+        style = {
+            "weight": 3,
+            "fillColor": TREND_STYLE[spot["trend"]]["color"],
+            **TREND_STYLE[spot["trend"]],
+        }
+        shape = folium.GeoJson(
+            spot["polygon"], style_function=lambda _f, s=style: s, tooltip=spot["tooltip"]
+        )
+        folium.Popup(spot["popup"], max_width=320).add_to(shape)
+        shape.add_to(spots)
+    spots.add_to(m)
+    if points:
+        layer = folium.FeatureGroup(name=labels["points"])
+        for p in points:
+            folium.CircleMarker(
+                (p["lat"], p["lon"]),
+                radius=5,
+                color="#1b1b1b",
+                weight=1,
+                fill=True,
+                fill_color="#ffbf47",
+                fill_opacity=0.9,
+                popup=folium.Popup(p["popup"], max_width=280),
+            ).add_to(layer)
+        layer.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.fit_bounds([list(bounds[0]), list(bounds[1])])
+    return m

@@ -360,3 +360,6 @@ def split(report_id: int) -> Response:
         abort(400)
     unmerge(get_session(), report, staff_user())
     return _done(report, _("Förslaget är inte längre en dubblett."))
+
+
+from review import maps as _maps  # noqa: E402,F401  (the map page's routes on this blueprint)

@@ -1,0 +1,202 @@
+"""The coordinators' hot-spot map: stored hot spots, an aggregated heat layer, few points."""
+
+from __future__ import annotations
+
+from html import escape
+
+from flask import current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
+
+from core.forms import BaseForm
+from db import get_session
+from feedback import reasons as taxonomy
+from feedback.models import SOURCES
+from geo.density import kde_surface
+from geo.maps import TREND_STYLE, components, hotspot_map, localize
+from hotspots.services import HotSpotParams, compute_run, current_run, reports_for
+from review.views import _kommun, bp
+
+# Raw points are drawn only for selections this small; larger ones stay aggregated.
+MAX_POINTS = 300
+# The heat layer is a fixed budget of grid cells, whatever the number of reports.
+MAX_HEAT_CELLS = 1500
+
+TREND_LABELS = {
+    "new": _l("Ny"),
+    "growing": _l("Växer"),
+    "stable": _l("Stabil"),
+    "shrinking": _l("Minskar"),
+    "gone": _l("Borta"),
+}
+TREND_SYMBOLS = {"new": "✦", "growing": "▲", "stable": "■", "shrinking": "▼", "gone": "○"}
+
+
+class MapFilterForm(BaseForm):
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    window_days = SelectField(
+        _l("Period"),
+        choices=[
+            SelectChoice("30", _l("Senaste 30 dagarna")),
+            SelectChoice("90", _l("Senaste 90 dagarna")),
+            SelectChoice("365", _l("Senaste året")),
+        ],
+        default="365",
+    )
+    radius_m = IntegerField(
+        _l("Radie i meter"),
+        validators=[Optional(), NumberRange(min=20, max=500, message=_l("Ange 20–500 meter."))],
+        default=int(HotSpotParams().radius_m),
+    )
+    min_reports = IntegerField(
+        _l("Minsta antal förslag"),
+        validators=[Optional(), NumberRange(min=2, max=500, message=_l("Ange 2–500."))],
+        default=HotSpotParams().min_reports,
+    )
+    reason = SelectField(_l("Skäl"), choices=[], default="")
+    source = SelectField(_l("Källa"), choices=[], default="")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [SelectChoice("", _l("Alla skäl"))] + [
+            SelectChoice(code, str(reason.label))
+            for group in taxonomy.groups(positive=False)
+            for code, reason in ((r.code, r) for r in group.reasons)
+        ]
+        self.source.choices = [SelectChoice("", _l("Alla källor"))] + [
+            SelectChoice(s, s) for s in SOURCES
+        ]
+
+    def params(self) -> HotSpotParams:
+        defaults = HotSpotParams()
+        return HotSpotParams(
+            radius_m=float(self.radius_m.data or defaults.radius_m),
+            min_reports=int(self.min_reports.data or defaults.min_reports),
+            window_days=int(self.window_days.data or 365),
+            reasons=(self.reason.data,) if self.reason.data else (),
+            sources=(self.source.data,) if self.source.data else (),
+        )
+
+
+@bp.get("/<slug>/karta")
+def hotspot_map_page(slug: str) -> tuple[str, int]:
+    """Show the kommun's hot spots on a map beside a table of them."""
+    session = get_session()
+    kommun = _kommun()
+    form = MapFilterForm(formdata=request.args)
+    valid = form.validate()
+    params = form.params() if valid else HotSpotParams()
+    run = current_run(session, kommun, params)
+    if run is None:  # first look with these settings: compute once, then it is stored
+        run = compute_run(session, kommun, params)
+        session.commit()
+    reports = reports_for(session, kommun, params, run.period_start, run.period_end)
+    spots = [h for h in run.hotspots if h.trend != "gone"]
+    table = [_row(kommun.slug, h) for h in spots]
+    config = current_app.config
+    fmap = hotspot_map(
+        centre=((kommun.min_lat + kommun.max_lat) / 2, (kommun.min_lon + kommun.max_lon) / 2),
+        bounds=_view_bounds(kommun, spots, reports),
+        tile_url=config["TILE_URL"],
+        attribution=config["TILE_ATTRIBUTION"],
+        boundary=kommun.boundary_geojson,
+        hotspots=[_shape(row, h) for row, h in zip(table, spots, strict=True)],
+        heat=_heat(reports),
+        points=[_point(r) for r in reports] if len(reports) <= MAX_POINTS else [],
+        labels={
+            "boundary": _("Kommungräns"),
+            "hotspots": _("Hot spots"),
+            "heat": _("Täthet"),
+            "points": _("Enskilda förslag"),
+        },
+    )
+    from core.assets import vendor_urls
+
+    parts = components(localize(fmap, vendor_urls()))
+    return render_template(
+        "review/map.html",
+        kommun=kommun,
+        form=form,
+        run=run,
+        table=table,
+        report_count=len(reports),
+        points_shown=len(reports) <= MAX_POINTS,
+        map_parts=parts,
+        trend_labels=TREND_LABELS,
+        trend_symbols=TREND_SYMBOLS,
+        trend_style=TREND_STYLE,
+    ), (200 if valid else 400)
+
+
+def _row(slug: str, h: object) -> dict[str, object]:
+    stats = getattr(h, "stats", {}) or {}
+    top = list((stats.get("reasons") or {}).items())[:3]
+    return {
+        "id": h.id,  # type: ignore[attr-defined]
+        "name": h.name or _("Namnlös plats (%(id)s)", id=h.stable_id),  # type: ignore[attr-defined]
+        "count": h.count,  # type: ignore[attr-defined]
+        "previous": h.previous_count,  # type: ignore[attr-defined]
+        "trend": h.trend,  # type: ignore[attr-defined]
+        "reasons": [taxonomy.label(code) for code, _n in top],
+        "night_share": stats.get("night_share"),
+        "url": url_for("review.queue", slug=slug, hotspot=h.id),  # type: ignore[attr-defined]
+    }
+
+
+def _shape(row: dict[str, object], h: object) -> dict[str, object]:
+    trend = str(row["trend"])
+    popup = (
+        f"<strong>{escape(str(row['name']))}</strong><br>"
+        f"{escape(_('%(num)d förslag', num=row['count']))} · "
+        f"{escape(TREND_SYMBOLS[trend])} {escape(str(TREND_LABELS[trend]))}<br>"
+        f"{escape(', '.join(row['reasons']))}<br>"  # type: ignore[arg-type]
+        f'<a href="{escape(str(row["url"]))}">{escape(_("Visa förslagen"))}</a>'
+    )
+    tooltip = f"{row['name']} – {row['count']} ({TREND_LABELS[trend]})"
+    return {"polygon": h.polygon, "trend": trend, "popup": popup, "tooltip": escape(tooltip)}  # type: ignore[attr-defined]
+
+
+def _point(r: object) -> dict[str, object]:
+    reasons = ", ".join(taxonomy.label(c) for c in r.reason_codes)  # type: ignore[attr-defined]
+    link = url_for("review.report", report_id=r.id)  # type: ignore[attr-defined]
+    popup = (
+        f"{escape(r.registration_number or '')}<br>{escape(reasons)}<br>"  # type: ignore[attr-defined]
+        f'<a href="{escape(link)}">{escape(_("Öppna"))}</a>'
+    )
+    return {"lat": r.lat, "lon": r.lon, "popup": popup}  # type: ignore[attr-defined]
+
+
+def _heat(reports: list) -> list[list[float]]:  # type: ignore[type-arg]
+    if not reports:
+        return []
+    surface = kde_surface(
+        [r.lat for r in reports], [r.lon for r in reports], cell_m=75, bandwidth_m=75
+    )
+    occupied = int((surface.grid > surface.grid.max() * 0.02).sum())
+    share = min(1.0, min(occupied, MAX_HEAT_CELLS) / surface.grid.size)
+    mask = surface.top_mask(share)
+    cells = surface.cells_geojson(mask)["features"]
+    peak = max(f["properties"]["density"] for f in cells) or 1.0
+    rows = []
+    for feature in cells:
+        ring = feature["geometry"]["coordinates"][0]
+        lon = sum(p[0] for p in ring[:4]) / 4
+        lat = sum(p[1] for p in ring[:4]) / 4
+        rows.append(
+            [round(lat, 6), round(lon, 6), round(feature["properties"]["density"] / peak, 3)]
+        )
+    return rows
+
+
+def _view_bounds(kommun, spots, reports):  # type: ignore[no-untyped-def]
+    lats = [h.lat for h in spots] or [r.lat for r in reports]
+    lons = [h.lon for h in spots] or [r.lon for r in reports]
+    if not lats:
+        return ((kommun.min_lat, kommun.min_lon), (kommun.max_lat, kommun.max_lon))
+    pad = 0.004
+    return ((min(lats) - pad, min(lons) - pad), (max(lats) + pad, max(lons) + pad))

@@ -1,0 +1,70 @@
+"""Coordinators see the stored hot spots on a map beside a table that links to the reports."""
+
+from __future__ import annotations
+
+import re
+
+from hotspots.services import HotSpotParams, current_run
+from tests.hotspots.test_hotspot_runs import PLACE_A, PLACE_B, cluster
+from tests.pages import parse_page
+
+
+def test_map_page_shows_hot_spots_table_and_local_assets(
+    client, kommuner, session, create_user, login, create_report_at
+):
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 8, reasons=["place.dark"], times=["natt"])
+    cluster(
+        create_report_at,
+        vanersborg,
+        PLACE_B,
+        6,
+        reasons=["disorder.drugs"],
+        description="<script>alert('x')</script>",
+    )
+    login(create_user())
+    response = client.get("/samordnare/vanersborg/karta")
+    assert response.status_code == 200
+    page = parse_page(response.data)
+    rows = page.select("table.data tbody tr")
+    assert [r.select_one("th").get_text(strip=True) for r in rows][0] == "Torget"
+    first = rows[0].get_text(" ", strip=True)
+    assert "8" in first and "Ny" in first and "Belysning saknas" in first and "100 %" in first
+    link = rows[0].select_one("a")["href"]
+    assert re.fullmatch(r"/samordnare/vanersborg/\?hotspot=\d+", link)
+    html = response.get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "/vendor/leaflet/leaflet.js" in html and "/vendor/folium/leaflet_heat.min.js" in html
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    # The run is stored: a second view loads it instead of computing again.
+    run = current_run(session, vanersborg, HotSpotParams())
+    assert run is not None
+    client.get("/samordnare/vanersborg/karta")
+    session.expire_all()
+    assert current_run(session, vanersborg, HotSpotParams()).id == run.id
+
+
+def test_hot_spot_link_filters_the_queue(client, kommuner, create_user, login, create_report_at):
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 8)
+    outlier = create_report_at(vanersborg, PLACE_B[0], PLACE_B[1], reasons=["disorder.drugs"])
+    login(create_user())
+    page = parse_page(client.get("/samordnare/vanersborg/karta").data)
+    link = page.select_one("table.data tbody tr a")["href"]
+    queue = parse_page(client.get(link).data)
+    text = queue.get_text(" ", strip=True)
+    assert text.count("1487-") >= 8
+    assert outlier.registration_number not in text
+
+
+def test_bad_filters_are_explained(client, kommuner, create_user, login):
+    login(create_user())
+    response = client.get("/samordnare/vanersborg/karta?radius_m=5&min_reports=x")
+    assert response.status_code == 400
+    assert "Ange 20–500 meter" in response.get_data(as_text=True)
+
+
+def test_map_is_staff_only_and_per_kommun(client, kommuner, create_user, login):
+    assert client.get("/samordnare/vanersborg/karta").status_code in {302, 303, 401}
+    login(create_user(kommun_names=("Arboga",)))
+    assert client.get("/samordnare/vanersborg/karta").status_code in {403, 404}
