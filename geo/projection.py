@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS, Proj, Transformer
 from shapely.geometry.base import BaseGeometry
 
 SWEREF99TM = 3006
@@ -41,6 +41,15 @@ class MetricPlane:
         """Project x/y metres back to WGS84; returns (lat, lon) in degrees."""
         lon, lat = self.inverse.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         return np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+
+    def scale_at(self, lat: float, lon: float) -> float:
+        """The map's point scale factor at a place: plane metres per metre on the ground.
+
+        Transverse Mercator planes stretch away from their central meridian (SWEREF 99 TM by
+        up to 0.1 % in Sweden); a radius on the ground is multiplied by this in the plane.
+        """
+        factors = Proj(CRS.from_epsg(self.epsg)).get_factors(lon, lat)
+        return float(factors.meridional_scale)
 
     def geometry_to_metres(self, geometry: BaseGeometry) -> BaseGeometry:
         """Project a WGS84 shapely geometry (lon, lat coordinates) into this plane."""

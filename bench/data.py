@@ -1,0 +1,56 @@
+"""Loading the shared public data sets the benchmarks run on."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+SHARED = Path(
+    os.environ.get(
+        "TRYGGKARTAN_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
+)
+
+
+def chicago() -> tuple[np.ndarray, np.ndarray]:
+    """The 148,636 aggravated assaults in Chicago, 2010–2019 (lat, lon)."""
+    lat, lon = [], []
+    with gzip.open(SHARED / "chicago_aggravated_assaults.csv.gz", "rt") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                la, lo = float(row["latitude"]), float(row["longitude"])
+            except (TypeError, ValueError):
+                continue
+            if np.isfinite(la) and np.isfinite(lo):
+                lat.append(la)
+                lon.append(lo)
+    return np.array(lat), np.array(lon)
+
+
+def monthly_uk() -> dict[str, list[tuple[str, np.ndarray, np.ndarray]]]:
+    """Monthly point sets: Cheltenham (all crime and ASB) and Nottingham (burglary+robbery)."""
+    sets: dict[str, dict[str, list[tuple[float, float]]]] = {"cheltenham": {}, "nottingham": {}}
+    for path in sorted((SHARED / "uk-cheltenham-street-crime").glob("*.json")):
+        for row in json.loads(path.read_text()):
+            loc = row["location"]
+            sets["cheltenham"].setdefault(row["month"][:7], []).append(
+                (float(loc["latitude"]), float(loc["longitude"]))
+            )
+    for name in ("nottingham_burglary.csv.gz", "nottingham_robbery.csv.gz"):
+        with gzip.open(SHARED / name, "rt") as fh:
+            for row in csv.DictReader(fh):
+                sets["nottingham"].setdefault(row["month"][:7], []).append(
+                    (float(row["latitude"]), float(row["longitude"]))
+                )
+    out = {}
+    for city, months in sets.items():
+        out[city] = [
+            (m, np.array([p[0] for p in pts]), np.array([p[1] for p in pts]))
+            for m, pts in sorted(months.items())
+        ]
+    return out
