@@ -24,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from core.forms import BaseForm
 from feedback import reasons
 from feedback.models import AGE_BANDS, DAY_TYPES, GENDERS, TIMES_OF_DAY
+from feedback.services import ReportInput
 from kommun.models import Kommun, Landmark
 
 DESCRIPTION_MAX = 2000
@@ -235,6 +236,32 @@ class ReportForm(BaseForm):
             ]
             return False
         return True
+
+    def report_input(self, **extra: Any) -> ReportInput:
+        """What the resident submitted, for feedback.services.create_report."""
+        assert self.point is not None, "validate the form first"
+        personal = {
+            name: getattr(self, name).data
+            for name in ("age_band", "gender", "email")
+            if getattr(self, name, None) is not None
+        }
+        return ReportInput(
+            lat=self.point[0],
+            lon=self.point[1],
+            location_method=self.location_method.data or "map",
+            kind=self.kind.data,
+            reasons=list(self.reasons.data or ()),
+            times=list(self.times.data or ()),
+            day_types=list(self.day_types.data or ()),
+            recurring=bool(self.recurring.data),
+            unsafe_level=int(self.unsafe_level.data) if self.unsafe_level.data else None,
+            own_experience={"egen": True, "hort": False}.get(self.own_experience.data or ""),
+            description=self.description.data or "",
+            landmark=self.chosen_landmark,
+            place_description=self.place_description.data,
+            **personal,
+            **extra,
+        )
 
     @property
     def is_support(self) -> bool:

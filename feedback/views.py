@@ -24,7 +24,6 @@ from feedback import reasons
 from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
 from feedback.models import Report
 from feedback.services import (
-    ReportInput,
     create_report,
     find_by_receipt,
     nearby_summary,
@@ -72,7 +71,7 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
     if form.validate_on_submit():
         supports = _supported_report(form, kommun)
         if supports is not None or form.reasons.data:
-            report = create_report(session, kommun, _report_input(form), supports=supports)
+            report = create_report(session, kommun, form.report_input(), supports=supports)
             session.commit()
             reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
             return redirect(url_for("feedback.receipt", code=report.receipt_code), code=303)
@@ -95,28 +94,6 @@ def _supported_report(form: ReportForm, kommun: Kommun) -> Report | None:
         return None
     summary = nearby_summary(get_session(), kommun, *form.point, _radius_m())
     return get_session().get(Report, summary.nearest_id) if summary.nearest_id else None
-
-
-def _report_input(form: ReportForm) -> ReportInput:
-    assert form.point is not None
-    return ReportInput(
-        lat=form.point[0],
-        lon=form.point[1],
-        location_method=form.location_method.data,
-        kind=form.kind.data,
-        reasons=list(form.reasons.data or ()),
-        times=list(form.times.data or ()),
-        day_types=list(form.day_types.data or ()),
-        recurring=bool(form.recurring.data),
-        unsafe_level=int(form.unsafe_level.data) if form.unsafe_level.data else None,
-        own_experience={"egen": True, "hort": False}.get(form.own_experience.data or ""),
-        description=form.description.data or "",
-        landmark=form.chosen_landmark,
-        place_description=form.place_description.data,
-        age_band=form.age_band.data,
-        gender=form.gender.data,
-        email=form.email.data,
-    )
 
 
 def _radius_m() -> float:

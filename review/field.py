@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 from accounts.access import allowed_kommun, require_role, staff_user
 from db import get_session
 from feedback import reasons as taxonomy
-from feedback.services import ReportInput
 from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import active_landmarks
@@ -48,7 +47,9 @@ def new(slug: str) -> Response | tuple[str, int]:
     landmarks = active_landmarks(session, kommun)
     form = FieldReportForm(kommun, landmarks)
     if form.validate_on_submit() and form.point is not None:
-        report = create_field_report(session, kommun, staff_user(), _field_input(form))
+        report = create_field_report(
+            session, kommun, staff_user(), form.report_input(source="staff")
+        )
         session.commit()
         reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
         flash(
@@ -62,23 +63,3 @@ def new(slug: str) -> Response | tuple[str, int]:
         unsafe_groups=taxonomy.groups(positive=False),
         safe_groups=taxonomy.groups(positive=True),
     ), (400 if request.method == "POST" else 200)
-
-
-def _field_input(form: FieldReportForm) -> ReportInput:
-    assert form.point is not None
-    return ReportInput(
-        lat=form.point[0],
-        lon=form.point[1],
-        location_method=form.location_method.data or "map",
-        kind=form.kind.data,
-        reasons=list(form.reasons.data or ()),
-        times=list(form.times.data or ()),
-        day_types=list(form.day_types.data or ()),
-        recurring=bool(form.recurring.data),
-        unsafe_level=int(form.unsafe_level.data) if form.unsafe_level.data else None,
-        own_experience={"egen": True, "hort": False}.get(form.own_experience.data or ""),
-        description=form.description.data or "",
-        landmark=form.chosen_landmark,
-        place_description=form.place_description.data,
-        source="staff",
-    )
