@@ -38,6 +38,13 @@ def test_switcher_is_remembered(client, kommuner):
     assert page.html["lang"] == "sv"
 
 
+def test_staff_pages_in_english(client, kommuner, create_user, login):
+    login(create_user())
+    page = parse_page(client.get("/samordnare/vanersborg/?lang=en").data)
+    assert page.html["lang"] == "en"
+    assert "Förslag i" not in page.select_one("h1").get_text()
+
+
 def test_errors_in_english(client, kommuner):
     client.get("/?lang=en")
     response = client.post("/k/vanersborg/", data={"kind": "otrygg"})
