@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geo.dbscan import dbscan
+from geo.dbscan import cluster
 from geo.projection import MetricPlane, plane_for
 
 DEFAULT_RADIUS_M = 60.0
@@ -144,19 +144,24 @@ def find_hotspots(
         raise ValueError(f"method must be one of {METHODS}")
     lat_a, lon_a, w = _validate(lat, lon, weights)
     keep = _selection(lat_a.size, times, window, reasons, reason_filter, sources, source_filter)
-    index = np.flatnonzero(keep)
-    labels = np.full(lat_a.size, -1, dtype=np.int64)
-    if index.size:
-        metric = plane_for(lat_a[index], lon_a[index])
-        x, y = metric.to_metres(lat_a[index], lon_a[index])
-        scale = metric.scale_at(float(np.median(lat_a[index])), float(np.median(lon_a[index])))
-        labels[index] = _cluster(x, y, radius_m * scale, min_reports, method)
-    return hotspots_from_labels(
-        lat_a,
-        lon_a,
+    index = np.flatnonzero(keep) if not keep.all() else np.arange(lat_a.size)
+    if index.size == 0:
+        return []
+    la, lo = lat_a[index], lon_a[index]
+    metric = plane_for(la, lo)
+    x, y = metric.to_metres(la, lo)
+    scale = _scale(metric, la, lo)
+    if method == "hdbscan":
+        labels = _hdbscan(x, y, radius_m * scale, min_reports)
+        hull = labels >= 0
+    else:
+        found = cluster(x, y, radius_m * scale, min_reports)
+        labels, hull = found.labels, found.hull_candidate
+    return _hotspots(
+        _Points(index, x, y, w[index], metric, scale),
         labels,
+        hull,
         radius_m=radius_m,
-        weights=w,
         names=names,
         reasons=reasons,
         time_of_day=time_of_day,
@@ -186,40 +191,107 @@ def hotspots_from_labels(
     index = np.flatnonzero(label_a >= 0)
     if index.size == 0:
         return []
-    metric = plane_for(lat_a[index], lon_a[index])
-    x, y = metric.to_metres(lat_a[index], lon_a[index])
-    # Sorted by cluster, then position: sums within a cluster, and so centroids and ids, do
-    # not depend on the input order. Geometry is built for all clusters at once.
-    order = np.lexsort((y, x, label_a[index]))
-    sorted_labels = label_a[index][order]
-    starts = np.flatnonzero(np.r_[True, np.diff(sorted_labels) != 0])
-    counts = np.diff(np.r_[starts, sorted_labels.size])
-    xs, ys = x[order], y[order]
-    cx = np.add.reduceat(xs, starts) / counts
-    cy = np.add.reduceat(ys, starts) / counts
-    weight_sums = np.add.reduceat(w[index][order], starts)
-    points = shapely.multipoints(
-        np.column_stack([xs, ys]), indices=np.repeat(np.arange(starts.size), counts)
+    la, lo = lat_a[index], lon_a[index]
+    metric = plane_for(la, lo)
+    x, y = metric.to_metres(la, lo)
+    return _hotspots(
+        _Points(index, x, y, w[index], metric, _scale(metric, la, lo)),
+        label_a[index],
+        np.ones(index.size, dtype=bool),
+        radius_m=radius_m,
+        names=names,
+        reasons=reasons,
+        time_of_day=time_of_day,
+        sources=sources,
+        name_within_m=name_within_m,
     )
-    scale = metric.scale_at(float(np.median(lat_a[index])), float(np.median(lon_a[index])))
-    shapes_m = shapely.buffer(shapely.convex_hull(points), radius_m * scale, quad_segs=8)
-    areas = shapely.area(shapes_m) / scale**2  # square metres on the ground
+
+
+@dataclass(frozen=True)
+class _Points:
+    """The clustered points: input indices, plane metres, weights, the plane and its scale."""
+
+    index: npt.NDArray[np.int64]
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    w: npt.NDArray[np.float64]
+    metric: MetricPlane
+    scale: float
+
+
+def _scale(
+    metric: MetricPlane, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+) -> float:
+    """The plane's scale factor at the middle of the points' bounding box (order-free, cheap)."""
+    return metric.scale_at(float(lat.min() + lat.max()) / 2, float(lon.min() + lon.max()) / 2)
+
+
+# Sums in fixed point are exact, so centroids (and the ids made from them) and weighted
+# counts do not depend on the order of the input: 1 mm and 1e-6 of a weight.
+_MM = 1000.0
+_W = 1_000_000.0
+
+
+def _hotspots(
+    pts: _Points,
+    labels: npt.NDArray[np.int64],
+    hull: npt.NDArray[np.bool_],
+    *,
+    radius_m: float,
+    names: Sequence[Landmark] | None,
+    reasons: Sequence[Sequence[str]] | None,
+    time_of_day: Sequence[Sequence[str]] | None,
+    sources: Sequence[str] | None,
+    name_within_m: float,
+) -> list[HotSpot]:
+    """Describe each cluster; `hull` marks the members that may be vertices of its hull."""
+    clustered = np.flatnonzero(labels >= 0)
+    if clustered.size == 0:
+        return []
+    # Grouped by cluster; within one, members keep input order (index is ascending).
+    order = clustered[_stable_argsort(labels[clustered])]
+    sorted_labels = labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    counts = np.diff(np.r_[starts, sorted_labels.size])
+    origin_x, origin_y = np.floor(pts.x.min()), np.floor(pts.y.min())
+    fx = np.rint((pts.x[order] - origin_x) * _MM).astype(np.int64)
+    fy = np.rint((pts.y[order] - origin_y) * _MM).astype(np.int64)
+    cx = origin_x + np.add.reduceat(fx, starts) / _MM / counts
+    cy = origin_y + np.add.reduceat(fy, starts) / _MM / counts
+    weight_sums = np.add.reduceat(np.rint(pts.w[order] * _W).astype(np.int64), starts) / _W
+
+    # Hulls from the candidate vertices only: a member deep inside its cluster is not one.
+    cluster_of = np.repeat(np.arange(starts.size), counts)
+    # Every cluster has candidates (its hull's vertices are among them), so runs stay whole.
+    corner = np.flatnonzero(hull[order])
+    corner_of = cluster_of[corner]
+    corner_starts = np.flatnonzero(np.r_[True, corner_of[1:] != corner_of[:-1]])
+    corner = corner[
+        ~_inside_octagon(pts.x[order[corner]], pts.y[order[corner]], corner_starts, corner_of)
+    ]
+    points = shapely.multipoints(
+        np.column_stack([pts.x[order[corner]], pts.y[order[corner]]]),
+        indices=cluster_of[corner],
+    )
+    shapes_m = shapely.buffer(shapely.convex_hull(points), radius_m * pts.scale, quad_segs=8)
+    areas = shapely.area(shapes_m) / pts.scale**2  # square metres on the ground
     # A buffered hull is one polygon without holes: its exterior ring is the whole GeoJSON.
     rings, ring_of = shapely.get_coordinates(
-        shapely.get_exterior_ring(metric.geometry_to_wgs84(shapes_m)), return_index=True
+        shapely.get_exterior_ring(pts.metric.geometry_to_wgs84(shapes_m)), return_index=True
     )
     rings = np.round(rings, 7)
     ring_starts = np.searchsorted(ring_of, np.arange(starts.size + 1))
-    lat_c, lon_c = metric.to_wgs84(cx, cy)
-    place_names = _names(metric, names, cx, cy, name_within_m + radius_m)
+    lat_c, lon_c = pts.metric.to_wgs84(cx, cy)
+    place_names = _names(pts.metric, names, cx, cy, name_within_m + radius_m)
+    members_all = pts.index[order]
+    epsg = pts.metric.epsg
     spots = []
-    for k, (start, count) in enumerate(zip(starts, counts, strict=True)):
-        members = np.sort(index[order[start : start + count]])
+    for k, (start, count) in enumerate(zip(starts.tolist(), counts.tolist(), strict=True)):
         ring = rings[ring_starts[k] : ring_starts[k + 1]].tolist()
         spots.append(
             _describe(
-                members.tolist(),
-                key=f"{metric.epsg}:{round(cx[k] / 25)}:{round(cy[k] / 25)}",
+                members_all[start : start + count].tolist(),
+                key=f"{epsg}:{round(cx[k] / 25)}:{round(cy[k] / 25)}",
                 weighted_count=float(weight_sums[k]),
                 centroid=(float(lat_c[k]), float(lon_c[k])),
                 polygon={"type": "Polygon", "coordinates": [ring]},
@@ -233,26 +305,64 @@ def hotspots_from_labels(
     return _unique_ids(sorted(spots, key=lambda s: (-s.weighted_count, s.id)))
 
 
-def _cluster(
+def _stable_argsort(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Stable argsort of small non-negative integers: radix sort when they fit 16 bits."""
+    if keys.size and keys.max() < 2**15:
+        return np.argsort(keys.astype(np.int16), kind="stable")
+    return np.argsort(keys, kind="stable")
+
+
+_DIRECTIONS = ((1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1))
+
+
+def _inside_octagon(
     x: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],
-    radius_m: float,
-    min_reports: int,
-    method: str,
-) -> npt.NDArray[np.int64]:
-    if method == "hdbscan":
-        from sklearn.cluster import HDBSCAN
+    starts: npt.NDArray[np.int64],
+    group: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Points strictly inside the polygon of their group's extreme points in eight directions.
 
-        if x.size < 2:
-            return np.full(x.size, -1, dtype=np.int64)
-        model = HDBSCAN(
-            min_cluster_size=max(2, min_reports),
-            min_samples=max(1, min_reports),
-            cluster_selection_epsilon=float(radius_m),
-            copy=True,
-        )
-        return np.asarray(model.fit_predict(np.column_stack([x, y])), dtype=np.int64)
-    return dbscan(x, y, radius_m, min_reports)
+    Those can never be vertices of the group's convex hull (Akl & Toussaint 1978), so the
+    hull is built from the rest. Points are grouped in runs beginning at `starts`.
+    """
+    n = x.size
+    position = np.arange(n)
+    corners = []
+    for dx, dy in _DIRECTIONS:
+        v = dx * x + dy * y
+        top = np.maximum.reduceat(v, starts)
+        first = np.minimum.reduceat(np.where(v == top[group], position, n), starts)
+        corners.append(first)
+    inside = np.ones(n, dtype=bool)
+    for k in range(len(corners)):
+        a, b = corners[k], corners[(k + 1) % len(corners)]
+        ax, ay, bx, by = x[a], y[a], x[b], y[b]
+        edge = (ax != bx) | (ay != by)  # two directions can share an extreme point
+        ex, ey = (bx - ax)[group], (by - ay)[group]
+        left = ex * (y - ay[group]) - ey * (x - ax[group]) > 0
+        inside &= left | ~edge[group]
+    distinct = np.zeros(starts.size, dtype=np.int64)
+    for k in range(len(corners)):
+        a, b = corners[k], corners[(k + 1) % len(corners)]
+        distinct += (x[a] != x[b]) | (y[a] != y[b])
+    return inside & (distinct >= 3)[group]
+
+
+def _hdbscan(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], radius_m: float, min_reports: int
+) -> npt.NDArray[np.int64]:
+    from sklearn.cluster import HDBSCAN
+
+    if x.size < 2:
+        return np.full(x.size, -1, dtype=np.int64)
+    model = HDBSCAN(
+        min_cluster_size=max(2, min_reports),
+        min_samples=max(1, min_reports),
+        cluster_selection_epsilon=float(radius_m),
+        copy=True,
+    )
+    return np.asarray(model.fit_predict(np.column_stack([x, y])), dtype=np.int64)
 
 
 def _names(

@@ -201,3 +201,52 @@ def test_every_member_lies_inside_its_polygon(pts):
         polygon = shape(spot.polygon)
         for i in spot.members:
             assert polygon.buffer(1e-6).contains(Point(lon[i], lat[i]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_grid_dbscan_is_exact_on_dense_clustered_points(seed):
+    """Dense blobs, streets and sparse noise: core flags equal textbook DBSCAN's, and every
+    border point carries the cluster of its nearest core point."""
+    from scipy.spatial import cKDTree
+
+    from geo.dbscan import cluster
+
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, 3000, (12, 2))
+    blobs = [
+        c + rng.normal(0, rng.uniform(10, 80), (int(rng.integers(50, 900)), 2)) for c in centres
+    ]
+    street = np.column_stack(
+        [rng.uniform(0, 3000, 800), np.full(800, 1500.0) + rng.normal(0, 3, 800)]
+    )
+    noise = rng.uniform(0, 3000, (1500, 2))
+    dupes = np.repeat(centres[:2], 9, axis=0)
+    pts = np.round(np.concatenate([*blobs, street, noise, dupes]), 1)  # exact ties on the edge
+    eps, m = float(rng.choice([25.0, 60.0, 100.0])), int(rng.integers(3, 12))
+    ours = cluster(pts[:, 0], pts[:, 1], eps, m)
+    ref = DBSCAN(eps=eps, min_samples=m).fit(pts)
+    core = np.zeros(len(pts), dtype=bool)
+    core[ref.core_sample_indices_] = True
+    assert (ours.core == core).all()
+    idx = ref.core_sample_indices_
+    pairs = set(zip(ours.labels[idx].tolist(), ref.labels_[idx].tolist(), strict=True))
+    assert len(pairs) == len(set(ours.labels[idx])) == len(set(ref.labels_[idx]))
+    tree = cKDTree(pts[core])
+    dist, nearest = tree.query(pts[~core])
+    expected = np.where(dist <= eps, ours.labels[idx][nearest], -1)
+    tied = np.abs(dist - eps) < 1e-9  # on the edge: float rounding may decide either way
+    assert (ours.labels[~core][~tied] == expected[~tied]).all()
+
+
+def test_dense_cluster_polygon_holds_every_member():
+    """Deep inside a dense cluster members are skipped as hull vertices; none may fall outside."""
+    from geo.dbscan import cluster
+
+    lat, lon = blob(TORGET, 4000, spread_m=150, seed=3)
+    spots = find_hotspots(lat, lon, radius_m=30, min_reports=4)
+    x, y = plane_for(lat, lon).to_metres(lat, lon)
+    assert not cluster(x, y, 30, 4).hull_candidate.all()
+    biggest = spots[0]
+    assert biggest.count > 3000
+    polygon = shape(biggest.polygon).buffer(1e-7)
+    assert all(polygon.contains(Point(lon[i], lat[i])) for i in biggest.members)
