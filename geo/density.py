@@ -102,11 +102,31 @@ def kde_surface(
     return DensitySurface(grid, x0, y0, cell_m, metric)
 
 
-def heat_points(
-    lat: npt.ArrayLike, lon: npt.ArrayLike, weights: npt.ArrayLike | None = None
+def heat_cells(
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    *,
+    max_cells: int = 1500,
+    cell_m: float = 75.0,
+    bandwidth_m: float = 75.0,
 ) -> list[list[float]]:
-    """[lat, lon, weight] rows for a Leaflet.heat layer."""
+    """A heat layer of at most `max_cells` grid cells: [lat, lon, weight 0..1] rows.
+
+    The densest smoothed cells (those above 2 % of the peak, capped), at their centres, so
+    the layer's size depends on the area covered, never on the number of points.
+    """
     lat_a = np.asarray(lat, dtype=float)
-    lon_a = np.asarray(lon, dtype=float)
-    w = np.ones(lat_a.size) if weights is None else np.asarray(weights, dtype=float)
-    return np.column_stack([lat_a, lon_a, w]).round(6).tolist()  # type: ignore[no-any-return]
+    if lat_a.size == 0:
+        return []
+    surface = kde_surface(lat_a, lon, cell_m=cell_m, bandwidth_m=bandwidth_m)
+    occupied = int((surface.grid > surface.grid.max() * 0.02).sum())
+    share = min(1.0, max(1, min(occupied, max_cells)) / surface.grid.size)
+    rows, cols = np.nonzero(surface.top_mask(share))
+    density = surface.grid[rows, cols]
+    x = surface.x0 + (cols + 0.5) * cell_m
+    y = surface.y0 + (rows + 0.5) * cell_m
+    cell_lat, cell_lon = surface.plane.to_wgs84(x, y)
+    peak = float(density.max()) or 1.0
+    table = np.column_stack([cell_lat.round(6), cell_lon.round(6), (density / peak).round(3)])
+    rows_out: list[list[float]] = table.tolist()
+    return rows_out

@@ -31,6 +31,9 @@ class HotSpotRun(Base):
         ForeignKey("hotspot_run.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The heat layer's cells, [lat, lon, weight] (geo.density.heat_cells): a bounded size
+    # whatever the number of reports, so map pages never load the reports themselves.
+    heat: Mapped[list[list[float]] | None] = mapped_column(JSON)
 
     kommun: Mapped[Kommun] = relationship()
     hotspots: Mapped[list[HotSpotRecord]] = relationship(

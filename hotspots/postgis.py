@@ -44,4 +44,3 @@ def cluster_labels(
         CLUSTER_SQL, {"ids": report_ids, "eps": radius_m, "minpoints": min_reports}
     )
     return {int(rid): (-1 if cluster is None else int(cluster)) for rid, cluster in rows}
-

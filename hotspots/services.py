@@ -9,11 +9,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from feedback.models import Report
+from feedback.models import TIMES_OF_DAY, Report, ReportReason
 from geo import hotspots as engine
+from geo.density import heat_cells
 from geo.tracking import match_hotspots
 from hotspots import postgis
 from hotspots.models import HotSpotRecord, HotSpotRun
@@ -38,32 +41,113 @@ class HotSpotParams:
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
-def reports_for(
-    session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
-) -> list[Report]:
-    """The reports a run counts: unsafe places in the window, not erased."""
-    query = (
-        select(Report)
-        .where(
-            Report.kommun_id == kommun.id,
-            Report.kind == "otrygg",
-            Report.erasure_requested_at.is_(None),
-            # Hidden reports, and duplicates merged into another, don't count as places.
-            Report.hidden.is_(False),
-            Report.merged_into_id.is_(None),
-            Report.created_at >= start,
-            Report.created_at <= end,
-        )
-        .options(selectinload(Report.reasons))
-        .order_by(Report.id)
+@dataclass(frozen=True)
+class Place:
+    """What clustering and a hot spot's description need of one report, without the ORM."""
+
+    id: int
+    lat: float
+    lon: float
+    source: str
+    at_day: bool
+    at_evening: bool
+    at_night: bool
+    reason_codes: tuple[str, ...] = ()
+
+    @property
+    def times_of_day(self) -> list[str]:
+        flags = (self.at_day, self.at_evening, self.at_night)
+        return [name for name, on in zip(TIMES_OF_DAY, flags, strict=True) if on]
+
+
+def _counted(kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime) -> Select:  # type: ignore[type-arg]
+    """The reports a run counts: unsafe places in the window, not erased, hidden or merged."""
+    query = select(Report.id).where(
+        Report.kommun_id == kommun.id,
+        Report.kind == "otrygg",
+        Report.erasure_requested_at.is_(None),
+        # Hidden reports, and duplicates merged into another, don't count as places.
+        Report.hidden.is_(False),
+        Report.merged_into_id.is_(None),
+        Report.created_at >= start,
+        Report.created_at <= end,
     )
     if params.sources:
         query = query.where(Report.source.in_(params.sources))
-    reports = list(session.scalars(query))
     if params.reasons:
-        wanted = set(params.reasons)
-        reports = [r for r in reports if wanted & set(r.reason_codes)]
-    return reports
+        query = query.where(
+            Report.id.in_(
+                select(ReportReason.report_id).where(ReportReason.code.in_(params.reasons))
+            )
+        )
+    return query
+
+
+def reports_for(
+    session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
+) -> list[Report]:
+    """The counted reports as ORM objects, for selections small enough to list."""
+    ids = _counted(kommun, params, start, end).subquery()
+    query = (
+        select(Report)
+        .where(Report.id.in_(select(ids.c.id)))
+        .options(selectinload(Report.reasons))
+        .order_by(Report.id)
+    )
+    return list(session.scalars(query))
+
+
+def count_for(
+    session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
+) -> int:
+    ids = _counted(kommun, params, start, end).subquery()
+    return int(session.scalar(select(func.count()).select_from(ids)) or 0)
+
+
+def coordinates_for(
+    session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Latitudes and longitudes of the counted reports, as arrays: cheap at a million."""
+    ids = _counted(kommun, params, start, end).subquery()
+    rows = session.execute(
+        select(Report.lat, Report.lon).where(Report.id.in_(select(ids.c.id)))
+    ).all()
+    if not rows:
+        return np.empty(0), np.empty(0)
+    table = np.asarray(rows, dtype=np.float64)
+    return table[:, 0], table[:, 1]
+
+
+def places_for(
+    session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
+) -> list[Place]:
+    """The counted reports as light rows, in id order, with their reasons (two queries)."""
+    counted = _counted(kommun, params, start, end)
+    ids = counted.subquery()
+    reasons: dict[int, list[str]] = {}
+    for report_id, code in session.execute(
+        select(ReportReason.report_id, ReportReason.code)
+        .where(ReportReason.report_id.in_(select(ids.c.id)))
+        .order_by(ReportReason.report_id, ReportReason.code)
+    ):
+        reasons.setdefault(report_id, []).append(code)
+    rows = session.execute(
+        select(
+            Report.id,
+            Report.lat,
+            Report.lon,
+            Report.source,
+            Report.at_day,
+            Report.at_evening,
+            Report.at_night,
+        )
+        .where(Report.id.in_(select(ids.c.id)))
+        .order_by(Report.id)
+    )
+    return [
+        Place(i, lat, lon, source, bool(d), bool(e), bool(n), tuple(reasons.get(i, ())))
+        for i, lat, lon, source, d, e, n in rows
+    ]
 
 
 def current_run(session: Session, kommun: Kommun, params: HotSpotParams) -> HotSpotRun | None:
@@ -79,7 +163,7 @@ def current_run(session: Session, kommun: Kommun, params: HotSpotParams) -> HotS
     )
 
 
-def _stats(members: list[Report]) -> dict[str, Any]:
+def _stats(members: list[Place]) -> dict[str, Any]:
     reasons = Counter(code for r in members for code in r.reason_codes)
     times = Counter(t for r in members for t in r.times_of_day)
     sources = Counter(r.source for r in members)
@@ -103,12 +187,14 @@ def compute_run(
     end = now or datetime.now(UTC)
     start = end - timedelta(days=params.window_days)
     began = time.perf_counter()
-    reports = reports_for(session, kommun, params, start, end)
+    reports = places_for(session, kommun, params, start, end)
     names = [(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active]
     lat, lon = [r.lat for r in reports], [r.lon for r in reports]
     if params.method == "postgis":
         labels = postgis.cluster_labels(
-            session, [r.id for r in reports], radius_m=params.radius_m,
+            session,
+            [r.id for r in reports],
+            radius_m=params.radius_m,
             min_reports=params.min_reports,
         )
         spots = engine.hotspots_from_labels(
@@ -116,7 +202,11 @@ def compute_run(
         )
     else:
         spots = engine.find_hotspots(
-            lat, lon, radius_m=params.radius_m, min_reports=params.min_reports, names=names,
+            lat,
+            lon,
+            radius_m=params.radius_m,
+            min_reports=params.min_reports,
+            names=names,
             method=params.method,
         )
     previous = current_run(session, kommun, params)
@@ -132,6 +222,7 @@ def compute_run(
         period_start=start,
         period_end=end,
         report_count=len(reports),
+        heat=heat_cells(lat, lon),
         duration_ms=0.0,
         is_current=True,
         previous_id=previous.id if previous else None,
@@ -160,7 +251,7 @@ def _as_previous(record: HotSpotRecord) -> dict[str, Any]:
     }
 
 
-def _record(kommun: Kommun, item: Any, reports: list[Report]) -> HotSpotRecord:
+def _record(kommun: Kommun, item: Any, reports: list[Place]) -> HotSpotRecord:
     spot = item.hotspot
     if spot is None:  # gone: keep the place on record so a promise can still point at it
         prev = item.previous

@@ -14,10 +14,18 @@ from wtforms.validators import NumberRange, Optional
 from core.forms import BaseForm
 from db import get_session
 from feedback import reasons as taxonomy
-from feedback.models import SOURCES
-from geo.density import kde_surface
+from feedback.models import SOURCES, Report
+from geo.density import heat_cells
 from geo.maps import TREND_STYLE, components, hotspot_map, localize
-from hotspots.services import HotSpotParams, compute_run, current_run, reports_for
+from hotspots.models import HotSpotRecord
+from hotspots.services import (
+    HotSpotParams,
+    compute_run,
+    coordinates_for,
+    current_run,
+    reports_for,
+)
+from kommun.models import Kommun
 from review.views import _kommun, bp
 
 # Raw points are drawn only for selections this small; larger ones stay aggregated.
@@ -95,7 +103,14 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
     if run is None:  # first look with these settings: compute once, then it is stored
         run = compute_run(session, kommun, params)
         session.commit()
-    reports = reports_for(session, kommun, params, run.period_start, run.period_end)
+    # The run holds the count and the heat cells: the page's cost does not grow with the
+    # number of reports. Whole reports are loaded only for a small selection.
+    few = run.report_count <= MAX_POINTS
+    reports = reports_for(session, kommun, params, run.period_start, run.period_end) if few else []
+    heat = run.heat
+    if heat is None:  # a run stored before runs kept their heat layer
+        lat, lon = coordinates_for(session, kommun, params, run.period_start, run.period_end)
+        heat = heat_cells(lat, lon, max_cells=MAX_HEAT_CELLS)
     spots = [h for h in run.hotspots if h.trend != "gone"]
     table = [_row(kommun.slug, h) for h in spots]
     config = current_app.config
@@ -106,8 +121,8 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
         attribution=config["TILE_ATTRIBUTION"],
         boundary=kommun.boundary_geojson,
         hotspots=[_shape(row, h) for row, h in zip(table, spots, strict=True)],
-        heat=_heat(reports),
-        points=[_point(r) for r in reports] if len(reports) <= MAX_POINTS else [],
+        heat=heat,
+        points=[_point(r) for r in reports],
         labels={
             "boundary": _("Kommungräns"),
             "hotspots": _("Hot spots"),
@@ -124,8 +139,8 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
         form=form,
         run=run,
         table=table,
-        report_count=len(reports),
-        points_shown=len(reports) <= MAX_POINTS,
+        report_count=run.report_count,
+        points_shown=few,
         map_parts=parts,
         trend_labels=TREND_LABELS,
         trend_symbols=TREND_SYMBOLS,
@@ -171,29 +186,9 @@ def _point(r: object) -> dict[str, object]:
     return {"lat": r.lat, "lon": r.lon, "popup": popup}  # type: ignore[attr-defined]
 
 
-def _heat(reports: list) -> list[list[float]]:  # type: ignore[type-arg]
-    if not reports:
-        return []
-    surface = kde_surface(
-        [r.lat for r in reports], [r.lon for r in reports], cell_m=75, bandwidth_m=75
-    )
-    occupied = int((surface.grid > surface.grid.max() * 0.02).sum())
-    share = min(1.0, min(occupied, MAX_HEAT_CELLS) / surface.grid.size)
-    mask = surface.top_mask(share)
-    cells = surface.cells_geojson(mask)["features"]
-    peak = max(f["properties"]["density"] for f in cells) or 1.0
-    rows = []
-    for feature in cells:
-        ring = feature["geometry"]["coordinates"][0]
-        lon = sum(p[0] for p in ring[:4]) / 4
-        lat = sum(p[1] for p in ring[:4]) / 4
-        rows.append(
-            [round(lat, 6), round(lon, 6), round(feature["properties"]["density"] / peak, 3)]
-        )
-    return rows
-
-
-def _view_bounds(kommun, spots, reports):  # type: ignore[no-untyped-def]
+def _view_bounds(
+    kommun: Kommun, spots: list[HotSpotRecord], reports: list[Report]
+) -> tuple[tuple[float, float], tuple[float, float]]:
     lats = [h.lat for h in spots] or [r.lat for r in reports]
     lons = [h.lon for h in spots] or [r.lon for r in reports]
     if not lats:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo.density import heat_points, kde_surface
+from geo.density import heat_cells, kde_surface
 from tests.geo.test_hotspots import TORGET
 
 
@@ -31,5 +31,15 @@ def test_top_share_covers_the_asked_share():
         surface.top_mask(0)
 
 
-def test_heat_points():
-    assert heat_points([58.1], [12.2]) == [[58.1, 12.2, 1.0]]
+def test_heat_cells_are_bounded_whatever_the_number_of_points():
+    rng = np.random.default_rng(3)
+    few = heat_cells(58.38 + rng.normal(0, 0.004, 200), 12.32 + rng.normal(0, 0.008, 200))
+    many_lat = 58.38 + rng.normal(0, 0.004, 200_000)
+    many_lon = 12.32 + rng.normal(0, 0.008, 200_000)
+    many = heat_cells(many_lat, many_lon, max_cells=500)
+    assert 0 < len(few) and len(many) == 500
+    assert max(w for _, _, w in many) == 1.0 and min(w for _, _, w in many) > 0
+    # Cells lie where the points are, and the densest is near the middle.
+    lat, lon, _ = max(many, key=lambda row: row[2])
+    assert abs(lat - 58.38) < 0.002 and abs(lon - 12.32) < 0.004
+    assert heat_cells([], []) == []
