@@ -65,6 +65,7 @@ class HotSpotRecord(Base):
     previous_count: Mapped[int | None] = mapped_column(Integer)
     # Per reason, per time of day, per source; share at night.
     stats: Mapped[dict[str, Any]] = mapped_column(JSON)
-    report_ids: Mapped[list[int]] = mapped_column(JSON)
+    # Loaded only when asked for: a town-wide hot spot of a large kommun holds many ids.
+    report_ids: Mapped[list[int]] = mapped_column(JSON, deferred=True)
 
     run: Mapped[HotSpotRun] = relationship(back_populates="hotspots")

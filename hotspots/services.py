@@ -60,7 +60,7 @@ class Place:
         return [name for name, on in zip(TIMES_OF_DAY, flags, strict=True) if on]
 
 
-def _counted(kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime) -> Select:  # type: ignore[type-arg]
+def counted_query(kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime) -> Select:  # type: ignore[type-arg]
     """The reports a run counts: unsafe places in the window, not erased, hidden or merged."""
     query = select(Report.id).where(
         Report.kommun_id == kommun.id,
@@ -87,7 +87,7 @@ def reports_for(
     session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
 ) -> list[Report]:
     """The counted reports as ORM objects, for selections small enough to list."""
-    ids = _counted(kommun, params, start, end).subquery()
+    ids = counted_query(kommun, params, start, end).subquery()
     query = (
         select(Report)
         .where(Report.id.in_(select(ids.c.id)))
@@ -100,7 +100,7 @@ def reports_for(
 def count_for(
     session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
 ) -> int:
-    ids = _counted(kommun, params, start, end).subquery()
+    ids = counted_query(kommun, params, start, end).subquery()
     return int(session.scalar(select(func.count()).select_from(ids)) or 0)
 
 
@@ -108,7 +108,7 @@ def coordinates_for(
     session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Latitudes and longitudes of the counted reports, as arrays: cheap at a million."""
-    ids = _counted(kommun, params, start, end).subquery()
+    ids = counted_query(kommun, params, start, end).subquery()
     rows = session.execute(
         select(Report.lat, Report.lon).where(Report.id.in_(select(ids.c.id)))
     ).all()
@@ -122,7 +122,7 @@ def places_for(
     session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
 ) -> list[Place]:
     """The counted reports as light rows, in id order, with their reasons (two queries)."""
-    counted = _counted(kommun, params, start, end)
+    counted = counted_query(kommun, params, start, end)
     ids = counted.subquery()
     reasons: dict[int, list[str]] = {}
     for report_id, code in session.execute(
@@ -163,7 +163,7 @@ def current_run(session: Session, kommun: Kommun, params: HotSpotParams) -> HotS
     )
 
 
-def _stats(members: list[Place]) -> dict[str, Any]:
+def spot_stats(members: list[Place]) -> dict[str, Any]:
     reasons = Counter(code for r in members for code in r.reason_codes)
     times = Counter(t for r in members for t in r.times_of_day)
     sources = Counter(r.source for r in members)
@@ -283,7 +283,7 @@ def _record(kommun: Kommun, item: Any, reports: list[Place]) -> HotSpotRecord:
         count=spot.count,
         weighted_count=spot.weighted_count,
         previous_count=item.previous["count"] if item.previous else None,
-        stats=_stats(members),
+        stats=spot_stats(members),
         report_ids=[r.id for r in members],
     )
 

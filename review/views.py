@@ -362,4 +362,5 @@ def split(report_id: int) -> Response:
     return _done(report, _("Förslaget är inte längre en dubblett."))
 
 
+from review import lagesbild_page as _lagesbild  # noqa: E402,F401  (routes on this blueprint)
 from review import maps as _maps  # noqa: E402,F401  (the map page's routes on this blueprint)

@@ -1,0 +1,105 @@
+"""The lägesbild page: a kommun's figures for a week, month, tertial or year, printable."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from core.forms import BaseForm
+from db import get_session
+from feedback import reasons as taxonomy
+from geo.maps import TREND_STYLE
+from geo.sketch import sketch
+from review.lagesbild import build
+from review.maps import TREND_LABELS, TREND_SYMBOLS
+from review.periods import Period, period_for, today_local
+from review.views import _kommun, bp
+
+KIND_LABELS = {
+    "week": _l("Vecka"),
+    "month": _l("Månad"),
+    "tertial": _l("Tertial"),
+    "year": _l("År"),
+}
+
+
+class PeriodForm(BaseForm):
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    kind = SelectField(
+        _l("Period"),
+        choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()],
+        default="tertial",
+    )
+    day = DateField(
+        _l("Som innehåller dagen"),
+        validators=[Optional()],
+        description=_l("Tom: dagens datum."),
+    )
+
+
+def period_label(period: Period) -> str:
+    if period.kind == "week":
+        return _("Vecka %(n)d %(year)d", n=period.number, year=period.first.isocalendar().year)
+    if period.kind == "month":
+        return format_date(period.first, "LLLL yyyy").capitalize()
+    if period.kind == "tertial":
+        return _("Tertial %(n)d %(year)d", n=period.number, year=period.first.year)
+    return _("År %(year)d", year=period.first.year)
+
+
+def period_span(period: Period) -> str:
+    return _(
+        "%(first)s – %(last)s",
+        first=format_date(period.first, "d MMMM yyyy"),
+        last=format_date(period.last, "d MMMM yyyy"),
+    )
+
+
+@bp.get("/<slug>/lagesbild")
+def lagesbild(slug: str) -> tuple[str, int]:
+    """The lägesbild for a period beside the previous one: for the EST meeting or the council."""
+    kommun = _kommun()
+    form = PeriodForm(formdata=request.args)
+    valid = form.validate()
+    kind = form.kind.data if valid and form.kind.data else "tertial"
+    day: date = (form.day.data if valid else None) or today_local()
+    period = period_for(kind, day)
+    picture = build(get_session(), kommun, period)
+    spots = picture.hotspots
+    drawing = None
+    if kommun.boundary_geojson:
+        drawing = sketch(
+            kommun.boundary_geojson,
+            [s.polygon for s in spots],
+            width=640,
+            focus=bool(spots),
+        )
+    peak = max([c for _f, _l2, c, _p in picture.series] + [1])
+    reason_peak = max([f.current for _c, f in picture.reasons] + [1])
+    return render_template(
+        "review/lagesbild.html",
+        kommun=kommun,
+        form=form,
+        picture=picture,
+        period_label=period_label,
+        period_span=period_span,
+        reason_label=taxonomy.label,
+        drawing=drawing,
+        series_peak=peak,
+        reason_peak=reason_peak,
+        kind_labels=KIND_LABELS,
+        trend_labels=TREND_LABELS,
+        trend_symbols=TREND_SYMBOLS,
+        trend_style=TREND_STYLE,
+        is_current=period.contains(today_local()),
+        generated_at=datetime.now(UTC),
+    ), (200 if valid else 400)

@@ -1,0 +1,153 @@
+"""The lägesbild: periods, figures against the previous period, hot-spot trends, print."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import update
+
+from feedback.models import Report
+from review.lagesbild import build
+from review.periods import period_for
+from tests.conftest import VANERSBORG_TORGET
+from tests.pages import parse_page
+
+LAT, LON = VANERSBORG_TORGET
+# Tertial 2 2026 (May–August) and the one before it (January–April).
+IN_T2 = datetime(2026, 6, 10, 21, 30, tzinfo=UTC)
+IN_T1 = datetime(2026, 2, 3, 12, 0, tzinfo=UTC)
+
+
+def test_periods_follow_the_swedish_calendar():
+    t2 = period_for("tertial", date(2026, 6, 10))
+    assert (t2.first, t2.last, t2.number) == (date(2026, 5, 1), date(2026, 8, 31), 2)
+    assert (t2.previous().first, t2.previous().last) == (date(2026, 1, 1), date(2026, 4, 30))
+    assert t2.next().first == date(2026, 9, 1) and t2.next().last == date(2026, 12, 31)
+    assert period_for("tertial", date(2026, 1, 5)).previous().first == date(2025, 9, 1)
+    # Local midnight: 1 May in Stockholm (summer time) is 30 April 22:00 UTC.
+    assert t2.start == datetime(2026, 4, 30, 22, 0, tzinfo=UTC)
+    assert t2.end == datetime(2026, 8, 31, 22, 0, tzinfo=UTC)
+    week = period_for("week", date(2026, 11, 25))  # a Wednesday
+    assert (week.first, week.last, week.number) == (date(2026, 11, 23), date(2026, 11, 29), 48)
+    assert len(week.buckets()) == 7
+    feb = period_for("month", date(2028, 2, 10))
+    assert feb.last == date(2028, 2, 29) and feb.previous().first == date(2028, 1, 1)
+    # A tertial's chart has a bar per week, the first and last ones cut at the edges.
+    buckets = t2.buckets()
+    assert buckets[0] == (date(2026, 5, 1), date(2026, 5, 3))
+    assert buckets[-1][1] == date(2026, 8, 31)
+    assert sum((last - first).days + 1 for first, last in buckets) == t2.days == 123
+
+
+def _at(session, report, when):
+    session.execute(update(Report).where(Report.id == report.id).values(created_at=when))
+    session.commit()
+    return report
+
+
+def test_figures_count_each_place_once_and_compare_with_the_period_before(
+    kommuner, session, create_report_at
+):
+    vanersborg, arboga = kommuner["Vänersborg"], kommuner["Arboga"]
+
+    def report(when, **fields):
+        return _at(session, create_report_at(vanersborg, LAT, LON, **fields), when)
+
+    report(IN_T2, reasons=["place.dark"], times=["natt"])
+    report(IN_T2 + timedelta(days=1), reasons=["place.dark", "place.bushes"])
+    original = report(IN_T2 + timedelta(days=20), reasons=["place.bushes"], times=["natt"])
+    duplicate = report(IN_T2, reasons=["place.dark"])
+    duplicate.merged_into_id = original.id
+    hidden = report(IN_T2, reasons=["place.dark"])
+    hidden.hidden = True
+    session.commit()
+    report(IN_T2, kind="trygg", reasons=["positive.lighting"])
+    report(IN_T1, reasons=["place.dark"])
+    # Another kommun's report and one after the period are not counted.
+    _at(session, create_report_at(arboga, 59.3937, 15.8389), IN_T2)
+    report(datetime(2026, 9, 1, 8, 0, tzinfo=UTC))
+
+    picture = build(session, vanersborg, period_for("tertial", IN_T2.date()))
+    assert (picture.reports.current, picture.reports.previous) == (3, 1)
+    assert picture.reports.change == 2 and picture.reports.change_share == 2.0
+    assert (picture.trygga.current, picture.trygga.previous) == (1, 0)
+    assert dict((code, (f.current, f.previous)) for code, f in picture.reasons) == {
+        "place.dark": (2, 1),
+        "place.bushes": (2, 0),
+    }
+    assert (picture.times["natt"].current, picture.times["natt"].previous) == (2, 0)
+    assert picture.sources["online"].current == 3
+    # Every report of the period by status: the merged and hidden ones are still handled.
+    assert picture.statuses["ny"] == 6
+    assert sum(n for _f, _l, n, _b in picture.series) == 3
+    assert sum(b for _f, _l, _n, b in picture.series) == 1
+
+
+def test_hot_spots_of_the_period_carry_a_trend(kommuner, session, create_report_at):
+    vanersborg = kommuner["Vänersborg"]
+    for i in range(6):
+        for when in (IN_T1, IN_T2):
+            _at(
+                session,
+                create_report_at(
+                    vanersborg,
+                    LAT + (i % 3) * 0.0001,
+                    LON + (i // 3) * 0.0002,
+                    reasons=["place.dark"],
+                ),
+                when + timedelta(hours=i),
+            )
+    for i in range(4):  # a growing place: 4 more in the second tertial
+        _at(
+            session,
+            create_report_at(
+                vanersborg, LAT + 0.0001, LON + 0.0001, reasons=["people.youth_groups"]
+            ),
+            IN_T2 + timedelta(days=i),
+        )
+    picture = build(session, vanersborg, period_for("tertial", IN_T2.date()))
+    [spot] = picture.hotspots
+    assert (spot.name, spot.count, spot.previous, spot.trend) == ("Torget", 10, 6, "growing")
+    assert spot.reasons[0] == "place.dark"
+    assert picture.gone == []
+
+
+def test_lagesbild_page_is_a_printable_document(
+    client, kommuner, session, create_user, create_report_at, login
+):
+    vanersborg = kommuner["Vänersborg"]
+    for i in range(6):
+        _at(
+            session,
+            create_report_at(vanersborg, LAT + (i % 3) * 0.0001, LON, reasons=["place.dark"]),
+            IN_T2,
+        )
+    login(create_user())
+    response = client.get("/samordnare/vanersborg/lagesbild?kind=tertial&day=2026-06-10")
+    assert response.status_code == 200
+    page = parse_page(response.data)
+    assert "Lägesbild för Vänersborg" in page.h1.get_text()
+    assert "Tertial 2 2026" in page.select_one(".period-title").get_text()
+    figures = page.select_one(".key-figures").get_text(" ", strip=True)
+    assert "6 ▲ +6" in figures
+    row = page.select("section[aria-labelledby=spots-title] table tbody tr")[0]
+    assert "Torget" in row.get_text() and "Ny" in row.get_text()
+    link = row.select_one("a")["href"]
+    assert "date_from=2026-05-01" in link and "date_to=2026-08-31" in link and "bbox=" in link
+    assert page.select_one("svg.sketch-map circle") is not None
+    assert page.select_one("svg.chart desc") is not None
+    nav = {a["rel"][0]: a["href"] for a in page.select(".period-nav a")}
+    assert "day=2026-01-01" in nav["prev"] and "day=2026-09-01" in nav["next"]
+    # The queue link of a hot spot opens its reports.
+    queue = client.get(link)
+    assert queue.status_code == 200 and queue.get_data(as_text=True).count('id="row-') == 6
+    with client.get("/static/css/app.css") as css:
+        assert "@media print" in css.get_data(as_text=True)
+
+
+def test_lagesbild_refuses_bad_periods_with_a_message(client, kommuner, create_user, login):
+    login(create_user())
+    response = client.get("/samordnare/vanersborg/lagesbild?kind=decennium&day=igår")
+    assert response.status_code == 400
+    summary = parse_page(response.data).select_one("#error-summary").get_text()
+    assert "Period" in summary or "giltigt" in summary
