@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views import bp as accounts_bp
     from core import assets
     from feedback.views import bp as feedback_bp
+    from review.exports import bp as exports_bp
     from review.field import bp as field_bp
     from review.views import bp as review_bp
 
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(field_bp)
+    app.register_blueprint(exports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
