@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from feedback.models import Report
+from geo.maps import TREND_STYLE
 from tests.browser.conftest import screenshot, tab_to
 from tests.conftest import STAFF_PASSWORD, VANERSBORG_TORGET
 
@@ -114,3 +115,55 @@ def test_coordinator_selects_reports_and_draws_an_area(
     assert page.locator("#area-clear").is_visible()
     page.get_by_role("button", name="Visa").click()
     page.wait_for_url("**bbox=**")
+
+
+def test_coordinator_reads_the_hot_spot_map_lagesbild_and_exports_geojson(
+    page, live_server, kommuner, create_user, create_report_at, session
+):
+    import geojson
+
+    user = create_user("coordinator", ("Vänersborg",))
+    vanersborg = kommuner["Vänersborg"]
+    for i in range(8):
+        create_report_at(
+            vanersborg, LAT + (i % 3) * 0.0001, LON + (i // 3) * 0.0002, times=["natt"]
+        )
+    log_in(page, live_server, user)
+
+    page.get_by_role("link", name="Karta över hot spots").click()
+    page.locator(".leaflet-overlay-pane path").first.wait_for()
+    row = page.locator("table.data tbody tr").first
+    assert "Torget" in row.inner_text() and "100 %" in row.inner_text()
+    # The polygon's popup names the place and links to its reports.
+    polygon = page.locator(f".leaflet-overlay-pane path[stroke='{TREND_STYLE['new']['color']}']")
+    box = polygon.bounding_box()
+    page.mouse.click(box["x"] + 4, box["y"] + box["height"] / 2)  # its edge, beside the points
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "Torget" in popup.inner_text() and "8 förslag" in popup.inner_text()
+    screenshot(page, "coordinator-hotspot-map")
+    row.get_by_role("link").click()
+    page.wait_for_url("**hotspot=**")
+    assert page.locator("tr[id^=row-]").count() == 8
+
+    page.goto(f"{live_server}/samordnare/vanersborg/lagesbild")
+    assert "Torget" in page.inner_text("section[aria-labelledby=spots-title]")
+    page.emulate_media(media="print")
+    assert not page.locator(".period-form").is_visible()
+    screenshot(page, "coordinator-lagesbild-print")
+    page.emulate_media(media="screen")
+
+    page.goto(f"{live_server}/samordnare/vanersborg/")
+    page.get_by_role("link", name="Exportera").click()
+    page.get_by_label("Vad").select_option("reports-geojson")
+    page.get_by_label("Koordinatsystem").select_option("3006")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Ladda ner").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".geojson")
+    with open(download.path(), encoding="utf-8") as file:
+        collection = geojson.load(file)
+    assert collection.is_valid and len(collection["features"]) == 8
+    assert collection["crs"]["properties"]["name"].endswith("3006")
+    east, north = collection["features"][0]["geometry"]["coordinates"]
+    assert 300_000 < east < 400_000 and 6_400_000 < north < 6_500_000  # Vänersborg in SWEREF
