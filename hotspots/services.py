@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from feedback.models import TIMES_OF_DAY, Report, ReportReason
@@ -33,11 +33,16 @@ class HotSpotParams:
     method: str = "dbscan"  # dbscan, hdbscan, or postgis (DBSCAN inside the database)
     reasons: tuple[str, ...] = field(default_factory=tuple)
     sources: tuple[str, ...] = field(default_factory=tuple)
+    times: tuple[str, ...] = field(default_factory=tuple)  # dag, kvall, natt: any of them
+    statuses: tuple[str, ...] = field(default_factory=tuple)  # review statuses
 
     def key(self) -> str:
         data = asdict(self)
-        data["reasons"] = sorted(self.reasons)
-        data["sources"] = sorted(self.sources)
+        for name in ("reasons", "sources", "times", "statuses"):
+            data[name] = sorted(getattr(self, name))
+        for name in ("times", "statuses"):  # added later: unset, they keep older keys valid
+            if not data[name]:
+                del data[name]
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
@@ -74,6 +79,11 @@ def counted_query(kommun: Kommun, params: HotSpotParams, start: datetime, end: d
     )
     if params.sources:
         query = query.where(Report.source.in_(params.sources))
+    if params.statuses:
+        query = query.where(Report.status.in_(params.statuses))
+    if params.times:
+        columns = {"dag": Report.at_day, "kvall": Report.at_evening, "natt": Report.at_night}
+        query = query.where(or_(*(columns[t].is_(True) for t in params.times)))
     if params.reasons:
         query = query.where(
             Report.id.in_(

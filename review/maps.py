@@ -14,7 +14,7 @@ from wtforms.validators import NumberRange, Optional
 from core.forms import BaseForm
 from db import get_session
 from feedback import reasons as taxonomy
-from feedback.models import SOURCES, Report
+from feedback.models import SOURCES, STATUSES, Report
 from geo.density import heat_cells
 from geo.maps import TREND_STYLE, components, hotspot_map, localize
 from hotspots.models import HotSpotRecord
@@ -26,6 +26,7 @@ from hotspots.services import (
     reports_for,
 )
 from kommun.models import Kommun
+from review import statuses
 from review.views import _kommun, bp
 
 # Raw points are drawn only for selections this small; larger ones stay aggregated.
@@ -68,6 +69,17 @@ class MapFilterForm(BaseForm):
     )
     reason = SelectField(_l("Skäl"), choices=[], default="")
     source = SelectField(_l("Källa"), choices=[], default="")
+    time_of_day = SelectField(
+        _l("Tid på dygnet"),
+        choices=[
+            SelectChoice("", _l("Alla tider")),
+            SelectChoice("dag", _l("Dag")),
+            SelectChoice("kvall", _l("Kväll")),
+            SelectChoice("natt", _l("Natt")),
+        ],
+        default="",
+    )
+    status = SelectField(_l("Status"), choices=[], default="")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -77,7 +89,10 @@ class MapFilterForm(BaseForm):
             for code, reason in ((r.code, r) for r in group.reasons)
         ]
         self.source.choices = [SelectChoice("", _l("Alla källor"))] + [
-            SelectChoice(s, s) for s in SOURCES
+            SelectChoice(s, statuses.source_label(s)) for s in SOURCES
+        ]
+        self.status.choices = [SelectChoice("", _l("Alla statusar"))] + [
+            SelectChoice(s, statuses.staff_status(s)) for s in STATUSES
         ]
 
     def params(self) -> HotSpotParams:
@@ -88,6 +103,8 @@ class MapFilterForm(BaseForm):
             window_days=int(self.window_days.data or 365),
             reasons=(self.reason.data,) if self.reason.data else (),
             sources=(self.source.data,) if self.source.data else (),
+            times=(self.time_of_day.data,) if self.time_of_day.data else (),
+            statuses=(self.status.data,) if self.status.data else (),
         )
 
 

@@ -26,8 +26,11 @@ def test_nearby_counts_and_reasons_only(client, kommuner, create_report_at):
     assert data["count"] == 4
     assert data["message"].startswith("4 personer har rapporterat otrygghet inom 100 m")
     assert "oftast belysning saknas" in data["message"]
-    assert data["reasons"][0] == {"code": "place.dark", "count": 4,
-                                  "label": "Belysning saknas, mörk plats"}
+    assert data["reasons"][0] == {
+        "code": "place.dark",
+        "count": 4,
+        "label": "Belysning saknas, mörk plats",
+    }
     assert "Hemligt" not in str(data) and "lat" not in data["reasons"][0]
 
 

@@ -73,7 +73,10 @@ def test_forged_codes_find_nothing(client, kommuner, create_report_at):
 
 def test_erasure_request(client, kommuner, session, create_report_at):
     report = create_report_at(
-        kommuner["Vänersborg"], *VANERSBORG_TORGET, email="a@exempel.se", age_band="25-34",
+        kommuner["Vänersborg"],
+        *VANERSBORG_TORGET,
+        email="a@exempel.se",
+        age_band="25-34",
         gender="man",
     )
     unconfirmed = client.post(f"/status/{report.receipt_code}", data={})

@@ -68,3 +68,30 @@ def test_map_is_staff_only_and_per_kommun(client, kommuner, create_user, login):
     assert client.get("/samordnare/vanersborg/karta").status_code in {302, 303, 401}
     login(create_user(kommun_names=("Arboga",)))
     assert client.get("/samordnare/vanersborg/karta").status_code in {403, 404}
+
+
+def test_time_of_day_and_status_filters_choose_the_reports_clustered(
+    client, kommuner, create_user, login, create_report_at, session
+):
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 8, times=["natt"])
+    cluster(create_report_at, vanersborg, PLACE_B, 7, times=["dag"], reasons=["disorder.drugs"])
+    login(create_user())
+
+    def places(**args):
+        response = client.get("/samordnare/vanersborg/karta", query_string=args)
+        assert response.status_code == 200
+        rows = parse_page(response.data).select("table.data tbody tr")
+        return {r.select_one("th").get_text(strip=True): r for r in rows}
+
+    assert len(places()) == 2
+    night = places(time_of_day="natt")
+    assert list(night) == ["Torget"] and "100 %" in night["Torget"].get_text()
+    assert "Torget" not in places(time_of_day="dag")
+    assert places(status="avslutad") == {}
+    assert len(places(status="ny")) == 2
+    # Each selection is a stored run of its own; the default one is untouched.
+    default = current_run(session, kommuner["Vänersborg"], HotSpotParams())
+    assert default is not None and "times" not in default.params
+    bad = client.get("/samordnare/vanersborg/karta", query_string={"time_of_day": "midnatt"})
+    assert bad.status_code == 400
