@@ -38,6 +38,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_ENABLED=True,
         LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        FEELING_RATE_LIMIT=os.environ.get("FEELING_RATE_LIMIT", "20 per hour"),
+        # The public map shows no grid cell with fewer reports than this.
+        PUBLIC_MIN_CELL_REPORTS=int(os.environ.get("PUBLIC_MIN_CELL_REPORTS", "5")),
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -69,6 +72,8 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views import bp as accounts_bp
     from core import assets
     from feedback.views import bp as feedback_bp
+    from promises.public import bp as public_promises_bp
+    from promises.views import bp as promises_bp
     from review.exports import bp as exports_bp
     from review.field import bp as field_bp
     from review.views import bp as review_bp
@@ -80,6 +85,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(field_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(promises_bp)
+    app.register_blueprint(public_promises_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

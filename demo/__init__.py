@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -232,7 +232,75 @@ def load_command() -> None:
             spots += len(compute_run(session, kommun).hotspots)
             kommun.hotspots_stale_since = None
         session.commit()
-    click.echo(f"Demo: {len(kommuner)} kommuner, {added} new reports, {spots} hot spots.")
+        promises = sum(demo_promise(session, kommun) for kommun in kommuner)
+        session.commit()
+    click.echo(
+        f"Demo: {len(kommuner)} kommuner, {added} new reports, {spots} hot spots, "
+        f"{promises} new medborgarlöften."
+    )
+
+
+def demo_promise(session: Session, kommun: Kommun, *, today: date | None = None) -> int:
+    """A signed promise from the kommun's top two hot spots, with activities and follow-ups."""
+    from promises.models import Activity, Promise
+    from promises.services import current_hotspots, draft_promise, record_follow_up
+
+    if session.scalar(select(Promise.id).where(Promise.kommun_id == kommun.id)) is not None:
+        return 0
+    today = today or datetime.now(UTC).date()
+    starts = date(today.year, 1, 1)
+    promise = draft_promise(
+        session,
+        kommun,
+        title=f"Tryggare {kommun.name} {starts.year}–{starts.year + 1}",
+        lokalpolisomrade=kommun.name,
+        starts_on=starts,
+        ends_on=date(starts.year + 1, 12, 31),
+        hotspots=current_hotspots(session, kommun)[:2],
+        summary=(
+            "Ni har berättat var det känns otryggt på kvällar och nätter. "
+            "Vi lovar att göra de platserna ljusare och mer välbesökta, "
+            "och att berätta varje tertial hur det går."
+        ),
+    )
+    promise.status = "undertecknat"
+    promise.signed_on = starts + timedelta(days=20)
+    promise.signatories = "Kommunstyrelsens ordförande\nLokalpolisområdeschef"
+    focus = list(promise.focus_areas)
+    for area in focus:
+        area.theme = "centrummiljo"
+    lights = Activity(
+        title="Bättre belysning och röjd växtlighet vid fokusplatserna",
+        owners=["Kommunen", "Bostadsbolaget"],
+        target_on=starts + timedelta(days=240),
+    )
+    walks = Activity(
+        title="Trygghetsvandringar och synlig polis på kvällstid",
+        owners=["Polisen", "Kommunen", "Föreningslivet"],
+        target_on=starts + timedelta(days=330),
+    )
+    promise.activities.extend([lights, walks])
+    session.flush()
+    for activity in (lights, walks):
+        activity.focus_areas = focus
+    session.flush()
+    steps = [
+        (starts + timedelta(days=100), lights, "Belysningen är inventerad; buskar röjda.", 40),
+        (starts + timedelta(days=110), walks, "Två trygghetsvandringar med 23 deltagare.", 30),
+        (starts + timedelta(days=230), lights, "Nya armaturer på plats.", 90),
+    ]
+    for done_on, activity, text, progress in steps:
+        if done_on <= today:
+            record_follow_up(
+                session,
+                promise,
+                activity=activity,
+                done_on=done_on,
+                text=text,
+                progress=progress,
+                author=None,
+            )
+    return 1
 
 
 def init_app(app: Flask) -> None:

@@ -45,9 +45,17 @@ class Period:
         return self.first.year
 
     def previous(self) -> Period:
+        if self.kind not in KINDS:  # a custom span: the same number of days just before
+            return Period(
+                self.kind, self.first - timedelta(days=self.days), self.first - timedelta(days=1)
+            )
         return period_for(self.kind, self.first - timedelta(days=1))
 
     def next(self) -> Period:
+        if self.kind not in KINDS:
+            return Period(
+                self.kind, self.last + timedelta(days=1), self.last + timedelta(days=self.days)
+            )
         return period_for(self.kind, self.last + timedelta(days=1))
 
     def contains(self, day: date) -> bool:

@@ -6,15 +6,18 @@ listed as public here or be refused by its blueprint's guard, or this test fails
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from feedback.models import Report
+from promises.models import Promise
 from tests.conftest import VANERSBORG_TORGET
 
-STAFF_BLUEPRINTS = {"review", "users", "field", "exports"}
+STAFF_BLUEPRINTS = {"review", "users", "field", "exports", "promises"}
 # Pages for anyone: the residents' pages, assets, and the doors into the staff side.
-PUBLIC_BLUEPRINTS = {"feedback", "vendor"}
+PUBLIC_BLUEPRINTS = {"feedback", "vendor", "public_promises"}
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.logout", "accounts.accept"}
 LOGGED_IN_ENDPOINTS = {"accounts.home"}
 METHODS = ("GET", "POST")
@@ -29,16 +32,37 @@ def staff_rules(app):
 
 
 def url_for_rule(rule, **values):
-    defaults = {"slug": "vanersborg", "report_id": 1, "user_id": 1, "token": "x"}
+    defaults = {
+        "slug": "vanersborg",
+        "report_id": 1,
+        "user_id": 1,
+        "token": "x",
+        "promise_id": 1,
+        "focus_id": 1,
+    }
     defaults.update(values)
     return rule.build({arg: defaults[arg] for arg in rule.arguments})[1]
 
 
 @pytest.fixture
-def vanersborg_data(kommuner, create_report_at, create_user):
+def vanersborg_data(kommuner, create_report_at, create_user, session):
     report = create_report_at(kommuner["Vänersborg"], *VANERSBORG_TORGET)
     colleague = create_user("coordinator", ("Vänersborg",))
-    return {"slug": "vanersborg", "report_id": report.id, "user_id": colleague.id}
+    promise = Promise(
+        kommun_id=kommuner["Vänersborg"].id,
+        title="Löfte",
+        lokalpolisomrade="Vänersborg",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+    )
+    session.add(promise)
+    session.commit()
+    return {
+        "slug": "vanersborg",
+        "report_id": report.id,
+        "user_id": colleague.id,
+        "promise_id": promise.id,
+    }
 
 
 def test_every_endpoint_is_public_or_guarded(app):
@@ -72,7 +96,7 @@ def test_coordinator_of_another_kommun_is_refused(
     login(create_user("coordinator", ("Arboga",)))
     checked = 0
     for rule in staff_rules(app):
-        if not rule.arguments & {"slug", "report_id", "user_id"}:
+        if not rule.arguments & {"slug", "report_id", "user_id", "promise_id"}:
             continue
         url = url_for_rule(rule, **vanersborg_data)
         for method in METHODS:

@@ -1,0 +1,53 @@
+"""Counts on a fixed grid, with small cells withheld: the public map's only view of reports.
+
+The grid is anchored at whole multiples of the cell size in SWEREF 99 TM (or the points'
+UTM zone), so a cell is the same square in every period and for every filter: a resident
+cannot shift the grid and subtract to find where fewer than `min_count` reports lie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from shapely.geometry import box, mapping
+
+from geo.projection import MetricPlane, plane_for
+
+
+@dataclass(frozen=True)
+class Cell:
+    count: int
+    centre: tuple[float, float]  # lat, lon
+    polygon: dict[str, Any]  # GeoJSON Polygon, WGS84
+
+
+def aggregate_cells(
+    lat: npt.ArrayLike,
+    lon: npt.ArrayLike,
+    *,
+    cell_m: float = 250.0,
+    min_count: int = 5,
+    metric: MetricPlane | None = None,
+) -> list[Cell]:
+    """Grid cells holding at least `min_count` points, densest first; the rest are dropped."""
+    lat_a = np.asarray(lat, dtype=float).reshape(-1)
+    lon_a = np.asarray(lon, dtype=float).reshape(-1)
+    if lat_a.size == 0:
+        return []
+    metric = metric or plane_for(lat_a, lon_a)
+    x, y = metric.to_metres(lat_a, lon_a)
+    col = np.floor(x / cell_m).astype(np.int64)
+    row = np.floor(y / cell_m).astype(np.int64)
+    keys, counts = np.unique(np.column_stack([row, col]), axis=0, return_counts=True)
+    keep = counts >= min_count
+    cells = []
+    for (r, c), n in zip(keys[keep], counts[keep], strict=True):
+        square = box(c * cell_m, r * cell_m, (c + 1) * cell_m, (r + 1) * cell_m)
+        shape = metric.geometry_to_wgs84(square)
+        centre = shape.centroid
+        cells.append(Cell(int(n), (centre.y, centre.x), dict(mapping(shape))))
+    cells.sort(key=lambda cell: (-cell.count, cell.centre))
+    return cells

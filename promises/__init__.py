@@ -1,0 +1,1 @@
+"""Medborgarlöften: promises, focus areas, activities, follow-ups and the public page."""

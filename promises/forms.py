@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from core.forms import BaseForm
+from feedback.forms import MultiCheckboxField
+from promises.models import ACTIVITY_STATUSES, FEELINGS, PROMISE_STATUSES, THEMES
+
+THEME_LABELS = {
+    "barn_och_unga": _l("Barn och unga"),
+    "narkotika": _l("Narkotika"),
+    "trafik": _l("Trafik"),
+    "centrummiljo": _l("Centrummiljö"),
+    "bostadsomrade": _l("Bostadsområde"),
+    "vald_i_nara_relation": _l("Våld i nära relation"),
+    "skadegorelse": _l("Skadegörelse och klotter"),
+    "ordning": _l("Ordningsstörningar"),
+    "annat": _l("Annat"),
+}
+PROMISE_STATUS_LABELS = {
+    "utkast": _l("Utkast"),
+    "undertecknat": _l("Undertecknat"),
+    "avslutat": _l("Avslutat"),
+}
+ACTIVITY_STATUS_LABELS = {
+    "planerad": _l("Planerad"),
+    "pagar": _l("Pågår"),
+    "klar": _l("Klar"),
+    "installd": _l("Inställd"),
+}
+FEELING_LABELS = {
+    "tryggare": _l("Ja, tryggare"),
+    "som_forut": _l("Som förut"),
+    "otryggare": _l("Nej, otryggare"),
+}
+STANDARD_OWNERS = ("Kommunen", "Polisen")
+
+
+def _choices(labels: dict[str, Any], keys: tuple[str, ...]) -> list[SelectChoice]:
+    return [SelectChoice(k, labels[k]) for k in keys]
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class DatesMixin:
+    starts_on: DateField
+    ends_on: DateField
+
+    def validate_ends_on(self, field: DateField) -> None:
+        if field.data and self.starts_on.data and field.data <= self.starts_on.data:
+            raise ValidationError(_l("Perioden måste sluta efter att den börjar."))
+
+
+class NewPromiseForm(DatesMixin, BaseForm):
+    title = StringField(
+        _l("Namn på löftet"),
+        validators=[InputRequired(_l("Ge löftet ett namn.")), Length(max=200)],
+    )
+    lokalpolisomrade = StringField(
+        _l("Lokalpolisområde"),
+        validators=[InputRequired(_l("Ange lokalpolisområdet.")), Length(max=120)],
+    )
+    starts_on = DateField(_l("Gäller från"), validators=[InputRequired(_l("Ange ett datum."))])
+    ends_on = DateField(
+        _l("Gäller till och med"), validators=[InputRequired(_l("Ange ett datum."))]
+    )
+    hotspots = MultiCheckboxField(
+        _l("Fokusområden från lägesbildens hot spots"), choices=[], validate_choice=True
+    )
+
+
+class PromiseForm(DatesMixin, BaseForm):
+    title = StringField(
+        _l("Namn på löftet"),
+        validators=[InputRequired(_l("Ge löftet ett namn.")), Length(max=200)],
+    )
+    lokalpolisomrade = StringField(
+        _l("Lokalpolisområde"),
+        validators=[InputRequired(_l("Ange lokalpolisområdet.")), Length(max=120)],
+    )
+    starts_on = DateField(_l("Gäller från"), validators=[InputRequired(_l("Ange ett datum."))])
+    ends_on = DateField(
+        _l("Gäller till och med"), validators=[InputRequired(_l("Ange ett datum."))]
+    )
+    status = SelectField(_l("Status"), choices=_choices(PROMISE_STATUS_LABELS, PROMISE_STATUSES))
+    signatories = TextAreaField(
+        _l("Undertecknat av"),
+        description=_l("En per rad, med titel."),
+        validators=[Length(max=2000)],
+    )
+    signed_on = DateField(_l("Undertecknat den"), validators=[Optional()])
+    summary = TextAreaField(
+        _l("Sammanfattning för invånarna"),
+        description=_l("Visas på den offentliga sidan. Skriv enkelt och kort."),
+        validators=[Length(max=4000)],
+    )
+    cadence_months = SelectField(
+        _l("Uppföljning"),
+        choices=[
+            SelectChoice("4", _l("Varje tertial")),
+            SelectChoice("6", _l("Varje halvår")),
+            SelectChoice("3", _l("Varje kvartal")),
+        ],
+        default="4",
+    )
+
+    def validate_signatories(self, field: TextAreaField) -> None:
+        if self.status.data == "undertecknat" and not _lines(field.data):
+            raise ValidationError(_l("Ett undertecknat löfte behöver minst en undertecknare."))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        # Optional() ends the date's own checks when it is empty, so this one is here.
+        if self.status.data == "undertecknat" and not self.signed_on.data:
+            if not self.signed_on.errors:
+                self.signed_on.errors = [_l("Ange när löftet undertecknades.")]
+            ok = False
+        return ok
+
+
+class FocusForm(BaseForm):
+    title = StringField(_l("Rubrik"), validators=[Optional(), Length(max=200)])
+    theme = SelectField(_l("Tema"), choices=_choices(THEME_LABELS, THEMES), default="annat")
+    place = SelectField(_l("Plats"), choices=[], default="")
+    description = TextAreaField(_l("Beskrivning"), validators=[Length(max=2000)])
+
+    def validate_title(self, field: StringField) -> None:
+        if not (field.data or "").strip() and not self.place.data:
+            raise ValidationError(_l("Ge fokusområdet en rubrik eller välj en plats."))
+
+
+class ActivityForm(BaseForm):
+    title = StringField(
+        _l("Aktivitet"), validators=[InputRequired(_l("Beskriv aktiviteten.")), Length(max=200)]
+    )
+    owners = MultiCheckboxField(
+        _l("Ansvariga"), choices=[SelectChoice(o, o) for o in STANDARD_OWNERS]
+    )
+    other_owners = TextAreaField(
+        _l("Andra ansvariga"),
+        description=_l("T.ex. bostadsbolaget eller en idrottsförening, en per rad."),
+        validators=[Length(max=1000)],
+    )
+    target_on = DateField(_l("Klart senast"), validators=[Optional()])
+    focus = MultiCheckboxField(_l("Fokusområden"), choices=[], coerce=int)
+    description = TextAreaField(_l("Beskrivning"), validators=[Length(max=4000)])
+
+    def all_owners(self) -> list[str]:
+        owners = list(self.owners.data or []) + _lines(self.other_owners.data)
+        return list(dict.fromkeys(owners))
+
+    def validate_other_owners(self, field: TextAreaField) -> None:
+        if not self.all_owners():
+            raise ValidationError(_l("Ange minst en ansvarig."))
+        if any(len(o) > 120 for o in _lines(field.data)):
+            raise ValidationError(_l("Ett namn får vara högst 120 tecken."))
+
+
+class FollowUpForm(BaseForm):
+    activity = SelectField(_l("Aktivitet"), choices=[], default="")
+    done_on = DateField(_l("Datum"), validators=[InputRequired(_l("Ange ett datum."))])
+    text = TextAreaField(
+        _l("Vad har gjorts?"),
+        validators=[InputRequired(_l("Skriv vad som har gjorts.")), Length(max=4000)],
+    )
+    progress = IntegerField(
+        _l("Hur långt har aktiviteten kommit (procent)?"),
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("Ange 0–100."))],
+    )
+    status = SelectField(
+        _l("Aktivitetens status"),
+        choices=[SelectChoice("", _l("Oförändrad"))]
+        + _choices(ACTIVITY_STATUS_LABELS, ACTIVITY_STATUSES),
+        default="",
+    )
+
+
+class FeelingForm(BaseForm):
+    answer = RadioField(
+        _l("Känns det tryggare här nu?"),
+        choices=_choices(FEELING_LABELS, FEELINGS),
+        validators=[InputRequired(_l("Välj ett av svaren."))],
+        validate_choice=False,
+    )
+
+    def validate_answer(self, field: RadioField) -> None:
+        if field.data not in FEELINGS:
+            raise ValidationError(_l("Välj ett av svaren."))

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import User
+from db import Base, utcnow
+from kommun.models import Kommun, Landmark
+
+PROMISE_STATUSES = ("utkast", "undertecknat", "avslutat")
+ACTIVITY_STATUSES = ("planerad", "pagar", "klar", "installd")
+THEMES = (
+    "barn_och_unga",
+    "narkotika",
+    "trafik",
+    "centrummiljo",
+    "bostadsomrade",
+    "vald_i_nara_relation",
+    "skadegorelse",
+    "ordning",
+    "annat",
+)
+FEELINGS = ("tryggare", "som_forut", "otryggare")
+
+activity_focus = Table(
+    "activity_focus",
+    Base.metadata,
+    Column("activity_id", ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
+    Column("focus_area_id", ForeignKey("focus_area.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Promise(Base):
+    """A medborgarlöfte: kommun and police promise the residents what they will do, and when."""
+
+    __tablename__ = "promise"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kommun_id: Mapped[int] = mapped_column(ForeignKey("kommun.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    lokalpolisomrade: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(14), default="utkast")
+    # Who signed, one per line (e.g. "Anna Andersson, kommunstyrelsens ordförande").
+    signatories: Mapped[str] = mapped_column(Text, default="")
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(Text, default="")  # plain Swedish, for the public page
+    # Follow-up cadence in months: 4 is a tertial.
+    cadence_months: Mapped[int] = mapped_column(Integer, default=4)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    kommun: Mapped[Kommun] = relationship()
+    focus_areas: Mapped[list[FocusArea]] = relationship(
+        back_populates="promise", cascade="all, delete-orphan", order_by="FocusArea.id"
+    )
+    activities: Mapped[list[Activity]] = relationship(
+        back_populates="promise", cascade="all, delete-orphan", order_by="Activity.id"
+    )
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="promise",
+        cascade="all, delete-orphan",
+        order_by="(FollowUp.done_on.desc(), FollowUp.id.desc())",
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != "utkast"
+
+
+class FocusArea(Base):
+    """What the promise is about: a theme, and/or a place (a hot spot, a landmark, an area)."""
+
+    __tablename__ = "focus_area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promise_id: Mapped[int] = mapped_column(
+        ForeignKey("promise.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str] = mapped_column(String(30), default="annat")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # The place, when there is one: a hot spot by its lasting id (its polygon kept as it was
+    # chosen), a landmark, or a drawn polygon. GeoJSON in WGS84.
+    hotspot_stable_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    landmark_id: Mapped[int | None] = mapped_column(ForeignKey("landmark.id", ondelete="SET NULL"))
+    polygon: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    promise: Mapped[Promise] = relationship(back_populates="focus_areas")
+    landmark: Mapped[Landmark | None] = relationship()
+    activities: Mapped[list[Activity]] = relationship(
+        secondary=activity_focus, back_populates="focus_areas", order_by="Activity.id"
+    )
+
+    @property
+    def is_place(self) -> bool:
+        return self.polygon is not None
+
+
+class Activity(Base):
+    """Something the promise says will be done, by whom, by when, and how far it has come."""
+
+    __tablename__ = "activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promise_id: Mapped[int] = mapped_column(
+        ForeignKey("promise.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owners: Mapped[list[str]] = mapped_column(JSON, default=list)  # kommunen, polisen, partners
+    target_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="planerad")
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # 0-100 %
+
+    promise: Mapped[Promise] = relationship(back_populates="activities")
+    focus_areas: Mapped[list[FocusArea]] = relationship(
+        secondary=activity_focus, back_populates="activities", order_by="FocusArea.id"
+    )
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="activity", order_by="FollowUp.done_on"
+    )
+
+
+class FollowUp(Base):
+    """What was done, for an activity (or the promise as a whole), in a follow-up period."""
+
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promise_id: Mapped[int] = mapped_column(
+        ForeignKey("promise.id", ondelete="CASCADE"), index=True
+    )
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activity.id", ondelete="SET NULL"), index=True
+    )
+    # The first day of the follow-up period (a tertial with the default cadence).
+    period_start: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    progress: Mapped[int | None] = mapped_column(Integer)  # the activity's progress then
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    promise: Mapped[Promise] = relationship(back_populates="follow_ups")
+    activity: Mapped[Activity | None] = relationship(back_populates="follow_ups")
+    author: Mapped[User | None] = relationship()
+
+
+class PlaceFeeling(Base):
+    """A resident's answer at a focus place: "känns det tryggare här nu?" (anonymous)."""
+
+    __tablename__ = "place_feeling"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    focus_area_id: Mapped[int] = mapped_column(
+        ForeignKey("focus_area.id", ondelete="CASCADE"), index=True
+    )
+    answer: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
