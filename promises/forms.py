@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField
 from promises.models import ACTIVITY_STATUSES, FEELINGS, PROMISE_STATUSES, THEMES
+from review.forms import parse_bbox
 
 THEME_LABELS = {
     "barn_och_unga": _l("Barn och unga"),
@@ -136,11 +137,25 @@ class FocusForm(BaseForm):
     title = StringField(_l("Rubrik"), validators=[Optional(), Length(max=200)])
     theme = SelectField(_l("Tema"), choices=_choices(THEME_LABELS, THEMES), default="annat")
     place = SelectField(_l("Plats"), choices=[], default="")
+    area = StringField(
+        _l("Eller ett område"),
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "Håll ned Skift och dra en rektangel på kartan, eller skriv "
+            "minsta lat, minsta lon, största lat, största lon."
+        ),
+    )
     description = TextAreaField(_l("Beskrivning"), validators=[Length(max=2000)])
+    bounds: tuple[float, float, float, float] | None = None
 
     def validate_title(self, field: StringField) -> None:
         if not (field.data or "").strip() and not self.place.data:
             raise ValidationError(_l("Ge fokusområdet en rubrik eller välj en plats."))
+
+    def validate_area(self, field: StringField) -> None:
+        self.bounds = parse_bbox(field.data)
+        if self.bounds and self.place.data:
+            raise ValidationError(_l("Välj en plats ur listan eller ett område, inte båda."))
 
 
 class ActivityForm(BaseForm):

@@ -172,6 +172,8 @@ class PlaceEvaluation:
     before: Window
     after: Window
     feelings: dict[str, int]
+    # The same place in today's stored hot spots (by lasting id), when it still is one.
+    hotspot: HotSpotRecord | None = None
 
     @property
     def change(self) -> int:
@@ -218,6 +220,7 @@ def evaluate(session: Session, promise: Promise, today: date) -> list[PlaceEvalu
     before_first = promise.starts_on - timedelta(days=max(length, 0))
     before_last = promise.starts_on - timedelta(days=1)
     out = []
+    spots = {h.stable_id: h for h in current_hotspots(session, promise.kommun)}
     for focus in promise.focus_areas:
         if focus.polygon is None:
             continue
@@ -238,6 +241,7 @@ def evaluate(session: Session, promise: Promise, today: date) -> list[PlaceEvalu
                 Window(before_first, before_last, *b),
                 Window(promise.starts_on, after_last, *a),
                 dict(feelings),
+                spots.get(focus.hotspot_stable_id or ""),
             )
         )
     return out

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from shapely.geometry import box, mapping
 from werkzeug.wrappers import Response
 
 from accounts.access import allowed_kommun, require_role, staff_user
@@ -39,6 +40,7 @@ from promises.services import (
 )
 from review.lagesbild import build
 from review.periods import Period, today_local
+from review.statuses import TREND_LABELS
 
 bp = Blueprint("promises", __name__, url_prefix="/samordnare")
 
@@ -50,6 +52,7 @@ def labels() -> dict[str, Any]:
         "promise_status_labels": PROMISE_STATUS_LABELS,
         "activity_status_labels": ACTIVITY_STATUS_LABELS,
         "feeling_labels": FEELING_LABELS,
+        "trend_labels": TREND_LABELS,
     }
 
 
@@ -197,6 +200,9 @@ def add_focus(promise_id: int) -> Response | tuple[str, int]:
         focus = focus_from_landmark(landmark, form.theme.data)
     else:
         focus = FocusArea(title="", theme=form.theme.data)
+        if form.bounds is not None:
+            min_lat, min_lon, max_lat, max_lon = form.bounds
+            focus.polygon = dict(mapping(box(min_lon, min_lat, max_lon, max_lat)))
     focus.title = (form.title.data or "").strip() or focus.title
     focus.description = (form.description.data or "").strip() or focus.description
     promise.focus_areas.append(focus)

@@ -116,19 +116,7 @@ class QueueFilterForm(BaseForm):
             raise ValidationError(_l("Välj en sortering ur listan."))
 
     def validate_bbox(self, field: StringField) -> None:
-        raw = (field.data or "").strip()
-        if not raw:
-            return
-        try:
-            values = [float(part) for part in raw.replace(";", ",").split(",")]
-        except ValueError:
-            values = []
-        if len(values) != 4 or not all(math.isfinite(v) for v in values):
-            raise ValidationError(_l("Området ska vara fyra decimaltal åtskilda med komma."))
-        min_lat, min_lon, max_lat, max_lon = values
-        if not (-90 <= min_lat < max_lat <= 90 and -180 <= min_lon < max_lon <= 180):
-            raise ValidationError(_l("Området ska vara fyra decimaltal åtskilda med komma."))
-        self.bounds = (min_lat, min_lon, max_lat, max_lon)
+        self.bounds = parse_bbox(field.data)
 
     def filters(self, report_ids: frozenset[int] | None = None) -> QueueFilters:
         return QueueFilters(
@@ -307,3 +295,23 @@ class FieldReportForm(ReportForm):
     @property
     def is_support(self) -> bool:
         return False
+
+
+def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    """Parse "min lat, min lon, max lat, max lon" (WGS84); None when empty.
+
+    Bad input raises a ValidationError with a translated message.
+    """
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        values = [float(part) for part in raw.replace(";", ",").split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise ValidationError(_l("Området ska vara fyra decimaltal åtskilda med komma."))
+    min_lat, min_lon, max_lat, max_lon = values
+    if not (-90 <= min_lat < max_lat <= 90 and -180 <= min_lon < max_lon <= 180):
+        raise ValidationError(_l("Området ska vara fyra decimaltal åtskilda med komma."))
+    return (min_lat, min_lon, max_lat, max_lon)

@@ -18,8 +18,8 @@ from feedback import reasons as taxonomy
 from geo.maps import TREND_STYLE
 from geo.sketch import sketch
 from review.lagesbild import build
-from review.maps import TREND_LABELS, TREND_SYMBOLS
 from review.periods import Period, period_for, today_local
+from review.statuses import TREND_LABELS, TREND_SYMBOLS
 from review.views import _kommun, bp
 
 KIND_LABELS = {

@@ -27,21 +27,13 @@ from hotspots.services import (
 )
 from kommun.models import Kommun
 from review import statuses
+from review.statuses import TREND_LABELS, TREND_SYMBOLS
 from review.views import _kommun, bp
 
 # Raw points are drawn only for selections this small; larger ones stay aggregated.
 MAX_POINTS = 300
 # The heat layer is a fixed budget of grid cells, whatever the number of reports.
 MAX_HEAT_CELLS = 1500
-
-TREND_LABELS = {
-    "new": _l("Ny"),
-    "growing": _l("Växer"),
-    "stable": _l("Stabil"),
-    "shrinking": _l("Minskar"),
-    "gone": _l("Borta"),
-}
-TREND_SYMBOLS = {"new": "✦", "growing": "▲", "stable": "■", "shrinking": "▼", "gone": "○"}
 
 
 class MapFilterForm(BaseForm):

@@ -71,3 +71,13 @@ def when_label(code: str) -> str:
 
 def change_label(field: str) -> str:
     return str(CHANGE_LABELS.get(field, field))
+
+
+TREND_LABELS = {
+    "new": _l("Ny"),
+    "growing": _l("Växer"),
+    "stable": _l("Stabil"),
+    "shrinking": _l("Minskar"),
+    "gone": _l("Borta"),
+}
+TREND_SYMBOLS = {"new": "✦", "growing": "▲", "stable": "■", "shrinking": "▼", "gone": "○"}

@@ -121,6 +121,23 @@ def test_coordinator_drafts_signs_and_follows_up_a_promise(
     }
     assert client.post(f"{base}/uppgifter", data=details).status_code == 303
 
+    # A drawn area as a second place, and a bad one explained.
+    area = {
+        "focus-theme": "trafik",
+        "focus-title": "Storgatan",
+        "focus-area": "58.37,12.31,58.375,12.32",
+    }
+    assert client.post(f"{base}/fokus", data=area).status_code == 303
+    bad = client.post(f"{base}/fokus", data=area | {"focus-area": "58.37,12.31"})
+    assert bad.status_code == 400 and "fyra decimaltal" in bad.get_data(as_text=True)
+    session.expire_all()
+    street = session.scalar(select(FocusArea).where(FocusArea.title == "Storgatan"))
+    assert shape(street.polygon).bounds == pytest.approx((12.31, 58.37, 12.32, 58.375))
+
+    show = parse_page(client.get(base).data)
+    row = show.select("section[aria-labelledby=eval-title] tbody tr")[0]
+    assert "Torget" in row.get_text() and "9 förslag, Ny" in row.get_text()
+
     report = client.get(f"{base}/rapport?period=2026-05-01")
     assert report.status_code == 200
     assert "Nya armaturer monterade" in report.get_data(as_text=True)
