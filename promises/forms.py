@@ -57,46 +57,41 @@ def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class DatesMixin:
-    starts_on: DateField
-    ends_on: DateField
+class PromiseBasics(BaseForm):
+    """What every promise has from its first draft: a name, the police area and a period."""
+
+    title = StringField(
+        _l("Namn på löftet"),
+        validators=[InputRequired(_l("Ge löftet ett namn.")), Length(max=200)],
+    )
+    lokalpolisomrade = StringField(
+        _l("Lokalpolisområde"),
+        validators=[InputRequired(_l("Ange lokalpolisområdet.")), Length(max=120)],
+    )
+    starts_on = DateField(_l("Gäller från"), validators=[InputRequired(_l("Ange ett datum."))])
+    ends_on = DateField(
+        _l("Gäller till och med"), validators=[InputRequired(_l("Ange ett datum."))]
+    )
 
     def validate_ends_on(self, field: DateField) -> None:
         if field.data and self.starts_on.data and field.data <= self.starts_on.data:
             raise ValidationError(_l("Perioden måste sluta efter att den börjar."))
 
 
-class NewPromiseForm(DatesMixin, BaseForm):
-    title = StringField(
-        _l("Namn på löftet"),
-        validators=[InputRequired(_l("Ge löftet ett namn.")), Length(max=200)],
-    )
-    lokalpolisomrade = StringField(
-        _l("Lokalpolisområde"),
-        validators=[InputRequired(_l("Ange lokalpolisområdet.")), Length(max=120)],
-    )
-    starts_on = DateField(_l("Gäller från"), validators=[InputRequired(_l("Ange ett datum."))])
-    ends_on = DateField(
-        _l("Gäller till och med"), validators=[InputRequired(_l("Ange ett datum."))]
-    )
+class NewPromiseForm(PromiseBasics):
     hotspots = MultiCheckboxField(
-        _l("Fokusområden från lägesbildens hot spots"), choices=[], validate_choice=True
+        _l("Fokusområden från lägesbildens hot spots"), choices=[], validate_choice=False
     )
 
+    def validate_hotspots(self, field: MultiCheckboxField) -> None:
+        offered = {str(choice[0]) for choice in field.choices}  # type: ignore[union-attr]
+        if not set(field.data or []) <= offered:
+            raise ValidationError(
+                _l("En vald hot spot finns inte längre i lägesbilden. Välj igen.")
+            )
 
-class PromiseForm(DatesMixin, BaseForm):
-    title = StringField(
-        _l("Namn på löftet"),
-        validators=[InputRequired(_l("Ge löftet ett namn.")), Length(max=200)],
-    )
-    lokalpolisomrade = StringField(
-        _l("Lokalpolisområde"),
-        validators=[InputRequired(_l("Ange lokalpolisområdet.")), Length(max=120)],
-    )
-    starts_on = DateField(_l("Gäller från"), validators=[InputRequired(_l("Ange ett datum."))])
-    ends_on = DateField(
-        _l("Gäller till och med"), validators=[InputRequired(_l("Ange ett datum."))]
-    )
+
+class PromiseForm(PromiseBasics):
     status = SelectField(_l("Status"), choices=_choices(PROMISE_STATUS_LABELS, PROMISE_STATUSES))
     signatories = TextAreaField(
         _l("Undertecknat av"),

@@ -28,6 +28,18 @@ SHARED_DATA = Path(os.environ.get("TRYGGKARTAN_SHARED_DATA", ROOT.parent / "shar
 
 # Points well inside the demo kommuner (the squares of their main towns).
 VANERSBORG_TORGET = (58.38065, 12.32265)
+
+
+def square_around(lat: float, lon: float, half: float) -> dict[str, Any]:
+    """A GeoJSON square of ±half degrees around a point."""
+    ring = [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+        [lon - half, lat - half],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
 GOTHENBURG = (57.7089, 11.9746)
 
 

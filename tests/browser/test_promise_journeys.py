@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from promises.models import FocusArea, PlaceFeeling, Promise
 from tests.browser.conftest import screenshot, tab_to
-from tests.conftest import VANERSBORG_TORGET
+from tests.conftest import VANERSBORG_TORGET, square_around
 
 LAT, LON = VANERSBORG_TORGET
 
@@ -19,18 +19,7 @@ def test_resident_reads_progress_sees_cells_and_answers_with_the_keyboard(
     vanersborg = kommuner["Vänersborg"]
     for i in range(6):
         create_report_at(vanersborg, LAT + (i % 3) * 0.0001, LON)
-    square = {
-        "type": "Polygon",
-        "coordinates": [
-            [
-                [LON - 0.001, LAT - 0.001],
-                [LON + 0.001, LAT - 0.001],
-                [LON + 0.001, LAT + 0.001],
-                [LON - 0.001, LAT + 0.001],
-                [LON - 0.001, LAT - 0.001],
-            ]
-        ],
-    }
+    square = square_around(LAT, LON, 0.001)
     promise = Promise(
         kommun_id=vanersborg.id,
         title="Tryggare torg",

@@ -12,7 +12,7 @@ from feedback.models import Report
 from hotspots.services import compute_run
 from promises.models import Activity, FocusArea, PlaceFeeling, Promise
 from promises.services import evaluate, follow_up_period, periods_of
-from tests.conftest import VANERSBORG_TORGET
+from tests.conftest import VANERSBORG_TORGET, square_around
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET
@@ -231,18 +231,7 @@ def _signed_promise(session, kommun, polygon, starts_on=date(2026, 3, 1)):
 def test_evaluation_matches_a_hand_computed_fixture(kommuner, session, create_report_at):
     """Start 1 March; today 30 April: 61 days after, so the 61 days before (30 Dec–28 Feb)."""
     vanersborg = kommuner["Vänersborg"]
-    square = {
-        "type": "Polygon",
-        "coordinates": [
-            [
-                [LON - 0.001, LAT - 0.001],
-                [LON + 0.001, LAT - 0.001],
-                [LON + 0.001, LAT + 0.001],
-                [LON - 0.001, LAT + 0.001],
-                [LON - 0.001, LAT - 0.001],
-            ]
-        ],
-    }
+    square = square_around(LAT, LON, 0.001)
     promise = _signed_promise(session, vanersborg, square)
     local = lambda y, m, d: datetime(y, m, d, 12, 0, tzinfo=UTC)  # noqa: E731
     inside = [
@@ -313,5 +302,6 @@ def test_bad_promise_input_is_explained_and_kept(client, kommuner, create_user, 
     assert response.status_code == 400
     summary = parse_page(response.data).select_one("#error-summary").get_text()
     assert "Ge löftet ett namn" in summary and "sluta efter" in summary
+    assert "finns inte längre i lägesbilden" in summary
     assert session.scalar(select(Promise)) is None
     assert "V" in parse_page(response.data).select_one("#lokalpolisomrade")["value"]
