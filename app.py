@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         INVITATION_MAX_AGE=timedelta(hours=72),
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_KEY_PREFIX=os.environ.get("RATELIMIT_KEY_PREFIX", "tryggkartan"),
         RATELIMIT_ENABLED=True,
         LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         FEELING_RATE_LIMIT=os.environ.get("FEELING_RATE_LIMIT", "20 per hour"),
@@ -70,7 +71,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from accounts.admin import bp as users_bp
     from accounts.views import bp as accounts_bp
-    from core import assets
+    from core import assets, health
     from feedback.views import bp as feedback_bp
     from promises.public import bp as public_promises_bp
     from promises.views import bp as promises_bp
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from review.views import bp as review_bp
 
     assets.init_app(app)
+    app.register_blueprint(health.bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(users_bp)
@@ -98,6 +100,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     import demo
     from accounts import cli as accounts_cli
+    from core import backup
     from hotspots import cli as hotspots_cli
     from kommun import cli as kommun_cli
 
@@ -105,3 +108,4 @@ def register_commands(app: Flask) -> None:
     demo.init_app(app)
     accounts_cli.init_app(app)
     hotspots_cli.init_app(app)
+    backup.init_app(app)

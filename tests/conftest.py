@@ -40,6 +40,8 @@ def square_around(lat: float, lon: float, half: float) -> dict[str, Any]:
         [lon - half, lat - half],
     ]
     return {"type": "Polygon", "coordinates": [ring]}
+
+
 GOTHENBURG = (57.7089, 11.9746)
 
 

@@ -17,7 +17,7 @@ from tests.conftest import VANERSBORG_TORGET
 
 STAFF_BLUEPRINTS = {"review", "users", "field", "exports", "promises"}
 # Pages for anyone: the residents' pages, assets, and the doors into the staff side.
-PUBLIC_BLUEPRINTS = {"feedback", "vendor", "public_promises"}
+PUBLIC_BLUEPRINTS = {"feedback", "vendor", "public_promises", "health"}
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.logout", "accounts.accept"}
 LOGGED_IN_ENDPOINTS = {"accounts.home"}
 METHODS = ("GET", "POST")

@@ -1,0 +1,26 @@
+"""Production serving: `gunicorn -c gunicorn.conf.py` (see the README's "Running it for real")."""
+
+import multiprocessing
+import os
+import sys
+
+wsgi_app = "app:create_app()"
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("THREADS", "2"))
+timeout = 30
+graceful_timeout = 20
+# Behind a TLS-terminating proxy on the same machine: trust its X-Forwarded-* headers.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+# Method, path and status only: no client address, query string, body or user agent.
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
+    if not os.environ.get("SECRET_KEY"):
+        sys.exit("SECRET_KEY must be set in production (a long random string).")
+    if not os.environ.get("RATELIMIT_STORAGE_URI", "").startswith("redis://"):
+        server.log.warning(
+            "RATELIMIT_STORAGE_URI is not Redis: each worker counts rate limits on its own."
+        )

@@ -1,0 +1,165 @@
+"""The production run: /healthz, SQLite backups that restore, gunicorn with Redis limits."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+import db
+from app import create_app
+from core.backup import BackupError, backup, restore
+from feedback.models import Report
+from tests.conftest import VANERSBORG_TORGET
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+    broken = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "HOTSPOTS_RECOMPUTE": "off",
+            # Nothing listens on port 9: the database is down.
+            "DATABASE_URL": "postgresql://postgres@127.0.0.1:9/tryggkartan",
+        }
+    )
+    down = broken.test_client().get("/healthz")
+    assert down.status_code == 503 and down.json == {"status": "error", "database": "unreachable"}
+    assert "127.0.0.1" not in down.get_data(as_text=True)
+
+
+def test_backup_is_consistent_and_restores(app, session, kommuners_and_report, tmp_path):
+    engine = db.get_engine(app)
+    if engine.url.get_backend_name() != "sqlite":
+        with pytest.raises(BackupError, match="pg_dump"):
+            backup(engine, tmp_path / "x.sqlite")
+        return
+    kommun, first = kommuners_and_report
+    target = tmp_path / "backups" / "tryggkartan.sqlite"
+    assert backup(engine, target) > 0
+    with pytest.raises(BackupError, match="exists already"):
+        backup(engine, target)
+    # A report after the backup is gone after the restore; the one before is back.
+    from feedback.services import ReportInput, create_report
+
+    create_report(
+        session,
+        kommun,
+        ReportInput(lat=first.lat, lon=first.lon, location_method="map", reasons=["place.dark"]),
+    )
+    session.commit()
+    assert session.scalar(select(func.count(Report.id))) == 2
+    session.close()
+    restore(engine, target)
+    with db.Session(engine) as fresh:
+        assert fresh.scalars(select(Report.receipt_code)).all() == [first.receipt_code]
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database")
+    with pytest.raises(BackupError):
+        restore(engine, junk)
+
+
+def test_backup_commands(app, runner, kommuners_and_report, tmp_path):
+    if db.get_engine(app).url.get_backend_name() != "sqlite":
+        result = runner.invoke(args=["backup", "create", str(tmp_path / "b.sqlite")])
+        assert result.exit_code == 1 and "pg_dump" in result.output
+        return
+    result = runner.invoke(args=["backup", "create", str(tmp_path / "b.sqlite")])
+    assert result.exit_code == 0 and "Backup written" in result.output
+    refused = runner.invoke(args=["backup", "restore", str(tmp_path / "b.sqlite")], input="n\n")
+    assert refused.exit_code == 1
+    done = runner.invoke(args=["backup", "restore", "--yes", str(tmp_path / "b.sqlite")])
+    assert done.exit_code == 0 and "restored" in done.output
+
+
+@pytest.fixture
+def kommuners_and_report(kommuner, create_report_at):
+    kommun = kommuner["Vänersborg"]
+    return kommun, create_report_at(kommun, *VANERSBORG_TORGET)
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_gunicorn_workers_share_login_limits_in_redis(migrated_url, tmp_path):
+    if not _redis_up():
+        if os.environ.get("CI"):
+            pytest.fail("Redis must run on 127.0.0.1:6379 in CI (.ci/run starts it)")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    import redis
+
+    prefix = f"tryggkartan-test-{os.getpid()}"
+    port = _free_port()
+    env = os.environ | {
+        "DATABASE_URL": migrated_url,
+        "SECRET_KEY": "test-" + prefix,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "LOGIN_RATE_LIMIT": "3 per minute",
+        "HOTSPOTS_RECOMPUTE": "off",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "3",
+    }
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    server = subprocess.Popen(
+        [gunicorn, "-c", str(ROOT / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=30) as r:
+                    assert r.status == 200
+                    break
+            except OSError:  # not listening yet (URLError, refused, reset)
+                time.sleep(0.2)
+        else:
+            pytest.fail(server.stderr.read().decode() if server.poll() is not None else "no start")
+        codes = []
+        for _ in range(6):  # new connections: different workers answer
+            request = urllib.request.Request(
+                f"{base}/inloggning", data=b"email=a%40b.se&password=x", method="POST"
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=60) as r:
+                    codes.append(r.status)
+            except urllib.error.HTTPError as error:
+                codes.append(error.code)
+        # Three tries are let through (refused for the CSRF token or the password), then
+        # every worker answers 429: the count lives in Redis, not in one worker.
+        assert codes[3:] == [429, 429, 429], codes
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        server.stderr.close()
+        client = redis.Redis(host="127.0.0.1", port=6379)
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
