@@ -7,6 +7,7 @@ Flask), and refuses to render an element whose library the app does not serve.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -89,13 +90,26 @@ def base_map(
     return m
 
 
-def components(m: folium.Map) -> dict[str, str]:
-    """The rendered header, body and script of a map, to embed in our own page layout."""
+_INLINE_SCRIPT = re.compile(r"<script>")
+# folium's page-level meta tags: ours come from our layout. Its viewport tag forbids zooming,
+# which people with low vision need (WCAG 1.4.4).
+_META = re.compile(r"<meta [^>]*>\s*", re.IGNORECASE)
+
+
+def components(m: folium.Map, *, nonce: str | None = None) -> dict[str, str]:
+    """The rendered header, body and script of a map, to embed in our own page layout.
+
+    With a nonce, the header's inline scripts carry it, for a Content-Security-Policy that
+    allows no other inline script (the caller puts it on the script part's own tag).
+    """
     root = m.get_root()
     assert isinstance(root, Figure)
     root.render()
+    header = _META.sub("", root.header.render())
+    if nonce is not None:
+        header = _INLINE_SCRIPT.sub(f'<script nonce="{nonce}">', header)
     return {
-        "header": root.header.render(),
+        "header": header,
         "html": root.html.render(),
         "script": root.script.render(),
     }

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from accounts.security import limiter
 from core.assets import vendor_urls
+from core.headers import csp_nonce
 from db import get_session
 from geo.cells import aggregate_cells
 from geo.maps import base_map, components, localize
@@ -106,7 +107,7 @@ def _map(kommun: Kommun, cells: list[tuple[int, dict[str, object]]]) -> dict[str
     else:
         fmap.fit_bounds([[kommun.min_lat, kommun.min_lon], [kommun.max_lat, kommun.max_lon]])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    return components(localize(fmap, vendor_urls()))
+    return components(localize(fmap, vendor_urls()), nonce=csp_nonce())
 
 
 def _page(kommun: Kommun, forms: dict[int, FeelingForm] | None = None, status: int = 200):  # type: ignore[no-untyped-def]

@@ -11,7 +11,9 @@ from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
+from core.assets import vendor_urls
 from core.forms import BaseForm
+from core.headers import csp_nonce
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.models import SOURCES, STATUSES, Report
@@ -139,9 +141,7 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
             "points": _("Enskilda förslag"),
         },
     )
-    from core.assets import vendor_urls
-
-    parts = components(localize(fmap, vendor_urls()))
+    parts = components(localize(fmap, vendor_urls()), nonce=csp_nonce())
     return render_template(
         "review/map.html",
         kommun=kommun,
