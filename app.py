@@ -39,6 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_KEY_PREFIX=os.environ.get("RATELIMIT_KEY_PREFIX", "tryggkartan"),
         RATELIMIT_ENABLED=True,
         LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Per client address; generous, since a library or school shares one address.
+        REPORT_RATE_LIMIT=os.environ.get("REPORT_RATE_LIMIT", "20 per minute;200 per hour"),
         FEELING_RATE_LIMIT=os.environ.get("FEELING_RATE_LIMIT", "20 per hour"),
         # The public map shows no grid cell with fewer reports than this.
         PUBLIC_MIN_CELL_REPORTS=int(os.environ.get("PUBLIC_MIN_CELL_REPORTS", "5")),

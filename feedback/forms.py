@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import uuid
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -28,6 +30,8 @@ from feedback.services import ReportInput
 from kommun.models import Kommun, Landmark
 
 DESCRIPTION_MAX = 2000
+SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
+NOT_RECEIVED = _l("Formuläret kunde inte tas emot. Ladda om sidan och försök igen.")
 PLACE_DESCRIPTION_MAX = 300
 
 
@@ -129,6 +133,10 @@ class ReportForm(BaseForm):
 
     submit = SubmitField(_l("Skicka förslaget"))
     likadant = SubmitField(_l("Jag känner likadant"))
+    # One id per filled-in form: sending it twice stores one report.
+    submission_id = HiddenField()
+    # A field people never see or reach; programs that fill in every field fill it in.
+    webbplats = StringField(_l("Lämna det här fältet tomt"), validators=[Length(max=200)])
 
     def __init__(self, kommun: Kommun, landmarks: list[Landmark], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -139,8 +147,18 @@ class ReportForm(BaseForm):
         )
         self.point: tuple[float, float] | None = None
         self.chosen_landmark: Landmark | None = None
+        if not self.submission_id.data:
+            self.submission_id.data = uuid.uuid4().hex
 
     # --- field rules -------------------------------------------------------------------
+
+    def validate_submission_id(self, field: HiddenField) -> None:
+        if not SUBMISSION_ID.fullmatch(field.data or ""):
+            raise ValidationError(NOT_RECEIVED)
+
+    def validate_webbplats(self, field: StringField) -> None:
+        if field.data:
+            raise ValidationError(NOT_RECEIVED)
 
     def validate_kind(self, field: RadioField) -> None:
         if field.data not in {"otrygg", "trygg"}:
@@ -259,6 +277,7 @@ class ReportForm(BaseForm):
             description=self.description.data or "",
             landmark=self.chosen_landmark,
             place_description=self.place_description.data,
+            submission_id=self.submission_id.data,
             **personal,
             **extra,
         )

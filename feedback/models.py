@@ -84,6 +84,9 @@ class Report(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("report.id", ondelete="SET NULL"), index=True
     )
+    # The form's one-time id: a resubmission (a double click, a retry after a lost answer)
+    # finds the report it already made instead of making another.
+    submission_id: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
     # The organisation of an EST rapportör who filed it (source "staff").
     organisation: Mapped[str | None] = mapped_column(String(120))
 

@@ -55,6 +55,7 @@ class ReportInput:
     email: str | None = None
     source: str = "online"
     created_at: datetime | None = None
+    submission_id: str | None = None
 
 
 def create_report(
@@ -88,6 +89,7 @@ def create_report(
         contact_consent_at=now if data.email else None,
         created_at=now,
         updated_at=now,
+        submission_id=data.submission_id,
     )
     codes = data.reasons
     if supports is not None and not codes:

@@ -17,8 +17,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from accounts.security import limiter
 from db import get_session
 from feedback import reasons
 from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
@@ -62,6 +64,7 @@ def choose_kommun() -> Response:
 
 
 @bp.route("/k/<slug>/", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REPORT_RATE_LIMIT"], methods=["POST"])
 def new_report(slug: str) -> Response | tuple[str, int] | str:
     """Show and take the report form of one kommun."""
     session = get_session()
@@ -69,10 +72,19 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
     landmarks = active_landmarks(session, kommun)
     form = ReportForm(kommun, landmarks)
     if form.validate_on_submit():
+        already = _already_sent(form.submission_id.data)
+        if already is not None:  # sent twice (a double click, a retry): one report
+            return redirect(url_for("feedback.receipt", code=already.receipt_code), code=303)
         supports = _supported_report(form, kommun)
         if supports is not None or form.reasons.data:
-            report = create_report(session, kommun, form.report_input(), supports=supports)
-            session.commit()
+            try:
+                report = create_report(session, kommun, form.report_input(), supports=supports)
+                session.commit()
+            except IntegrityError:  # the same form, sent twice at the same moment
+                session.rollback()
+                report = _already_sent(form.submission_id.data)
+                if report is None:
+                    raise
             reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
             return redirect(url_for("feedback.receipt", code=report.receipt_code), code=303)
         form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]
@@ -86,6 +98,12 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
         safe_groups=reasons.groups(positive=True),
         radius_m=_radius_m(),
     ), status
+
+
+def _already_sent(submission_id: str | None) -> Report | None:
+    if not submission_id:
+        return None
+    return get_session().scalar(select(Report).where(Report.submission_id == submission_id))
 
 
 def _supported_report(form: ReportForm, kommun: Kommun) -> Report | None:
