@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from urllib.parse import parse_qsl
+
+from flask import Flask, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
     400: _l("Begäran kunde inte läsas. Gå tillbaka och försök igen."),
+    # A body that is not a form, or not UTF-8 (browsers send neither).
+    415: _l("Det du skickade kunde inte läsas som ett formulär. Gå tillbaka och försök igen."),
     404: _l("Sidan finns inte. Kontrollera adressen eller börja om från startsidan."),
     405: _l("Den här sidan tar inte emot den sortens begäran."),
     413: _l("Det du skickade är för stort."),
@@ -23,7 +27,30 @@ def render_error(code: int) -> tuple[str, int] | tuple[dict[str, object], int]:
     return render_template("error.html", code=code, message=message), code
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_broken_text() -> None:
+    """Pages take HTML forms only, and only as valid UTF-8: never mangled or JSON-smuggled text."""
+    if request.method not in ("POST", "PUT", "PATCH") or request.path.startswith("/api/"):
+        return
+    if request.content_length and request.mimetype not in FORM_TYPES:
+        abort(415)
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        return  # werkzeug answers 413 when the form is read
+    raw = request.get_data(cache=True)
+    try:
+        parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        abort(415)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_broken_text)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         return render_error(exc.code or 500)
