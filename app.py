@@ -41,6 +41,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         # Per client address; generous, since a library or school shares one address.
         REPORT_RATE_LIMIT=os.environ.get("REPORT_RATE_LIMIT", "20 per minute;200 per hour"),
+        # Retention (privacy.retention): anonymise reports after this many days, and drop a
+        # closed report's contact e-mail this many days after closing.
+        RETENTION_DAYS=int(os.environ.get("RETENTION_DAYS", "730")),
+        CONTACT_DAYS=int(os.environ.get("CONTACT_DAYS", "90")),
         FEELING_RATE_LIMIT=os.environ.get("FEELING_RATE_LIMIT", "20 per hour"),
         # The public map shows no grid cell with fewer reports than this.
         PUBLIC_MIN_CELL_REPORTS=int(os.environ.get("PUBLIC_MIN_CELL_REPORTS", "5")),
@@ -106,9 +110,11 @@ def register_commands(app: Flask) -> None:
     from core import backup
     from hotspots import cli as hotspots_cli
     from kommun import cli as kommun_cli
+    from privacy import retention
 
     kommun_cli.init_app(app)
     demo.init_app(app)
     accounts_cli.init_app(app)
     hotspots_cli.init_app(app)
     backup.init_app(app)
+    retention.init_app(app)

@@ -73,6 +73,8 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     erasure_requested_at: Mapped[datetime | None] = mapped_column()
+    # Set by the retention job (privacy.retention): free text and contact gone, pin coarsened.
+    anonymised_at: Mapped[datetime | None] = mapped_column()
 
     # Review by coordinators (review/). Why a report was closed, and whom it went to.
     status_reason: Mapped[str | None] = mapped_column(String(30))

@@ -177,6 +177,48 @@ def status_lookup() -> Response | tuple[str, int] | str:
     return render_template("feedback/status_lookup.html", form=form), code
 
 
+@bp.get("/status/<code>/mitt-forslag.json")
+def own_report(code: str) -> Response:
+    """Everything the holder of the receipt sent, as JSON (the right of access, GDPR art. 15)."""
+    report = find_by_receipt(get_session(), code)
+    if report is None:
+        abort(404)
+    data = {
+        "kvittokod": report.receipt_display,
+        "registreringsnummer": report.registration_number,
+        "kommun": report.kommun.name,
+        "mottaget": report.created_at.isoformat(timespec="seconds"),
+        "status": report.status,
+        "slag": report.kind,
+        "plats": {"lat": report.lat, "lon": report.lon, "satt": report.location_method},
+        "platsbeskrivning": report.place_description,
+        "skal": report.reason_codes,
+        "tider": report.times_of_day,
+        "dagtyp": report.day_types,
+        "aterkommande": report.recurring,
+        "otrygghet": report.unsafe_level,
+        "egen_upplevelse": report.own_experience,
+        "beskrivning": report.description,
+        "aldersgrupp": report.age_band,
+        "kon": report.gender,
+        "epost": report.contact_email,
+        "radering_begard": (
+            report.erasure_requested_at.isoformat(timespec="seconds")
+            if report.erasure_requested_at
+            else None
+        ),
+        "anonymiserat": (
+            report.anonymised_at.isoformat(timespec="seconds") if report.anonymised_at else None
+        ),
+    }
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="trygghetsforslag-{report.receipt_code}.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/status/<code>", methods=["GET", "POST"])
 def status(code: str) -> Response | tuple[str, int] | str:
     """Show a report's status to the holder of its receipt and take an erasure request."""

@@ -11,6 +11,8 @@ from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
+from accounts.access import staff_user
+from audit.services import record
 from core.assets import vendor_urls
 from core.forms import BaseForm
 from core.headers import csp_nonce
@@ -118,6 +120,9 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
     # number of reports. Whole reports are loaded only for a small selection.
     few = run.report_count <= MAX_POINTS
     reports = reports_for(session, kommun, params, run.period_start, run.period_end) if few else []
+    if reports:  # exact pins on screen: on record, like a report page
+        record(session, staff_user(), "map.view_points", kommun_id=kommun.id, points=len(reports))
+        session.commit()
     heat = run.heat
     if heat is None:  # a run stored before runs kept their heat layer
         lat, lon = coordinates_for(session, kommun, params, run.period_start, run.period_end)

@@ -237,7 +237,12 @@ def _render_report(report: Report, *, status: int = 200, original: bool = False,
 @bp.get("/rapport/<int:report_id>")
 def report(report_id: int):  # type: ignore[no-untyped-def]
     """Show a report with masked text, its place, supporters, notes and history."""
-    return _render_report(_report())
+    report = _report()
+    # Its exact place is personal data too: every look is on record.
+    session = get_session()
+    record(session, staff_user(), "report.view", report)
+    session.commit()
+    return _render_report(report)
 
 
 @bp.post("/rapport/<int:report_id>/original")
