@@ -24,6 +24,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # background: recompute hot spots in a thread after reports arrive; sync; off.
         HOTSPOTS_RECOMPUTE=os.environ.get("HOTSPOTS_RECOMPUTE", "background"),
         HOTSPOTS_DEBOUNCE_S=2.0,
+        # At most one recomputation per kommun in this many seconds (a busy day's reports
+        # would otherwise keep every worker clustering).
+        HOTSPOTS_MIN_INTERVAL_S=float(os.environ.get("HOTSPOTS_MIN_INTERVAL_S", "60")),
         MAX_CONTENT_LENGTH=256 * 1024,
         BABEL_DEFAULT_LOCALE="sv",
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",

@@ -298,18 +298,49 @@ def _record(kommun: Kommun, item: Any, reports: list[Place]) -> HotSpotRecord:
     )
 
 
-def recompute_stale(session: Session, *, now: datetime | None = None) -> list[HotSpotRun]:
-    """Recompute the default run of every kommun whose reports changed since its last run."""
-    runs = []
-    stale = session.scalars(select(Kommun).where(Kommun.hotspots_stale_since.is_not(None)))
-    for kommun in list(stale):
-        marked = kommun.hotspots_stale_since
-        runs.append(compute_run(session, kommun, now=now))
-        # Only clear the mark we saw: a report arriving meanwhile keeps it stale.
-        session.execute(
+def claim_stale(
+    session: Session, *, now: datetime | None = None, min_interval_s: float = 0.0
+) -> list[Kommun]:
+    """Take the stale mark off the kommuner this process will recompute, and return them.
+
+    The mark is cleared only if it is still the one seen, so of several processes woken by
+    the same reports one wins each kommun; commit the claim before computing, so the others
+    see it and residents' writes are not held up. A kommun whose last default run is younger
+    than `min_interval_s` keeps its mark until the interval has passed.
+    """
+    now = now or datetime.now(UTC)
+    claimed = []
+    for kommun in list(
+        session.scalars(select(Kommun).where(Kommun.hotspots_stale_since.is_not(None)))
+    ):
+        if min_interval_s:
+            last = current_run(session, kommun, HotSpotParams())
+            if last is not None and last.created_at > now - timedelta(seconds=min_interval_s):
+                continue
+        won = session.execute(
             update(Kommun)
-            .where(Kommun.id == kommun.id, Kommun.hotspots_stale_since == marked)
+            .where(
+                Kommun.id == kommun.id, Kommun.hotspots_stale_since == kommun.hotspots_stale_since
+            )
             .values(hotspots_stale_since=None)
+            .execution_options(synchronize_session=False)
         )
+        if won.rowcount == 1:  # type: ignore[attr-defined]
+            session.expire(kommun, ["hotspots_stale_since"])
+            claimed.append(kommun)
+    session.flush()
+    return claimed
+
+
+def recompute_stale(
+    session: Session, *, now: datetime | None = None, min_interval_s: float = 0.0
+) -> list[HotSpotRun]:
+    """Recompute the default run of every kommun whose reports changed since its last run.
+
+    Claims and computes in one transaction (for the CLI and tests); the background worker
+    commits its claim first (see hotspots.worker).
+    """
+    kommuner = claim_stale(session, now=now, min_interval_s=min_interval_s)
+    runs = [compute_run(session, kommun, now=now) for kommun in kommuner]
     session.flush()
     return runs

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db import get_engine
@@ -25,9 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class HotSpotWorker:
-    def __init__(self, app: Flask, debounce_s: float) -> None:
+    def __init__(self, app: Flask, debounce_s: float, min_interval_s: float = 0.0) -> None:
         self.app = app
         self.debounce_s = debounce_s
+        self.min_interval_s = min_interval_s
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -50,7 +51,7 @@ class HotSpotWorker:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        from hotspots.services import recompute_stale
+        from hotspots.services import claim_stale, compute_run
 
         while not self._stop.is_set():
             self._wake.wait()
@@ -61,14 +62,32 @@ class HotSpotWorker:
             self._wake.clear()
             try:
                 with self.app.app_context(), Session(get_engine()) as session:
-                    self.runs_done += len(recompute_stale(session))
-                    session.commit()
+                    kommuner = claim_stale(session, min_interval_s=self.min_interval_s)
+                    session.commit()  # other workers see the claim; residents' writes go on
+                    for kommun in kommuner:
+                        compute_run(session, kommun)
+                        session.commit()
+                        self.runs_done += 1
+                    if not kommuner and self._stale_left(session):
+                        self._wake.set()  # held back by the interval: look again later
             except Exception:  # the worker must outlive one bad run
                 log.exception("hot-spot recomputation failed")
+
+    @staticmethod
+    def _stale_left(session: Session) -> bool:
+        return (
+            session.scalar(
+                select(Kommun.id).where(Kommun.hotspots_stale_since.is_not(None)).limit(1)
+            )
+            is not None
+        )
 
 
 def mark_stale(app: Flask, kommun_id: int) -> None:
     with Session(get_engine(app)) as session:
+        # Under load the kommun is stale already: a read, not another write transaction.
+        if session.scalar(select(Kommun.hotspots_stale_since).where(Kommun.id == kommun_id)):
+            return
         session.execute(
             update(Kommun)
             .where(Kommun.id == kommun_id, Kommun.hotspots_stale_since.is_(None))
@@ -94,6 +113,8 @@ def _on_reports_changed(app: Flask, **extra: Any) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions["tryggkartan.hotspot_worker"] = HotSpotWorker(
-        app, float(app.config.get("HOTSPOTS_DEBOUNCE_S", 2.0))
+        app,
+        float(app.config.get("HOTSPOTS_DEBOUNCE_S", 2.0)),
+        float(app.config.get("HOTSPOTS_MIN_INTERVAL_S", 0.0)),
     )
     reports_changed.connect(_on_reports_changed, sender=app)
