@@ -36,6 +36,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,38 +201,45 @@ class Phase:
         return f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms"
 
 
-def closed_loop(
-    port: int, path: str, form: bool, total: int, clients: int, on_progress=None
-) -> Phase:  # type: ignore[no-untyped-def]
+def drive(
+    port: int,
+    path: str,
+    form: bool,
+    starts: list[float | None],
+    clients: int,
+    on_progress: Callable[[int], None] | None = None,
+) -> Phase:
+    """Send one report per entry of `starts` from `clients` threads: as fast as answers come
+    (None) or not before that monotonic time (an open loop, whatever the answers take)."""
     phase = Phase()
     lock = threading.Lock()
-    ids = iter([uuid.uuid4().hex for _ in range(total)])
+    jobs = iter(starts)
 
     def work() -> None:
         client = Client(port, path, form)
         try:
-            loop(client)
+            client.prepare()
+            while True:
+                with lock:
+                    start = next(jobs, "done")
+                if start == "done":
+                    return
+                if start is not None and (wait := start - time.monotonic()) > 0:
+                    time.sleep(wait)
+                submission_id = uuid.uuid4().hex
+                receipt, took, attempts = client.send(submission_id, time.monotonic() + GIVE_UP_S)
+                with lock:
+                    if receipt is None:
+                        phase.gave_up += 1
+                        continue
+                    phase.receipts[submission_id] = receipt
+                    phase.latencies.append(took)
+                    phase.retried += attempts > 1
+                    done = len(phase.receipts)
+                if on_progress is not None:
+                    on_progress(done)
         finally:
             client.close()
-
-    def loop(client: Client) -> None:
-        client.prepare()
-        while True:
-            with lock:
-                submission_id = next(ids, None)
-            if submission_id is None:
-                return
-            receipt, seconds, attempts = client.send(submission_id, time.monotonic() + GIVE_UP_S)
-            with lock:
-                if receipt is None:
-                    phase.gave_up += 1
-                    continue
-                phase.receipts[submission_id] = receipt
-                phase.latencies.append(seconds)
-                phase.retried += attempts > 1
-                done = len(phase.receipts)
-            if on_progress is not None:
-                on_progress(done)
 
     began = time.perf_counter()
     threads = [threading.Thread(target=work) for _ in range(clients)]
@@ -241,50 +249,24 @@ def closed_loop(
         t.join()
     phase.seconds = time.perf_counter() - began
     return phase
+
+
+def closed_loop(
+    port: int,
+    path: str,
+    form: bool,
+    total: int,
+    clients: int,
+    on_progress: Callable[[int], None] | None = None,
+) -> Phase:
+    return drive(port, path, form, [None] * total, clients, on_progress)
 
 
 def paced(port: int, path: str, rate: float, seconds: float, clients: int) -> Phase:
-    """Open loop: one report every 1/rate seconds, whatever the answers take."""
-    phase = Phase()
-    lock = threading.Lock()
+    """One report every 1/rate seconds for `seconds`."""
     start = time.monotonic() + 0.5
-    total = int(rate * seconds)
-    slots = iter(range(total))
-
-    def work() -> None:
-        client = Client(port, path, True)
-        try:
-            loop(client)
-        finally:
-            client.close()
-
-    def loop(client: Client) -> None:
-        client.prepare()
-        while True:
-            with lock:
-                slot = next(slots, None)
-            if slot is None:
-                return
-            wait = start + slot / rate - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            submission_id = uuid.uuid4().hex
-            receipt, took, _attempts = client.send(submission_id, time.monotonic() + GIVE_UP_S)
-            with lock:
-                if receipt is None:
-                    phase.gave_up += 1
-                else:
-                    phase.receipts[submission_id] = receipt
-                    phase.latencies.append(took)
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    phase.seconds = time.perf_counter() - began
-    return phase
+    starts: list[float | None] = [start + i / rate for i in range(int(rate * seconds))]
+    return drive(port, path, True, starts, clients)
 
 
 def prepare_database(kind: str, tmp: Path, pg_url: str) -> str:
