@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+import db
 from app import create_app
 from feedback.models import Report
 from hotspots.services import compute_run
@@ -355,6 +356,7 @@ def csrf_client(migrated_url: str, tmp_path: Any) -> Iterator[Any]:
     app.instance_path = str(tmp_path)
     yield app.test_client()
     app.extensions["tryggkartan.hotspot_worker"].stop()
+    db.get_engine(app).dispose()  # its pooled connections, closed now rather than by GC
 
 
 CSRF_CASES = [

@@ -39,6 +39,7 @@ def test_healthz_checks_the_database(client):
     down = broken.test_client().get("/healthz")
     assert down.status_code == 503 and down.json == {"status": "error", "database": "unreachable"}
     assert "127.0.0.1" not in down.get_data(as_text=True)
+    db.get_engine(broken).dispose()
 
 
 def test_backup_is_consistent_and_restores(app, session, kommuners_and_report, tmp_path):
