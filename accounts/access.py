@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import abort
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -12,6 +14,8 @@ from db import get_session
 from feedback.models import Report
 from kommun.models import Kommun
 from kommun.services import kommun_by_slug
+
+T = TypeVar("T")
 
 
 def staff_user() -> User:
@@ -42,9 +46,13 @@ def allowed_kommun(slug: str) -> Kommun:
     return kommun
 
 
-def allowed_report(report_id: int) -> Report:
-    """A report of one of the user's kommuner; another kommun's reports do not exist (404)."""
-    report = get_session().get(Report, report_id)
-    if report is None or not staff_user().sees(report.kommun_id):
+def allowed_object(model: type[T], object_id: int) -> T:
+    """An object of one of the user's kommuner; another kommun's objects do not exist (404)."""
+    found = get_session().get(model, object_id)
+    if found is None or not staff_user().sees(found.kommun_id):  # type: ignore[attr-defined]
         abort(404)
-    return report
+    return found
+
+
+def allowed_report(report_id: int) -> Report:
+    return allowed_object(Report, report_id)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from shapely.geometry import box, mapping
 from werkzeug.wrappers import Response
 
-from accounts.access import allowed_kommun, require_role, staff_user
+from accounts.access import allowed_kommun, allowed_object, require_role, staff_user
 from audit.services import record
 from db import get_session
 from promises.forms import (
@@ -65,10 +65,7 @@ def guard() -> Response | None:
     if "slug" in args:
         g.kommun = allowed_kommun(args["slug"])
     if "promise_id" in args:
-        promise = get_session().get(Promise, args["promise_id"])
-        if promise is None or not staff_user().sees(promise.kommun_id):
-            abort(404)
-        g.promise = promise
+        g.promise = allowed_object(Promise, args["promise_id"])
     return None
 
 
