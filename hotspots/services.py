@@ -58,6 +58,7 @@ class Place:
     at_evening: bool
     at_night: bool
     reason_codes: tuple[str, ...] = ()
+    created_at: datetime | None = None
 
     @property
     def times_of_day(self) -> list[str]:
@@ -150,13 +151,14 @@ def places_for(
             Report.at_day,
             Report.at_evening,
             Report.at_night,
+            Report.created_at,
         )
         .where(Report.id.in_(select(ids.c.id)))
         .order_by(Report.id)
     )
     return [
-        Place(i, lat, lon, source, bool(d), bool(e), bool(n), tuple(reasons.get(i, ())))
-        for i, lat, lon, source, d, e, n in rows
+        Place(i, lat, lon, source, bool(d), bool(e), bool(n), tuple(reasons.get(i, ())), at)
+        for i, lat, lon, source, d, e, n, at in rows
     ]
 
 

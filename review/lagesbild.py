@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from feedback.models import SOURCES, STATUSES, TIMES_OF_DAY, Report
 from geo import hotspots as engine
 from geo.tracking import match_hotspots
-from hotspots.services import HotSpotParams, Place, counted_query, places_for, spot_stats
+from hotspots.services import HotSpotParams, Place, places_for, spot_stats
 from kommun.models import Kommun
 from review.periods import LOCAL_ZONE, Period
 
@@ -138,7 +138,12 @@ def build(
         for code, n in sorted(now_reasons.items(), key=lambda item: (-item[1], item[0]))
     ][:TOP_REASONS]
 
-    created = _created_days(session, kommun, period, previous, params)
+    # Local dates of both periods' reports, for the chart (already loaded with the places).
+    created = [
+        p.created_at.astimezone(LOCAL_ZONE).date()
+        for p in (*now_places, *before_places)
+        if p.created_at is not None
+    ]
     series = []
     for first, last in period.buckets():
         # The same stretch of the previous period (periods of a kind differ by a day or two).
@@ -222,12 +227,3 @@ def build(
         gone=gone,
         params=params,
     )
-
-
-def _created_days(
-    session: Session, kommun: Kommun, period: Period, previous: Period, params: HotSpotParams
-) -> list[date]:
-    """Local dates of the counted reports of both periods (for the chart)."""
-    ids = counted_query(kommun, params, previous.start, period.end).subquery()
-    stamps = session.scalars(select(Report.created_at).where(Report.id.in_(select(ids.c.id))))
-    return [s.astimezone(LOCAL_ZONE).date() for s in stamps]
