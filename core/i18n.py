@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import support
 from flask import Flask, current_app, g, request
 from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
+from wtforms.i18n import messages_path
 
 LANG_COOKIE = "lang"
 
@@ -29,7 +33,18 @@ def _remember_language(response: Response) -> Response:
     return response
 
 
+@lru_cache(maxsize=8)
+def _wtforms_translations(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def _share_wtforms_translations() -> None:
+    """Give Flask-WTF the form messages' catalogue read once per process, not per request."""
+    request.wtforms_translations = _wtforms_translations(str(get_locale() or "sv"))  # type: ignore[attr-defined]
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "sv")
+    app.before_request(_share_wtforms_translations)
     app.after_request(_remember_language)

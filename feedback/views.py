@@ -26,14 +26,19 @@ from feedback import reasons
 from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
 from feedback.models import Report
 from feedback.services import (
-    create_report,
     find_by_receipt,
+    insert_report,
     nearby_summary,
     request_erasure,
 )
 from feedback.signals import reports_changed
 from kommun.models import Kommun
-from kommun.services import active_kommuner, active_landmarks, kommun_by_slug
+from kommun.services import (
+    active_kommuner,
+    active_landmarks,
+    kommun_by_slug,
+    mark_hotspots_stale,
+)
 
 bp = Blueprint("feedback", __name__)
 bp.add_app_template_filter(reasons.label, "reason_label")
@@ -72,21 +77,21 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
     landmarks = active_landmarks(session, kommun)
     form = ReportForm(kommun, landmarks)
     if form.validate_on_submit():
-        already = _already_sent(form.submission_id.data)
-        if already is not None:  # sent twice (a double click, a retry): one report
-            return redirect(url_for("feedback.receipt", code=already.receipt_code), code=303)
         supports = _supported_report(form, kommun)
         if supports is not None or form.reasons.data:
             try:
-                report = create_report(session, kommun, form.report_input(), supports=supports)
+                _id, code = insert_report(session, kommun, form.report_input(), supports=supports)
+                mark_hotspots_stale(session, kommun.id)
                 session.commit()
-            except IntegrityError:  # the same form, sent twice at the same moment
+            except IntegrityError:  # sent twice (a double click, a retry): one report
                 session.rollback()
-                report = _already_sent(form.submission_id.data)
-                if report is None:
+                code = _already_sent(form.submission_id.data)
+                if code is None:
                     raise
-            reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
-            return redirect(url_for("feedback.receipt", code=report.receipt_code), code=303)
+            reports_changed.send(
+                current_app._get_current_object(), kommun_id=kommun.id, stale_marked=True
+            )
+            return redirect(url_for("feedback.receipt", code=code), code=303)
         form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]
     status = 400 if request.method == "POST" else 200
     return render_template(
@@ -100,10 +105,13 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
     ), status
 
 
-def _already_sent(submission_id: str | None) -> Report | None:
+def _already_sent(submission_id: str | None) -> str | None:
+    """The receipt code of the report an earlier copy of this form created, if any."""
     if not submission_id:
         return None
-    return get_session().scalar(select(Report).where(Report.submission_id == submission_id))
+    return get_session().scalar(
+        select(Report.receipt_code).where(Report.submission_id == submission_id)
+    )
 
 
 def _supported_report(form: ReportForm, kommun: Kommun) -> Report | None:

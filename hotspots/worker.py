@@ -100,7 +100,8 @@ def _on_reports_changed(app: Flask, **extra: Any) -> None:
     mode = app.config.get("HOTSPOTS_RECOMPUTE", "background")
     if mode == "off":
         return
-    mark_stale(app, int(extra["kommun_id"]))
+    if not extra.get("stale_marked"):  # else the sender marked it in its own transaction
+        mark_stale(app, int(extra["kommun_id"]))
     if mode == "sync":
         from hotspots.services import recompute_stale
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from kommun.models import Kommun, Landmark
@@ -88,6 +89,23 @@ def kommun_by_slug(session: Session, slug: str) -> Kommun | None:
     return session.scalar(
         select(Kommun).where(Kommun.active, (Kommun.slug == slug) | (Kommun.code == slug))
     )
+
+
+def mark_hotspots_stale(session: Session, kommun_id: int) -> None:
+    """Note, inside the caller's transaction, that the kommun's hot spots need recomputing.
+
+    Under load the kommun is stale already and the statement matches no row, so it neither
+    writes nor (on PostgreSQL) waits for a row lock.
+    """
+    session.execute(_MARK_STALE, {"kommun_id": kommun_id, "now": datetime.now(UTC)})
+
+
+_KOMMUNER = Kommun.__table__
+_MARK_STALE = (
+    update(_KOMMUNER)
+    .where(_KOMMUNER.c.id == bindparam("kommun_id"), _KOMMUNER.c.hotspots_stale_since.is_(None))
+    .values(hotspots_stale_since=bindparam("now"))
+)
 
 
 def active_landmarks(session: Session, kommun: Kommun) -> list[Landmark]:
