@@ -49,6 +49,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RETENTION_DAYS=int(os.environ.get("RETENTION_DAYS", "730")),
         CONTACT_DAYS=int(os.environ.get("CONTACT_DAYS", "90")),
         FEELING_RATE_LIMIT=os.environ.get("FEELING_RATE_LIMIT", "20 per hour"),
+        # Open311: posts per API key, reads per key or client address.
+        OPEN311_POST_RATE_LIMIT=os.environ.get("OPEN311_POST_RATE_LIMIT", "60 per minute"),
+        OPEN311_GET_RATE_LIMIT=os.environ.get("OPEN311_GET_RATE_LIMIT", "120 per minute"),
+        OPEN311_CONTACT=os.environ.get("OPEN311_CONTACT", ""),
         # The public map shows no grid cell with fewer reports than this.
         PUBLIC_MIN_CELL_REPORTS=int(os.environ.get("PUBLIC_MIN_CELL_REPORTS", "5")),
     )
@@ -83,6 +87,8 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views import bp as accounts_bp
     from core import assets, health
     from feedback.views import bp as feedback_bp
+    from open311 import api as open311_api
+    from open311.admin import bp as open311_admin_bp
     from promises.public import bp as public_promises_bp
     from promises.views import bp as promises_bp
     from review.exports import bp as exports_bp
@@ -99,6 +105,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(promises_bp)
     app.register_blueprint(public_promises_bp)
+    app.register_blueprint(open311_admin_bp)
+    open311_api.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -113,6 +121,7 @@ def register_commands(app: Flask) -> None:
     from core import backup
     from hotspots import cli as hotspots_cli
     from kommun import cli as kommun_cli
+    from open311 import cli as open311_cli
     from privacy import retention
 
     kommun_cli.init_app(app)
@@ -121,3 +130,4 @@ def register_commands(app: Flask) -> None:
     hotspots_cli.init_app(app)
     backup.init_app(app)
     retention.init_app(app)
+    open311_cli.init_app(app)

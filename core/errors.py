@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 MESSAGES = {
     400: _l("Begäran kunde inte läsas. Gå tillbaka och försök igen."),
@@ -20,7 +22,19 @@ MESSAGES = {
 }
 
 
-def render_error(code: int) -> tuple[str, int] | tuple[dict[str, object], int]:
+# Paths for programs, not people: no form-body check, and errors in their own format.
+API_PREFIXES = ("/api/", "/open311/")
+API_ERRORS = "tryggkartan.api_errors"  # app.extensions key: {prefix: render(status code)}
+
+
+def register_api_errors(app: Flask, prefix: str, render: Callable[[int], Response]) -> None:
+    app.extensions.setdefault(API_ERRORS, {})[prefix] = render
+
+
+def render_error(code: int) -> tuple[str, int] | tuple[dict[str, object], int] | Response:
+    for prefix, render in current_app.extensions.get(API_ERRORS, {}).items():
+        if request.path.startswith(prefix):
+            return render(code)
     message = str(MESSAGES.get(code, MESSAGES[400]))
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return {"error": message, "status": code}, code
@@ -32,7 +46,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def refuse_broken_text() -> None:
     """Pages take HTML forms only, and only as valid UTF-8: never mangled or JSON-smuggled text."""
-    if request.method not in ("POST", "PUT", "PATCH") or request.path.startswith("/api/"):
+    if request.method not in ("POST", "PUT", "PATCH") or request.path.startswith(API_PREFIXES):
         return
     if request.content_length and request.mimetype not in FORM_TYPES:
         abort(415)

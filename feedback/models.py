@@ -9,7 +9,7 @@ from db import Base, utcnow
 from kommun.models import Kommun, Landmark
 
 KINDS = ("otrygg", "trygg")
-SOURCES = ("online", "support", "survey", "walk", "staff")
+SOURCES = ("online", "support", "survey", "walk", "staff", "open311")
 LOCATION_METHODS = ("map", "gps", "landmark", "address")
 TIMES_OF_DAY = ("dag", "kvall", "natt")
 DAY_TYPES = ("vardag", "helg")

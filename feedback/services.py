@@ -6,9 +6,10 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 import numpy as np
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from feedback.models import Report, ReportReason
@@ -58,9 +59,9 @@ class ReportInput:
     submission_id: str | None = None
 
 
-_REPORTS = Report.__table__
+_REPORTS = cast(Table, Report.__table__)
 _INSERT_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)
-_INSERT_REASON = insert(ReportReason.__table__)
+_INSERT_REASON = insert(cast(Table, ReportReason.__table__))
 _SET_REGISTRATION_NUMBER = (
     update(_REPORTS)
     .where(_REPORTS.c.id == bindparam("report_id"))

@@ -7,9 +7,9 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from kommun.models import Kommun, Landmark
@@ -100,7 +100,7 @@ def mark_hotspots_stale(session: Session, kommun_id: int) -> None:
     session.execute(_MARK_STALE, {"kommun_id": kommun_id, "now": datetime.now(UTC)})
 
 
-_KOMMUNER = Kommun.__table__
+_KOMMUNER = cast(Table, Kommun.__table__)
 _MARK_STALE = (
     update(_KOMMUNER)
     .where(_KOMMUNER.c.id == bindparam("kommun_id"), _KOMMUNER.c.hotspots_stale_since.is_(None))

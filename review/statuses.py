@@ -37,6 +37,7 @@ SOURCE_LABELS = {
     "survey": _l("Dialogenkät"),
     "walk": _l("Trygghetsvandring"),
     "staff": _l("Rapportör (EST)"),
+    "open311": _l("Annan tjänst via Open311"),
 }
 CHANGE_LABELS = {
     "status": _l("Status"),

@@ -29,6 +29,7 @@ from feedback.models import Report
 from feedback.signals import reports_changed
 from hotspots.models import HotSpotRecord, HotSpotRun
 from kommun.models import Kommun
+from open311.models import Forwarding
 from privacy.masking import mask, may_name_person
 from review import statuses
 from review.forms import BulkForm, CorrectionForm, MergeForm, NoteForm, QueueFilterForm, StatusForm
@@ -229,6 +230,9 @@ def _render_report(report: Report, *, status: int = 200, original: bool = False,
         candidates=duplicate_candidates(session, report) if report.merged_into_id is None else [],
         notes=list(notes),
         history=list(history),
+        forwardings=session.scalars(
+            select(Forwarding).where(Forwarding.report_id == report.id).order_by(Forwarding.id)
+        ).all(),
         reason_groups=taxonomy.GROUPS,
         **kind_forms,
     ), status

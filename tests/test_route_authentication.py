@@ -15,9 +15,10 @@ from feedback.models import Report
 from promises.models import Promise
 from tests.conftest import VANERSBORG_TORGET
 
-STAFF_BLUEPRINTS = {"review", "users", "field", "exports", "promises"}
-# Pages for anyone: the residents' pages, assets, and the doors into the staff side.
-PUBLIC_BLUEPRINTS = {"feedback", "vendor", "public_promises", "health"}
+STAFF_BLUEPRINTS = {"review", "users", "field", "exports", "promises", "open311_admin"}
+# Pages for anyone: the residents' pages, assets, and the doors into the staff side. The
+# Open311 API checks its keys itself (tests/open311/test_server.py).
+PUBLIC_BLUEPRINTS = {"feedback", "vendor", "public_promises", "health", "open311"}
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.logout", "accounts.accept"}
 LOGGED_IN_ENDPOINTS = {"accounts.home"}
 METHODS = ("GET", "POST")
@@ -39,6 +40,9 @@ def url_for_rule(rule, **values):
         "token": "x",
         "promise_id": 1,
         "focus_id": 1,
+        "key_id": 1,
+        "target_id": 1,
+        "forwarding_id": 1,
     }
     defaults.update(values)
     return rule.build({arg: defaults[arg] for arg in rule.arguments})[1]

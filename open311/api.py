@@ -1,0 +1,664 @@
+"""Open311 GeoReport v2 under /open311/v2/, one jurisdiction per kommun.
+
+Services are the reasons of the taxonomy (feedback/reasons.py); a request is a report. A POST
+goes through the resident's own form (feedback.forms.ReportForm), so the API refuses exactly
+what the web form refuses, with the same translated messages.
+
+What a GET shows depends on the key:
+- without a key (or with a client key), what the public map shows and no more: no free text,
+  no address, and a place only as the centre of its 250 m SWEREF 99 TM cell, and only when
+  that cell holds at least PUBLIC_MIN_CELL_REPORTS unsafe reports of the past year (the
+  public map's rule). A report in a smaller cell has no lat/long at all;
+- with a staff key of the kommun, the exact place and the text with personal details
+  masked. Each such read is audit-logged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from flask import Blueprint, Flask, current_app, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+from wtforms.validators import Length
+
+from accounts.security import limiter
+from audit.services import record
+from core.errors import register_api_errors
+from db import get_session
+from feedback import reasons
+from feedback.forms import ReportForm
+from feedback.models import Report, ReportReason
+from feedback.services import insert_report
+from feedback.signals import reports_changed
+from geo.projection import plane
+from hotspots.services import HotSpotParams, coordinates_for
+from kommun.models import Kommun, Landmark
+from kommun.services import active_kommuner, active_landmarks, kommun_by_slug, mark_hotspots_stale
+from open311 import formats
+from open311.keys import find_key
+from open311.models import ApiKey
+from open311.openapi import document
+from privacy.masking import mask
+from review.periods import LOCAL_ZONE
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+
+DESCRIPTION_MAX = 4000  # the specification's limit
+CELL_M = 250.0
+PUBLIC_MAP_DAYS = 365
+DEFAULT_DAYS = 90  # the specification's default window for GET requests
+PAGE_SIZE = 100
+PAGE_SIZE_MAX = 1000
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _fmt() -> str:
+    return str((request.view_args or {}).get("fmt", "json"))
+
+
+@bp.errorhandler(Open311Error)
+def _open311_error(exc: Open311Error) -> Response:
+    return formats.errors(_fmt(), exc.status, exc.description)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return render_error(exc.code or 500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    register_api_errors(app, bp.url_prefix or "", render_error)
+
+
+def render_error(status: int) -> Response:
+    """Errors outside a view (no route, wrong method, too many requests) in the API's format."""
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    messages = {
+        404: _("Det finns ingen sådan resurs."),
+        405: _("Resursen tar inte emot den metoden."),
+        413: _("Begäran är för stor."),
+        429: _("För många förfrågningar. Vänta en stund och försök igen."),
+    }
+    return formats.errors(fmt, status, messages.get(status, _("Begäran kunde inte behandlas.")))
+
+
+def _split(name: str) -> tuple[str, str]:
+    """'place.dark.json' -> ('place.dark', 'json'); a missing or unknown format is a 404."""
+    stem, dot, fmt = name.rpartition(".")
+    if not dot or fmt not in formats.MIMETYPES:
+        raise Open311Error(404, _("Ange formatet som .json eller .xml."))
+    return stem, fmt
+
+
+def _check_fmt(fmt: str) -> None:
+    if fmt not in formats.MIMETYPES:
+        raise Open311Error(404, _("Ange formatet som .json eller .xml."))
+
+
+def _param(name: str) -> str:
+    source = request.form if request.method == "POST" else request.args
+    value = source.get(name, "")
+    if len(value) > 10_000:
+        raise Open311Error(400, _("Parametern %(name)s är för lång.", name=name))
+    return value.strip()
+
+
+def _api_key() -> ApiKey | None:
+    """The key sent as api_key (or in an X-Api-Key header); a key sent but unknown is a 403."""
+    raw = _param("api_key") or request.headers.get("X-Api-Key", "").strip()
+    if not raw:
+        return None
+    key = find_key(get_session(), raw)
+    if key is None:
+        raise Open311Error(403, _("API-nyckeln är ogiltig eller återkallad."))
+    return key
+
+
+def _jurisdiction(key: ApiKey | None) -> Kommun:
+    given = _param("jurisdiction_id")
+    session = get_session()
+    if not given:
+        if key is not None and key.kommun is not None:
+            return key.kommun
+        kommuner = active_kommuner(session)
+        if len(kommuner) == 1:
+            return kommuner[0]
+        raise Open311Error(400, _("Ange jurisdiction_id (kommunkoden, till exempel 1487)."))
+    kommun = kommun_by_slug(session, given)
+    if kommun is None:
+        raise Open311Error(404, _("Det finns ingen kommun med jurisdiction_id %(id)s.", id=given))
+    return kommun
+
+
+def _limit_key() -> str:
+    """Posts count per API key; anything else per client address."""
+    raw = request.values.get("api_key") or request.headers.get("X-Api-Key") or ""
+    if raw:
+        return "open311-key:" + raw[:10]
+    return "open311-addr:" + (request.remote_addr or "")
+
+
+# --- discovery and services --------------------------------------------------------------
+
+
+@bp.get("/discovery.<fmt>")
+def discovery(fmt: str) -> Response:
+    _check_fmt(fmt)
+    data = {
+        "changeset": "2026-11-23T00:00:00Z",
+        "contact": current_app.config.get("OPEN311_CONTACT", ""),
+        "key_service": _("API-nycklar delas ut av kommunens administratör."),
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": url_for("open311.discovery", fmt=fmt, _external=True).rsplit("/", 1)[0],
+                "changeset": "2026-11-23T00:00:00Z",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
+    return formats.respond(fmt, data, root="discovery")
+
+
+def _kind_of(code: str) -> str:
+    return "trygg" if code in reasons.SAFE_CODES else "otrygg"
+
+
+def _services() -> list[dict[str, Any]]:
+    services = []
+    for group in reasons.GROUPS:
+        for reason in group.reasons:
+            kind = "trygg" if group.positive else "otrygg"
+            services.append(
+                {
+                    "service_code": reason.code,
+                    "service_name": str(reason.label),
+                    "description": f"{group.label}: {reason.label}",
+                    "metadata": True,
+                    "type": "realtime",
+                    "keywords": ", ".join([kind, group.code.lower()]),
+                    "group": str(group.label),
+                }
+            )
+    return services
+
+
+@bp.get("/services.<fmt>")
+def services(fmt: str) -> Response:
+    _check_fmt(fmt)
+    _jurisdiction(_api_key())
+    return formats.respond(fmt, _services(), root="services", item="service")
+
+
+def _choices(field_name: str) -> list[tuple[str, str]]:
+    unbound = getattr(ReportForm, field_name)
+    return [(c.value, str(c.label)) for c in unbound.kwargs["choices"] if c.value]
+
+
+def _label(field_name: str) -> str:
+    return str(getattr(ReportForm, field_name).args[0])
+
+
+YES_NO = [("ja", _l("Ja")), ("nej", _l("Nej"))]
+# (code, datatype, the form's field it fills, choices or None for the form's own)
+ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
+    ("kind", "singlevaluelist", "kind"),
+    ("times", "multivaluelist", "times"),
+    ("day_types", "multivaluelist", "day_types"),
+    ("recurring", "singlevaluelist", "recurring"),
+    ("unsafe_level", "singlevaluelist", "unsafe_level"),
+    ("own_experience", "singlevaluelist", "own_experience"),
+    ("age_band", "singlevaluelist", "age_band"),
+    ("gender", "singlevaluelist", "gender"),
+    ("consent", "singlevaluelist", "consent"),
+)
+ATTRIBUTE_NOTES = {
+    "kind": _l("Följer av tjänsten om det utelämnas."),
+    "unsafe_level": _l("Bara för otrygga platser."),
+    "consent": _l(
+        "Krävs när email skickas med: den som skriver har samtyckt till att kommunen sparar "
+        "e-postadressen för att återkoppla."
+    ),
+}
+
+
+def _attribute_values(code: str) -> list[tuple[str, str]]:
+    if code in {"recurring", "consent"}:
+        return [(k, str(v)) for k, v in YES_NO] if code == "recurring" else [("ja", _("Ja"))]
+    return _choices(code)
+
+
+def _definition(code: str) -> dict[str, Any]:
+    attributes = []
+    order = 0
+    for name, datatype, field in ATTRIBUTES:
+        if name == "unsafe_level" and _kind_of(code) == "trygg":
+            continue
+        order += 1
+        note = ATTRIBUTE_NOTES.get(name)
+        attributes.append(
+            {
+                "variable": True,
+                "code": name,
+                "datatype": datatype,
+                "required": False,
+                "datatype_description": str(note) if note else None,
+                "order": order,
+                "description": _label(field),
+                "values": [{"key": k, "name": v} for k, v in _attribute_values(name)],
+            }
+        )
+    return {"service_code": code, "attributes": attributes}
+
+
+@bp.get("/services/<name>")
+def service_definition(name: str) -> Response:
+    code, fmt = _split(name)
+    _jurisdiction(_api_key())
+    if code not in reasons.BY_CODE:
+        raise Open311Error(404, _("Det finns ingen tjänst med koden %(code)s.", code=code))
+    return formats.respond(fmt, _definition(code), root="service_definition")
+
+
+# --- posting a request -------------------------------------------------------------------
+
+
+class ApiReportForm(ReportForm):
+    """The resident's form with the API's description limit; no CSRF (the key stands in)."""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.description.validators = [
+            Length(
+                max=DESCRIPTION_MAX,
+                message=_l("Texten får vara högst %(max)d tecken."),
+            )
+        ]
+
+
+def _attribute(code: str) -> list[str]:
+    return [
+        value.strip()
+        for key in (f"attribute[{code}]", f"attribute[{code}][]")
+        for value in request.form.getlist(key)
+        if value.strip()
+    ]
+
+
+def _landmark_named(landmarks: list[Landmark], text: str) -> Landmark | None:
+    wanted = text.casefold()
+    return next((lm for lm in landmarks if lm.name.casefold() == wanted), None)
+
+
+def _form_data(kommun: Kommun, landmarks: list[Landmark]) -> MultiDict[str, str]:
+    code = _param("service_code")
+    if not code:
+        raise Open311Error(400, _("Ange service_code."))
+    if code not in reasons.BY_CODE:
+        raise Open311Error(400, _("Det finns ingen tjänst med koden %(code)s.", code=code))
+    kind = _attribute("kind") or [_kind_of(code)]
+    if kind != [_kind_of(code)]:
+        if _kind_of(code) == "trygg":
+            raise Open311Error(400, _("Tjänsten %(code)s gäller trygga platser.", code=code))
+        raise Open311Error(400, _("Tjänsten %(code)s gäller otrygga platser.", code=code))
+    data: MultiDict[str, str] = MultiDict(
+        [("kind", kind[0]), ("reasons", code), ("description", request.form.get("description", ""))]
+    )
+    _add_place(data, landmarks)
+    _add_attributes(data)
+    if _param("email"):
+        data["email"] = _param("email")
+    return data
+
+
+def _add_place(data: MultiDict[str, str], landmarks: list[Landmark]) -> None:
+    """lat/long as a pin (address_string then describes it), or a landmark by its name."""
+    lat, lon, address = _param("lat"), _param("long"), _param("address_string")
+    if lat or lon:
+        data.update({"lat": lat, "lon": lon, "location_method": "gps"})
+        if address:
+            data["place_description"] = address
+        return
+    if not address:
+        raise Open311Error(400, _("Ange lat och long, eller address_string."))
+    landmark = _landmark_named(landmarks, address)
+    if landmark is None:
+        names = ", ".join(lm.name for lm in landmarks[:20])
+        raise Open311Error(
+            400,
+            _(
+                "Ange lat och long, eller en plats i kommunen som address_string: %(names)s.",
+                names=names,
+            ),
+        )
+    data["landmark"] = str(landmark.id)
+
+
+def _add_attributes(data: MultiDict[str, str]) -> None:
+    for name in ("times", "day_types"):
+        for value in _attribute(name):
+            data.add(name, value)
+    for name in ("unsafe_level", "own_experience", "age_band", "gender"):
+        values = _attribute(name)
+        if len(values) > 1:
+            raise Open311Error(400, _("Attributet %(code)s tar ett värde.", code=name))
+        if values:
+            data[name] = values[0]
+    for name in ("recurring", "consent"):
+        values = _attribute(name)
+        if values and values[0] not in {"ja", "nej"}:
+            raise Open311Error(400, _("Attributet %(code)s tar ja eller nej.", code=name))
+        if values == ["ja"]:
+            data[name] = "y"
+
+
+def _form_errors(form: ReportForm) -> list[str]:
+    names = {"lat": "lat/long", "landmark": "address_string", "reasons": "service_code"}
+    found = []
+    for field in form:
+        for error in field.errors:
+            found.append(f"{names.get(field.name, field.name)}: {error}")
+    return found or [_("Begäran kunde inte behandlas.")]
+
+
+@bp.post("/requests.<fmt>")
+@limiter.limit(lambda: current_app.config["OPEN311_POST_RATE_LIMIT"], key_func=_limit_key)
+def post_request(fmt: str) -> Response:
+    _check_fmt(fmt)
+    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise Open311Error(400, _("Skicka parametrarna som ett formulär (x-www-form-urlencoded)."))
+    try:
+        request.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError:
+        raise Open311Error(400, _("Begäran är inte giltig UTF-8.")) from None
+    key = _api_key()
+    if key is None:
+        raise Open311Error(403, _("Ange en API-nyckel som api_key."))
+    kommun = _jurisdiction(key)
+    if key.kommun_id is not None and key.kommun_id != kommun.id:
+        raise Open311Error(403, _("API-nyckeln gäller inte den här kommunen."))
+    session = get_session()
+    landmarks = active_landmarks(session, kommun)
+    form = ApiReportForm(kommun, landmarks, formdata=_form_data(kommun, landmarks))
+    if not form.validate():
+        raise Open311Error(400, "; ".join(_form_errors(form)))
+    data = form.report_input(source="open311")
+    try:
+        report_id, _code = insert_report(session, kommun, data)
+        mark_hotspots_stale(session, kommun.id)
+        key.last_used_at = datetime.now(UTC)
+        session.commit()
+    except IntegrityError:  # a receipt code drawn twice: vanishingly rare, worth a retry
+        session.rollback()
+        raise Open311Error(503, _("Försök igen om en stund.")) from None
+    reports_changed.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        kommun_id=kommun.id,
+        stale_marked=True,
+    )
+    number = session.scalar(select(Report.registration_number).where(Report.id == report_id))
+    answer = {
+        "service_request_id": number,
+        "token": data.submission_id,
+        "service_notice": _(
+            "Tack! Förslaget är mottaget. Det granskas av kommunen och blir underlag för "
+            "medborgarlöftet."
+        ),
+        "account_id": None,
+    }
+    return formats.respond(fmt, [answer], root="service_requests", item="request", status=201)
+
+
+# --- reading requests --------------------------------------------------------------------
+
+
+def _visible(kommun: Kommun) -> Any:
+    return select(Report).where(
+        Report.kommun_id == kommun.id,
+        Report.hidden.is_(False),
+        Report.merged_into_id.is_(None),
+        Report.erasure_requested_at.is_(None),
+    )
+
+
+def _local(moment: datetime | None) -> str | None:
+    return moment.astimezone(LOCAL_ZONE).isoformat(timespec="seconds") if moment else None
+
+
+def _cell_keys(lat: Any, lon: Any) -> list[tuple[int, int]]:
+    x, y = plane(3006).to_metres(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+    rows, cols = np.floor(np.atleast_1d(y) / CELL_M), np.floor(np.atleast_1d(x) / CELL_M)
+    return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True)]
+
+
+def _cell_centre(key: tuple[int, int]) -> tuple[float, float]:
+    row, col = key
+    lat, lon = plane(3006).to_wgs84(
+        np.array([(col + 0.5) * CELL_M]), np.array([(row + 0.5) * CELL_M])
+    )
+    return round(float(lat[0]), 6), round(float(lon[0]), 6)
+
+
+def _public_cells(kommun: Kommun) -> Counter[tuple[int, int]]:
+    """How many reports each cell of the public map holds (the public map's own rule)."""
+    now = datetime.now(UTC)
+    lat, lon = coordinates_for(
+        get_session(), kommun, HotSpotParams(), now - timedelta(days=PUBLIC_MAP_DAYS), now
+    )
+    return Counter(_cell_keys(lat, lon)) if len(lat) else Counter()
+
+
+def _records(kommun: Kommun, reports: list[Report], staff: bool) -> list[dict[str, Any]]:
+    minimum = int(current_app.config["PUBLIC_MIN_CELL_REPORTS"])
+    cells = _public_cells(kommun) if reports and not staff else Counter()
+    keys = _cell_keys([r.lat for r in reports], [r.lon for r in reports]) if reports else []
+    out = []
+    for report, key in zip(reports, keys, strict=True):
+        code = report.reason_codes[0] if report.reason_codes else ""
+        entry: dict[str, Any] = {
+            "service_request_id": report.registration_number,
+            "status": "closed" if report.status == "avslutad" else "open",
+            "status_notes": reasons.status_label(report.status),
+            "service_name": reasons.label(code) if code else None,
+            "service_code": code or None,
+            "agency_responsible": _("%(kommun)s kommun", kommun=kommun.name),
+            "service_notice": None,
+            "requested_datetime": _local(report.created_at),
+            "updated_datetime": _local(report.updated_at),
+            "expected_datetime": None,
+        }
+        if staff:
+            entry["description"] = mask(report.description).text
+            entry["address"] = mask(report.place_description).text or None
+            entry["lat"], entry["long"] = report.lat, report.lon
+        elif cells[key] >= minimum:
+            entry["lat"], entry["long"] = _cell_centre(key)
+        out.append(entry)
+    return out
+
+
+def _reader() -> tuple[Kommun, bool, ApiKey | None]:
+    key = _api_key()
+    kommun = _jurisdiction(key)
+    staff = key is not None and key.staff and key.kommun_id == kommun.id
+    return kommun, staff, key
+
+
+def _log_staff_read(key: ApiKey | None, kommun: Kommun, reports: list[Report]) -> None:
+    if key is None or not reports:
+        return
+    session = get_session()
+    record(
+        session,
+        None,
+        "open311.read_exact",
+        kommun_id=kommun.id,
+        api_key=key.prefix,
+        client=key.name,
+        reports=[r.id for r in reports],
+    )
+    key.last_used_at = datetime.now(UTC)
+    session.commit()
+
+
+def _date(name: str) -> datetime | None:
+    raw = _param(name)
+    if not raw:
+        return None
+    try:
+        # An unencoded "+01:00" arrives as " 01:00"; no date-time has a space of its own.
+        moment = datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(
+            400, _("%(name)s ska vara ett datum som 2026-11-23T08:00:00+01:00.", name=name)
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_ZONE)
+
+
+def _positive_int(name: str, default: int, maximum: int) -> int:
+    raw = _param(name)
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise Open311Error(
+            400, _("%(name)s ska vara ett heltal från 1 till %(max)d.", name=name, max=maximum)
+        )
+    return int(raw)
+
+
+def _filtered(query: Any) -> Any:
+    """The GET requests filters: ids alone, or service codes, status and dates."""
+    ids = [i.strip() for i in _param("service_request_id").split(",") if i.strip()]
+    if ids:
+        if len(ids) > PAGE_SIZE_MAX:
+            raise Open311Error(400, _("Högst %(max)d id åt gången.", max=PAGE_SIZE_MAX))
+        return query.where(Report.registration_number.in_(ids))
+    codes = [c.strip() for c in _param("service_code").split(",") if c.strip()]
+    unknown = [c for c in codes if c not in reasons.BY_CODE]
+    if unknown:
+        raise Open311Error(400, _("Det finns ingen tjänst med koden %(code)s.", code=unknown[0]))
+    if codes:
+        query = query.where(
+            Report.id.in_(select(ReportReason.report_id).where(ReportReason.code.in_(codes)))
+        )
+    statuses = {s.strip() for s in _param("status").split(",") if s.strip()}
+    if not statuses <= {"open", "closed"}:
+        raise Open311Error(400, _("status ska vara open eller closed."))
+    if statuses == {"open"}:
+        query = query.where(Report.status != "avslutad")
+    elif statuses == {"closed"}:
+        query = query.where(Report.status == "avslutad")
+    return _dated(query)
+
+
+def _dated(query: Any) -> Any:
+    """start_date and end_date; without either, the specification's last 90 days."""
+    start, end = _date("start_date"), _date("end_date")
+    if start is None and end is None:
+        start = datetime.now(UTC) - timedelta(days=DEFAULT_DAYS)
+    if start is not None and end is not None and start > end:
+        raise Open311Error(400, _("start_date ligger efter end_date."))
+    if start is not None:
+        query = query.where(Report.created_at >= start)
+    if end is not None:
+        query = query.where(Report.created_at <= end)
+    return query
+
+
+@bp.get("/requests.<fmt>")
+@limiter.limit(lambda: current_app.config["OPEN311_GET_RATE_LIMIT"], key_func=_limit_key)
+def list_requests(fmt: str) -> Response:
+    _check_fmt(fmt)
+    kommun, staff, key = _reader()
+    query = _filtered(_visible(kommun))
+    page = _positive_int("page", 1, 1_000_000)
+    size = _positive_int("page_size", PAGE_SIZE, PAGE_SIZE_MAX)
+    session = get_session()
+    reports = list(
+        session.scalars(
+            query.options(selectinload(Report.reasons))
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .offset((page - 1) * size)
+            .limit(size)
+        )
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    records = _records(kommun, reports, staff)
+    if staff:
+        _log_staff_read(key, kommun, reports)
+    response = formats.respond(fmt, records, root="service_requests", item="request")
+    response.headers["X-Total-Count"] = str(total)
+    pages = max(1, math.ceil(total / size))
+    if page < pages:
+        args = request.args.to_dict() | {"page": str(page + 1), "page_size": str(size)}
+        response.headers["Link"] = (
+            f'<{url_for("open311.list_requests", fmt=fmt, _external=True, **args)}>; rel="next"'
+        )
+    return response
+
+
+@bp.get("/requests/<name>")
+@limiter.limit(lambda: current_app.config["OPEN311_GET_RATE_LIMIT"], key_func=_limit_key)
+def show_request(name: str) -> Response:
+    number, fmt = _split(name)
+    kommun, staff, key = _reader()
+    report = get_session().scalar(
+        _visible(kommun)
+        .where(Report.registration_number == number)
+        .options(selectinload(Report.reasons))
+    )
+    if report is None:
+        raise Open311Error(404, _("Det finns ingen begäran med id %(id)s.", id=number))
+    if staff:
+        _log_staff_read(key, kommun, [report])
+    return formats.respond(
+        fmt, _records(kommun, [report], staff), root="service_requests", item="request"
+    )
+
+
+@bp.get("/tokens/<name>")
+def token(name: str) -> Response:
+    value, fmt = _split(name)
+    kommun = _jurisdiction(_api_key())
+    number = get_session().scalar(
+        select(Report.registration_number).where(
+            Report.kommun_id == kommun.id, Report.submission_id == value
+        )
+    )
+    if number is None:
+        raise Open311Error(404, _("Det finns ingen begäran med token %(token)s.", token=value))
+    return formats.respond(
+        fmt,
+        [{"service_request_id": number, "token": value}],
+        root="service_requests",
+        item="request",
+    )
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """This API described in OpenAPI 3.0."""
+    base = url_for("open311.discovery", fmt="json", _external=True).rsplit("/", 1)[0]
+    return formats.respond("json", document(base), root="openapi")
