@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     IntegerField,
-    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -16,41 +15,16 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField
-from promises.models import ACTIVITY_STATUSES, FEELINGS, PROMISE_STATUSES, THEMES
+from promises.models import ACTIVITY_STATUSES, PROMISE_STATUSES, THEMES
+from promises.public_forms import (
+    ACTIVITY_STATUS_LABELS,
+    PROMISE_STATUS_LABELS,
+    THEME_LABELS,
+    choices,
+)
 from review.forms import parse_bbox
 
-THEME_LABELS = {
-    "barn_och_unga": _l("Barn och unga"),
-    "narkotika": _l("Narkotika"),
-    "trafik": _l("Trafik"),
-    "centrummiljo": _l("Centrummiljö"),
-    "bostadsomrade": _l("Bostadsområde"),
-    "vald_i_nara_relation": _l("Våld i nära relation"),
-    "skadegorelse": _l("Skadegörelse och klotter"),
-    "ordning": _l("Ordningsstörningar"),
-    "annat": _l("Annat"),
-}
-PROMISE_STATUS_LABELS = {
-    "utkast": _l("Utkast"),
-    "undertecknat": _l("Undertecknat"),
-    "avslutat": _l("Avslutat"),
-}
-ACTIVITY_STATUS_LABELS = {
-    "planerad": _l("Planerad"),
-    "pagar": _l("Pågår"),
-    "klar": _l("Klar"),
-    "installd": _l("Inställd"),
-}
-FEELING_LABELS = {
-    "tryggare": _l("Ja, tryggare"),
-    "som_forut": _l("Som förut"),
-    "otryggare": _l("Nej, otryggare"),
-}
 STANDARD_OWNERS = ("Kommunen", "Polisen")
-
-
-def _choices(labels: dict[str, Any], keys: tuple[str, ...]) -> list[SelectChoice]:
-    return [SelectChoice(k, labels[k]) for k in keys]
 
 
 def _lines(text: str | None) -> list[str]:
@@ -92,7 +66,7 @@ class NewPromiseForm(PromiseBasics):
 
 
 class PromiseForm(PromiseBasics):
-    status = SelectField(_l("Status"), choices=_choices(PROMISE_STATUS_LABELS, PROMISE_STATUSES))
+    status = SelectField(_l("Status"), choices=choices(PROMISE_STATUS_LABELS, PROMISE_STATUSES))
     signatories = TextAreaField(
         _l("Undertecknat av"),
         description=_l("En per rad, med titel."),
@@ -130,7 +104,7 @@ class PromiseForm(PromiseBasics):
 
 class FocusForm(BaseForm):
     title = StringField(_l("Rubrik"), validators=[Optional(), Length(max=200)])
-    theme = SelectField(_l("Tema"), choices=_choices(THEME_LABELS, THEMES), default="annat")
+    theme = SelectField(_l("Tema"), choices=choices(THEME_LABELS, THEMES), default="annat")
     place = SelectField(_l("Plats"), choices=[], default="")
     area = StringField(
         _l("Eller ett område"),
@@ -194,19 +168,6 @@ class FollowUpForm(BaseForm):
     status = SelectField(
         _l("Aktivitetens status"),
         choices=[SelectChoice("", _l("Oförändrad"))]
-        + _choices(ACTIVITY_STATUS_LABELS, ACTIVITY_STATUSES),
+        + choices(ACTIVITY_STATUS_LABELS, ACTIVITY_STATUSES),
         default="",
     )
-
-
-class FeelingForm(BaseForm):
-    answer = RadioField(
-        _l("Känns det tryggare här nu?"),
-        choices=_choices(FEELING_LABELS, FEELINGS),
-        validators=[InputRequired(_l("Välj ett av svaren."))],
-        validate_choice=False,
-    )
-
-    def validate_answer(self, field: RadioField) -> None:
-        if field.data not in FEELINGS:
-            raise ValidationError(_l("Välj ett av svaren."))

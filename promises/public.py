@@ -33,8 +33,8 @@ from geo.maps import base_map, components, localize
 from hotspots.services import HotSpotParams, coordinates_for
 from kommun.models import Kommun
 from kommun.services import kommun_by_slug
-from promises.forms import FeelingForm
 from promises.models import FocusArea, PlaceFeeling
+from promises.public_forms import FeelingForm
 from promises.services import promises_of
 from review.periods import LOCAL_ZONE
 

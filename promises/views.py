@@ -14,10 +14,6 @@ from accounts.access import allowed_kommun, allowed_object, require_role, staff_
 from audit.services import record
 from db import get_session
 from promises.forms import (
-    ACTIVITY_STATUS_LABELS,
-    FEELING_LABELS,
-    PROMISE_STATUS_LABELS,
-    THEME_LABELS,
     ActivityForm,
     FocusForm,
     FollowUpForm,
@@ -26,6 +22,12 @@ from promises.forms import (
     _lines,
 )
 from promises.models import Activity, FocusArea, Promise
+from promises.public_forms import (
+    ACTIVITY_STATUS_LABELS,
+    FEELING_LABELS,
+    PROMISE_STATUS_LABELS,
+    THEME_LABELS,
+)
 from promises.services import (
     current_hotspots,
     draft_promise,

@@ -1,0 +1,62 @@
+"""What residents see of medborgarlöften: the labels of the public page and its one form.
+
+Kept apart from the coordinators' forms so the residents' languages (Arabic too) cover
+exactly what residents read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
+
+from core.forms import BaseForm
+from promises.models import FEELINGS
+
+THEME_LABELS = {
+    "barn_och_unga": _l("Barn och unga"),
+    "narkotika": _l("Narkotika"),
+    "trafik": _l("Trafik"),
+    "centrummiljo": _l("Centrummiljö"),
+    "bostadsomrade": _l("Bostadsområde"),
+    "vald_i_nara_relation": _l("Våld i nära relation"),
+    "skadegorelse": _l("Skadegörelse och klotter"),
+    "ordning": _l("Ordningsstörningar"),
+    "annat": _l("Annat"),
+}
+PROMISE_STATUS_LABELS = {
+    "utkast": _l("Utkast"),
+    "undertecknat": _l("Undertecknat"),
+    "avslutat": _l("Avslutat"),
+}
+ACTIVITY_STATUS_LABELS = {
+    "planerad": _l("Planerad"),
+    "pagar": _l("Pågår"),
+    "klar": _l("Klar"),
+    "installd": _l("Inställd"),
+}
+FEELING_LABELS = {
+    "tryggare": _l("Ja, tryggare"),
+    "som_forut": _l("Som förut"),
+    "otryggare": _l("Nej, otryggare"),
+}
+
+
+def choices(labels: dict[str, Any], keys: tuple[str, ...]) -> list[SelectChoice]:
+    return [SelectChoice(k, labels[k]) for k in keys]
+
+
+class FeelingForm(BaseForm):
+    answer = RadioField(
+        _l("Känns det tryggare här nu?"),
+        choices=choices(FEELING_LABELS, FEELINGS),
+        validators=[InputRequired(_l("Välj ett av svaren."))],
+        validate_choice=False,
+    )
+
+    def validate_answer(self, field: RadioField) -> None:
+        if field.data not in FEELINGS:
+            raise ValidationError(_l("Välj ett av svaren."))
