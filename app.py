@@ -30,7 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=256 * 1024,
         BABEL_DEFAULT_LOCALE="sv",
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
-        LANGUAGES={"sv": "Svenska", "en": "English"},
+        LANGUAGES={"sv": "Svenska", "en": "English", "ar": "العربية"},
+        # Staff work in Swedish or English; the residents' pages also speak Arabic.
+        STAFF_LANGUAGES=("sv", "en"),
         WTF_CSRF_TIME_LIMIT=None,
         # Staff sessions end this long after login, whatever happens in between.
         PERMANENT_SESSION_LIFETIME=timedelta(hours=float(os.environ.get("SESSION_HOURS", "8"))),

@@ -13,9 +13,23 @@ from wtforms.i18n import messages_path
 LANG_COOKIE = "lang"
 
 
+RTL = frozenset({"ar"})
+# The residents' pages, and error pages (which may be a resident's): every language.
+RESIDENT_BLUEPRINTS = frozenset({"feedback", "public_promises", None})
+
+
+def page_languages() -> dict[str, str]:
+    """The languages this page is offered in, code -> name in that language."""
+    languages: dict[str, str] = current_app.config["LANGUAGES"]
+    if request.blueprint in RESIDENT_BLUEPRINTS:
+        return languages
+    staff = current_app.config["STAFF_LANGUAGES"]
+    return {code: name for code, name in languages.items() if code in staff}
+
+
 def select_locale() -> str:
     """?lang= wins, then the resident's earlier choice, then the browser; Swedish by default."""
-    languages = current_app.config["LANGUAGES"]
+    languages = page_languages()
     chosen = request.args.get("lang")
     if chosen in languages:
         g.set_lang_cookie = chosen
@@ -46,5 +60,9 @@ def _share_wtforms_translations() -> None:
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "sv")
+    app.jinja_env.globals["page_languages"] = page_languages
+    app.jinja_env.globals["text_direction"] = lambda: (
+        "rtl" if str(get_locale() or "sv") in RTL else "ltr"
+    )
     app.before_request(_share_wtforms_translations)
     app.after_request(_remember_language)

@@ -1,9 +1,10 @@
-"""Swedish first, English second: the language follows the browser or the switcher."""
+"""Swedish first, English second, Arabic for residents: the browser or the switcher decides."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
 
@@ -12,7 +13,15 @@ from tests.pages import parse_page
 ROOT = Path(__file__).resolve().parents[1]
 # What a resident's pages show: the intake code and its templates.
 RESIDENT_CODE = ("core", "feedback", "kommun")
-RESIDENT_TEMPLATES = ("base.html", "error.html", "macros/*.html", "feedback/*.html")
+RESIDENT_MODULES = ("promises/public.py", "promises/public_forms.py")
+RESIDENT_TEMPLATES = (
+    "base.html",
+    "error.html",
+    "macros/*.html",
+    "feedback/*.html",
+    "public/*.html",
+    "promises/_progress.html",
+)
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
 
 
@@ -61,6 +70,11 @@ def _resident_msgids() -> set[str]:
             ROOT / folder, [("**.py", "python")], keywords=KEYWORDS
         ):
             messages.append(message)
+    for module in RESIDENT_MODULES:
+        for _line, message, _comments, _context in extract_from_file(
+            "python", ROOT / module, keywords=KEYWORDS
+        ):
+            messages.append(message)
     for pattern in RESIDENT_TEMPLATES:
         for path in (ROOT / "templates").glob(pattern):
             for _line, message, _comments, _context in extract_from_file(
@@ -70,8 +84,9 @@ def _resident_msgids() -> set[str]:
     return {m[0] if isinstance(m, tuple) else m for m in messages}
 
 
-def test_english_catalogue_covers_the_resident_pages():
-    with (ROOT / "translations/en/LC_MESSAGES/messages.po").open("rb") as fh:
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_catalogue_covers_the_resident_pages(language):
+    with (ROOT / f"translations/{language}/LC_MESSAGES/messages.po").open("rb") as fh:
         catalogue = read_po(fh)
     translated = {
         (m.id[0] if isinstance(m.id, tuple) else m.id)
@@ -80,3 +95,22 @@ def test_english_catalogue_covers_the_resident_pages():
     }
     missing = sorted(_resident_msgids() - translated)
     assert not missing, f"untranslated: {missing[:10]} (run ./dev i18n and translate)"
+
+
+def test_arabic_for_residents_right_to_left(client, kommuner):
+    page = parse_page(client.get("/k/vanersborg/", headers={"Accept-Language": "ar"}).data)
+    assert page.html["lang"] == "ar" and page.html["dir"] == "rtl"
+    assert "112" in page.select_one(".emergency").get_text()
+    assert "Ring 112" not in page.get_text()
+    switcher = {a["hreflang"] for a in page.select(".lang a")}
+    assert switcher == {"sv", "en"}
+
+
+def test_staff_pages_offer_swedish_and_english_only(client, kommuner, create_user, login):
+    client.get("/?lang=ar")  # a resident's choice, remembered
+    login(create_user())
+    page = parse_page(client.get("/samordnare/vanersborg/").data)
+    assert page.html["lang"] == "sv" and page.html["dir"] == "ltr"
+    assert {a.get("hreflang") for a in page.select(".lang a")} == {"en"}
+    page = parse_page(client.get("/samordnare/vanersborg/?lang=ar").data)
+    assert page.html["lang"] == "sv"
