@@ -1,0 +1,185 @@
+"""axe-core (npm) in real Chromium on every page of every audience, in every language.
+
+Any serious or critical WCAG 2.1 A/AA violation fails the run. Pages are checked as their
+audience sees them: residents in Swedish, English and Arabic, staff in Swedish and English.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from feedback.models import Report
+from promises.models import Promise
+from tests.browser.conftest import screenshot
+from tests.conftest import STAFF_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
+RESIDENT_LANGUAGES = ("sv", "en", "ar")
+STAFF_LANGUAGES = ("sv", "en")
+
+
+@pytest.fixture
+def demo(app, runner, session):
+    """The demo kommuner, reports, hot spots and promises, and one report's receipt."""
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    report = session.scalar(select(Report).order_by(Report.id))
+    promise = session.scalar(select(Promise).order_by(Promise.id))
+    return {"code": report.receipt_code, "report_id": report.id, "promise_id": promise.id}
+
+
+@pytest.fixture
+def axe_context(browser):
+    """A browser context where axe's script may run beside our Content-Security-Policy."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run ./dev setup (npm ci)")
+    contexts = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(bypass_csp=True, **options)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def audit(page, url: str) -> list[str]:
+    """Open url, run axe, and describe each blocking violation."""
+    page.goto(url)
+    page.wait_for_load_state("load")
+    return audit_current(page)
+
+
+def audit_current(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    found = []
+    for violation in result["violations"]:
+        if violation["impact"] not in BLOCKING:
+            continue
+        targets = [json.dumps(node["target"]) for node in violation["nodes"][:3]]
+        found.append(f"{page.url}: {violation['id']} ({violation['impact']}) at {targets}")
+    return found
+
+
+def _login(page, base: str, email: str) -> None:
+    page.goto(f"{base}/inloggning")
+    page.fill("#email", email)
+    page.fill("#password", STAFF_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_load_state("load")
+
+
+@pytest.mark.parametrize("lang", RESIDENT_LANGUAGES)
+def test_resident_pages(axe_context, live_server, demo, lang):
+    page = axe_context(locale="sv-SE").new_page()
+    page.goto(f"{live_server}/?lang={lang}")  # the switcher; the choice is remembered
+    problems = audit(page, f"{live_server}/")
+    for path in (
+        "/k/vanersborg/",
+        "/k/vanersborg/loften",
+        f"/kvitto/{demo['code']}",
+        "/status",
+        f"/status/{demo['code']}",
+        "/k/finns-inte/",
+    ):
+        problems += audit(page, live_server + path)
+    # The form sent empty: the error summary and the fields' messages.
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.click("#submit")
+    page.wait_for_load_state("load")
+    assert page.locator("#error-summary").is_visible()
+    problems += audit_current(page)
+    screenshot(page, f"axe-resident-errors-{lang}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", STAFF_LANGUAGES)
+def test_staff_pages(axe_context, live_server, demo, create_user, lang):
+    coordinator = create_user("coordinator")
+    admin = create_user("admin")
+    reporter = create_user("rapportor")
+    page = axe_context(locale="sv-SE").new_page()
+    page.goto(f"{live_server}/inloggning?lang={lang}")
+    problems = audit_current(page)
+    _login(page, live_server, coordinator.email)
+    for path in (
+        "/personal/",
+        "/samordnare/vanersborg/",
+        f"/samordnare/rapport/{demo['report_id']}",
+        "/samordnare/vanersborg/karta",
+        "/samordnare/vanersborg/lagesbild",
+        "/samordnare/vanersborg/export",
+        "/samordnare/vanersborg/loften",
+        f"/samordnare/loften/{demo['promise_id']}",
+        f"/samordnare/loften/{demo['promise_id']}/rapport",
+    ):
+        problems += audit(page, live_server + path)
+    for user, paths in (
+        (admin, ("/admin/anvandare/", "/admin/anvandare/ny", "/admin/open311/")),
+        (reporter, ("/falt/", "/falt/vanersborg/")),
+    ):
+        page.context.clear_cookies()
+        page.goto(f"{live_server}/inloggning?lang={lang}")
+        _login(page, live_server, user.email)
+        for path in paths:
+            problems += audit(page, live_server + path)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_finds_what_it_should(axe_context, live_server, kommuner):
+    """The harness itself: an unlabelled field and a missing alt text fail the audit."""
+    page = axe_context().new_page()
+    page.goto(f"{live_server}/")
+    assert audit_current(page) == []
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        " '<input type=text><img src=/static/favicon.svg>')"
+    )
+    found = " ".join(audit_current(page))
+    assert "label" in found and "image-alt" in found
+
+
+# A 360 px phone, and 200 % zoom of a 1280 px window (a 640 CSS px layout at twice the
+# pixels): the WCAG 1.4.10 reflow and 1.4.4 resize cases.
+SIZES = {
+    "360px": {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 1},
+    "zoom200": {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2},
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ("sv", "ar"))
+def test_small_screens_and_zoom_need_no_sideways_scrolling(
+    axe_context, live_server, demo, lang, size
+):
+    page = axe_context(**SIZES[size]).new_page()
+    page.goto(f"{live_server}/?lang={lang}")
+    wide = []
+    for name, path in (
+        ("start", "/"),
+        ("form", "/k/vanersborg/"),
+        ("receipt", f"/kvitto/{demo['code']}"),
+        ("promises", "/k/vanersborg/loften"),
+    ):
+        page.goto(live_server + path)
+        page.wait_for_load_state("load")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            wide.append(f"{path}: {overflow}px too wide")
+        screenshot(page, f"{size}-{lang}-{name}")
+    assert not wide, wide
