@@ -136,3 +136,30 @@ def test_arrow_keys_move_the_focused_pin_and_say_where(page, live_server, kommun
     after = float(page.input_value("#lat")), float(page.input_value("#lon"))
     assert after[0] > before[0] and after[1] > before[1]
     assert f"{after[0]:.5f}" in page.inner_text("#pin-status")
+
+
+def test_in_arabic_without_the_map_or_javascript_by_keyboard(
+    browser, live_server, kommuner, session
+):
+    """No map, no script, right to left: the landmark list carries the whole journey."""
+    context = browser.new_context(java_script_enabled=False, locale="ar")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/k/vanersborg/")
+        assert page.get_attribute("html", "dir") == "rtl"
+        tab_to(page, "#landmark")
+        page.keyboard.type("Torget")
+        tab_to(page, "#reason-place-dark")
+        page.keyboard.press("Space")
+        tab_to(page, "#times-1")  # kväll
+        page.keyboard.press("Space")
+        tab_to(page, "#submit")
+        page.keyboard.press("Enter")
+        page.locator("#receipt-code").wait_for()
+        assert "شكرًا" in page.locator("h1").inner_text()
+        screenshot(page, "keyboard-journey-arabic-no-map-receipt")
+    finally:
+        context.close()
+    report = session.scalar(select(Report))
+    assert report.location_method == "landmark" and report.landmark.name == "Torget"
+    assert report.reason_codes == ["place.dark"] and report.at_evening
