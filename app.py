@@ -56,6 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OPEN311_GET_RATE_LIMIT=os.environ.get("OPEN311_GET_RATE_LIMIT", "120 per minute"),
         OPEN311_CONTACT=os.environ.get("OPEN311_CONTACT", ""),
         # The public map shows no grid cell with fewer reports than this.
+        # Survey results by age band or gender only for groups with at least this many answers.
+        SURVEY_MIN_GROUP=int(os.environ.get("SURVEY_MIN_GROUP", "10")),
         PUBLIC_MIN_CELL_REPORTS=int(os.environ.get("PUBLIC_MIN_CELL_REPORTS", "5")),
     )
     if test_config is None:
@@ -96,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
     from review.exports import bp as exports_bp
     from review.field import bp as field_bp
     from review.views import bp as review_bp
+    from surveys.public import bp as public_walks_bp
+    from surveys.views import bp as surveys_bp
 
     assets.init_app(app)
     app.register_blueprint(health.bp)
@@ -108,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(promises_bp)
     app.register_blueprint(public_promises_bp)
     app.register_blueprint(open311_admin_bp)
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(public_walks_bp)
     open311_api.init_app(app)
 
 
@@ -125,6 +131,7 @@ def register_commands(app: Flask) -> None:
     from kommun import cli as kommun_cli
     from open311 import cli as open311_cli
     from privacy import retention
+    from surveys import cli as surveys_cli
 
     kommun_cli.init_app(app)
     demo.init_app(app)
@@ -133,3 +140,4 @@ def register_commands(app: Flask) -> None:
     backup.init_app(app)
     retention.init_app(app)
     open311_cli.init_app(app)
+    surveys_cli.init_app(app)

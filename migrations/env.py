@@ -11,6 +11,7 @@ from kommun import models as _kommun_models  # noqa: F401
 from open311 import models as _open311_models  # noqa: F401
 from promises import models as _promise_models  # noqa: F401
 from review import models as _review_models  # noqa: F401
+from surveys import models as _survey_models  # noqa: F401
 
 engine = context.config.attributes["engine"]
 

@@ -13,12 +13,29 @@ from sqlalchemy import select
 
 from feedback.models import Report
 from promises.models import Promise
+from surveys.models import DialogueSession, WalkStop
+from surveys.services import copy_template
 from tests.conftest import VANERSBORG_TORGET
 
-STAFF_BLUEPRINTS = {"review", "users", "field", "exports", "promises", "open311_admin"}
+STAFF_BLUEPRINTS = {
+    "review",
+    "users",
+    "field",
+    "exports",
+    "promises",
+    "open311_admin",
+    "surveys",
+}
 # Pages for anyone: the residents' pages, assets, and the doors into the staff side. The
 # Open311 API checks its keys itself (tests/open311/test_server.py).
-PUBLIC_BLUEPRINTS = {"feedback", "vendor", "public_promises", "health", "open311"}
+PUBLIC_BLUEPRINTS = {
+    "feedback",
+    "vendor",
+    "public_promises",
+    "health",
+    "open311",
+    "public_walks",
+}
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.logout", "accounts.accept"}
 LOGGED_IN_ENDPOINTS = {"accounts.home"}
 METHODS = ("GET", "POST")
@@ -43,6 +60,9 @@ def url_for_rule(rule, **values):
         "key_id": 1,
         "target_id": 1,
         "forwarding_id": 1,
+        "instrument_id": 1,
+        "session_id": 1,
+        "stop_id": 1,
     }
     defaults.update(values)
     return rule.build({arg: defaults[arg] for arg in rule.arguments})[1]
@@ -60,12 +80,27 @@ def vanersborg_data(kommuner, create_report_at, create_user, session):
         ends_on=date(2026, 12, 31),
     )
     session.add(promise)
+    instrument = copy_template(session, kommuner["Vänersborg"], "trygghetsvandring")
+    dialogue = DialogueSession(
+        kommun_id=kommuner["Vänersborg"].id,
+        version_id=instrument.current.id,
+        held_on=date(2026, 5, 1),
+        place="Torget",
+        method="trygghetsvandring",
+    )
+    session.add(dialogue)
+    session.flush()
+    stop = WalkStop(session_id=dialogue.id, number=1, place="Tunneln")
+    session.add(stop)
     session.commit()
     return {
         "slug": "vanersborg",
         "report_id": report.id,
         "user_id": colleague.id,
         "promise_id": promise.id,
+        "instrument_id": instrument.id,
+        "session_id": dialogue.id,
+        "stop_id": stop.id,
     }
 
 
@@ -100,7 +135,14 @@ def test_coordinator_of_another_kommun_is_refused(
     login(create_user("coordinator", ("Arboga",)))
     checked = 0
     for rule in staff_rules(app):
-        if not rule.arguments & {"slug", "report_id", "user_id", "promise_id"}:
+        if not rule.arguments & {
+            "slug",
+            "report_id",
+            "user_id",
+            "promise_id",
+            "instrument_id",
+            "session_id",
+        }:
             continue
         url = url_for_rule(rule, **vanersborg_data)
         for method in METHODS:
@@ -135,10 +177,12 @@ def test_roles_keep_to_their_own_blueprints(app, client, vanersborg_data, create
     login(create_user("dialog", ("Vänersborg",)))
     for rule in staff_rules(app):
         blueprint = rule.endpoint.split(".")[0]
-        if blueprint in STAFF_BLUEPRINTS - {"exports"} and "GET" in rule.methods:
+        if blueprint in STAFF_BLUEPRINTS - {"exports", "surveys"} and "GET" in rule.methods:
             url = url_for_rule(rule, **vanersborg_data)
             assert client.get(url).status_code == 403, url
-    # Dialogue teams may export, with coarsened places (tests/review/test_exports.py).
+    # Dialogue teams may export, with coarsened places (tests/review/test_exports.py), and
+    # run their dialogues (tests/surveys/).
+    assert client.get("/dialog/vanersborg/").status_code == 200
     assert client.get("/samordnare/vanersborg/export").status_code == 200
     assert client.get("/personal/").status_code == 200
 

@@ -1,0 +1,193 @@
+"""Forms of the dialogue teams' pages. Sheets and instruments have per-question fields and
+are read in surveys.views; these are the fixed forms around them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from core.forms import BaseForm
+from feedback.forms import MultiCheckboxField, options
+from surveys import instruments
+from surveys.models import DECISIONS, METHODS
+
+METHOD_LABELS = {
+    "gatuenkat": _l("Gatuenkät"),
+    "trygghetsvandring": _l("Trygghetsvandring"),
+    "skolbesok": _l("Skolbesök"),
+    "mote": _l("Möte"),
+    "digital": _l("Digital"),
+}
+DECISION_LABELS = {
+    "genomfors": _l("Genomförs"),
+    "genomfors_ej": _l("Genomförs ej"),
+    "utreds": _l("Utreds"),
+}
+DOUBLE_ENTRY_LABELS = {
+    "none": _l("Nej"),
+    "all": _l("Ja, alla blad"),
+    "sample": _l("Ja, ett stickprov"),
+}
+TYPE_LABELS = {
+    "single": _l("Ett svar"),
+    "multi": _l("Flera svar"),
+    "number": _l("Tal"),
+    "text": _l("Fritext"),
+    "age_band": _l("Åldersgrupp"),
+    "gender": _l("Kön"),
+    "area": _l("Område"),
+    "place": _l("Plats"),
+}
+
+
+def method_label(code: str) -> str:
+    return str(METHOD_LABELS.get(code, code))
+
+
+def decision_label(code: str | None) -> str:
+    return str(DECISION_LABELS.get(code or "", "–"))
+
+
+class TemplateForm(BaseForm):
+    template = RadioField(
+        _l("Mall"),
+        choices=options(*((t.key, t.name) for t in instruments.TEMPLATES.values())),
+        validators=[InputRequired(_l("Välj en mall."))],
+    )
+    name = StringField(
+        _l("Namn (frivilligt)"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Till exempel ”Trygghetsenkät Torpa 2026”."),
+    )
+
+
+class SessionForm(BaseForm):
+    instrument = SelectField(_l("Enkät"), choices=[], validators=[InputRequired()])
+    held_on = DateField(_l("Datum"), validators=[InputRequired(_l("Ange ett datum."))])
+    place = StringField(
+        _l("Plats"), validators=[InputRequired(_l("Ange platsen.")), Length(max=200)]
+    )
+    method = SelectField(_l("Metod"), choices=options(*((m, METHOD_LABELS[m]) for m in METHODS)))
+    team = TextAreaField(
+        _l("Dialogteamet"),
+        validators=[Length(max=2000)],
+        description=_l("Ett namn per rad. Skriv aldrig namn på de tillfrågade."),
+    )
+    people_reached = IntegerField(
+        _l("Antal personer ni talade med"),
+        validators=[Optional(), NumberRange(min=0, max=100000, message=_l("Ange 0 eller fler."))],
+    )
+    notes = TextAreaField(_l("Anteckningar"), validators=[Length(max=4000)])
+    double_entry = RadioField(
+        _l("Dubbelinmatning: ska en andra person mata in bladen igen?"),
+        choices=options(*DOUBLE_ENTRY_LABELS.items()),
+        default="none",
+    )
+    sample_percent = IntegerField(
+        _l("Stickprovets storlek (procent av bladen)"),
+        default=20,
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l("Ange 1–100."))],
+    )
+    route = TextAreaField(
+        _l("Rutt (för en trygghetsvandring)"),
+        validators=[Length(max=2000)],
+        description=_l("Var vandringen börjar och slutar och vägen däremellan."),
+    )
+
+    def __init__(self, instrument_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.instrument.choices = options(*instrument_choices)
+
+    def validate_instrument(self, field: SelectField) -> None:
+        if field.data not in {str(c.value) for c in field.choices or []}:  # type: ignore[union-attr]
+            raise ValidationError(_l("Välj en enkät ur listan."))
+
+
+class SheetNumberForm(BaseForm):
+    """The entry screen's fixed part; the answers are fields named q-<code>."""
+
+    sheet_number = IntegerField(
+        _l("Bladnummer"),
+        validators=[
+            InputRequired(_l("Ange bladets nummer.")),
+            NumberRange(min=1, max=1_000_000, message=_l("Ange ett nummer från 1.")),
+        ],
+    )
+
+
+class ImportForm(BaseForm):
+    file = FileField(_l("CSV-fil"))
+    sheet_column = StringField(
+        _l("Kolumnen med bladnummer"), default="blad", validators=[Length(max=100)]
+    )
+    mapping = TextAreaField(
+        _l("Kolumner med andra namn än frågornas koder (frivilligt)"),
+        validators=[Length(max=5000)],
+        description=_l(
+            "En rad per fråga: kolumnens namn = frågans kod, till exempel Fråga 1 = trygg_kvall."
+        ),
+    )
+    dry_run = BooleanField(_l("Provkör bara: kontrollera alla rader men spara inget"), default=True)
+
+
+class StopForm(BaseForm):
+    number = IntegerField(
+        _l("Stopp nummer"),
+        validators=[
+            InputRequired(_l("Ange stoppets nummer.")),
+            NumberRange(min=1, max=999, message=_l("Ange 1–999.")),
+        ],
+    )
+    place = StringField(
+        _l("Plats"), validators=[InputRequired(_l("Ange platsen.")), Length(max=200)]
+    )
+    landmark = SelectField(_l("Känd plats (för kartan)"), choices=[], default="")
+    reasons = MultiCheckboxField(_l("Vad gör platsen otrygg?"), choices=[], validate_choice=False)
+    observations = TextAreaField(_l("Iakttagelser"), validators=[Length(max=4000)])
+    action = TextAreaField(_l("Föreslagen åtgärd"), validators=[Length(max=2000)])
+    owner = StringField(
+        _l("Vem ansvarar för åtgärden?"),
+        validators=[Length(max=200)],
+        description=_l("Till exempel gatuenheten, bostadsbolaget eller Trafikverket."),
+    )
+    decision = SelectField(
+        _l("Beslut"),
+        choices=[SelectChoice("", _l("Inte beslutat än"))]
+        + options(*((d, DECISION_LABELS[d]) for d in DECISIONS)),
+        default="",
+    )
+    decision_reason = TextAreaField(
+        _l("Skäl till beslutet"),
+        validators=[Length(max=2000)],
+        description=_l("Krävs när åtgärden inte genomförs."),
+    )
+    deadline = DateField(_l("Klart senast"), validators=[Optional()])
+    activity = SelectField(_l("Hör till aktivitet i medborgarlöftet"), choices=[], default="")
+
+    def validate_decision_reason(self, field: TextAreaField) -> None:
+        if self.decision.data == "genomfors_ej" and not (field.data or "").strip():
+            raise ValidationError(_l("Skriv varför åtgärden inte genomförs."))
+
+
+class ResultsFilterForm(BaseForm):
+    class Meta:
+        csrf = False  # a GET form
+
+    instrument = SelectField(_l("Enkät"), choices=[])
+    date_from = DateField(_l("Från och med"), validators=[Optional()])
+    date_to = DateField(_l("Till och med"), validators=[Optional()])
+    sessions = SelectMultipleField(_l("Dialoger"), choices=[], validate_choice=False)

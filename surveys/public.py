@@ -1,0 +1,43 @@
+"""Published trygghetsvandring protocols, for residents: the walk's stops, actions and decisions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import select
+
+from db import get_session
+from kommun.models import Kommun
+from kommun.services import kommun_by_slug
+from surveys.models import DialogueSession
+
+bp = Blueprint("public_walks", __name__, url_prefix="/k")
+
+
+def published_walks(kommun: Kommun) -> list[DialogueSession]:
+    return list(
+        get_session().scalars(
+            select(DialogueSession)
+            .where(
+                DialogueSession.kommun_id == kommun.id,
+                DialogueSession.method == "trygghetsvandring",
+                DialogueSession.published_at.is_not(None),
+            )
+            .order_by(DialogueSession.held_on.desc())
+        )
+    )
+
+
+@bp.get("/<slug>/trygghetsvandringar/<int:session_id>")
+def protocol(slug: str, session_id: int) -> str:
+    kommun = kommun_by_slug(get_session(), slug)
+    dsession = get_session().get(DialogueSession, session_id)
+    if (
+        kommun is None
+        or dsession is None
+        or dsession.kommun_id != kommun.id
+        or dsession.published_at is None
+    ):
+        abort(404)
+    return render_template(
+        "surveys/protocol.html", dsession=dsession, kommun=kommun, stops=dsession.stops, public=True
+    )

@@ -1,0 +1,533 @@
+"""Instruments, sheets, double entry, results and CSV. Services flush; views commit."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from feedback.models import Report
+from feedback.services import ReportInput, insert_report
+from kommun.models import Kommun, Landmark
+from kommun.services import mark_hotspots_stale
+from privacy.masking import mask
+from surveys import instruments
+from surveys.instruments import AnswerError, Question
+from surveys.models import DialogueSession, Instrument, InstrumentVersion, SheetResponse
+from surveys.stats import Estimate, mean, share
+
+
+class SurveyError(ValueError):
+    """Something that cannot be done; the message is for the person doing it."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- instruments ---------------------------------------------------------------------------
+
+
+def copy_template(session: Session, kommun: Kommun, key: str, name: str = "") -> Instrument:
+    template = instruments.TEMPLATES[key]
+    instrument = Instrument(kommun=kommun, name=name.strip() or template.name, template=key)
+    instrument.versions.append(
+        InstrumentVersion(number=1, questions=copy.deepcopy(template.questions))
+    )
+    session.add(instrument)
+    session.flush()
+    return instrument
+
+
+def version_in_use(session: Session, version: InstrumentVersion) -> bool:
+    return (
+        session.scalar(
+            select(DialogueSession.id).where(DialogueSession.version_id == version.id).limit(1)
+        )
+        is not None
+    )
+
+
+def save_questions(
+    session: Session, instrument: Instrument, questions: list[Question]
+) -> InstrumentVersion:
+    """Store edited questions: in place while no session uses them, else as a new version."""
+    problems = instruments.check_questions(questions)
+    if problems:
+        raise SurveyError("; ".join(problems))
+    current = instrument.current
+    if current.questions == questions:
+        return current
+    if version_in_use(session, current):
+        current = InstrumentVersion(number=current.number + 1, questions=questions)
+        instrument.versions.append(current)
+    else:
+        current.questions = questions
+    session.flush()
+    return current
+
+
+# --- sheets --------------------------------------------------------------------------------
+
+
+def landmark_index(landmarks: Iterable[Landmark]) -> dict[str, Landmark]:
+    return {lm.name.casefold(): lm for lm in landmarks}
+
+
+@dataclass
+class SheetInput:
+    sheet_number: int | None
+    typed: dict[str, str]
+    answers: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_sheet(
+    version: InstrumentVersion, typed: dict[str, str], landmarks: dict[str, Landmark]
+) -> SheetInput:
+    """Parse every typed answer of a sheet; errors name the question codes that failed."""
+    sheet = SheetInput(None, typed)
+    for question in version.questions:
+        try:
+            sheet.answers[question["code"]] = instruments.parse_answer(
+                question, typed.get(question["code"]), landmarks
+            )
+        except AnswerError as exc:
+            sheet.errors[question["code"]] = str(exc)
+    return sheet
+
+
+def next_sheet_number(session: Session, dsession: DialogueSession) -> int:
+    highest = session.scalar(
+        select(func.max(SheetResponse.sheet_number)).where(
+            SheetResponse.session_id == dsession.id, SheetResponse.entry_pass == 1
+        )
+    )
+    return (highest or 0) + 1
+
+
+def sheet(session: Session, dsession: DialogueSession, number: int, entry_pass: int = 1) -> Any:
+    return session.scalar(
+        select(SheetResponse).where(
+            SheetResponse.session_id == dsession.id,
+            SheetResponse.sheet_number == number,
+            SheetResponse.entry_pass == entry_pass,
+        )
+    )
+
+
+def _place_question(version: InstrumentVersion) -> Question | None:
+    return next((q for q in version.questions if q["type"] == "place"), None)
+
+
+def _sync_place_report(
+    session: Session, dsession: DialogueSession, response: SheetResponse
+) -> None:
+    """The sheet's place answer as a report with source "survey" (hidden when taken back)."""
+    question = _place_question(dsession.version)
+    place = response.answers.get(question["code"]) if question else None
+    report = session.get(Report, response.report_id) if response.report_id else None
+    if place is None:
+        if report is not None:
+            report.hidden = True
+        return
+    if report is not None:
+        report.lat, report.lon = place["lat"], place["lon"]
+        report.landmark_id, report.hidden = place["landmark_id"], False
+        report.updated_at = _now()
+        return
+    report_id, _code = insert_report(
+        session,
+        dsession.kommun,
+        ReportInput(
+            lat=place["lat"],
+            lon=place["lon"],
+            location_method="landmark",
+            landmark=session.get(Landmark, place["landmark_id"]),
+            source="survey",
+        ),
+    )
+    response.report_id = report_id
+    mark_hotspots_stale(session, dsession.kommun_id)
+
+
+def save_sheet(
+    session: Session,
+    dsession: DialogueSession,
+    number: int,
+    answers: dict[str, Any],
+    user_id: int | None,
+    *,
+    entry_pass: int = 1,
+    imported: bool = False,
+) -> SheetResponse:
+    """Store a typed sheet (a new one, or a correction of an earlier one)."""
+    if number < 1:
+        raise SurveyError("sheet number")
+    response = sheet(session, dsession, number, entry_pass)
+    if response is None:
+        response = SheetResponse(
+            session_id=dsession.id,
+            sheet_number=number,
+            entry_pass=entry_pass,
+            entered_by_id=user_id,
+            imported=imported,
+        )
+        session.add(response)
+    elif entry_pass == 2 and response.entered_by_id != user_id:
+        raise SurveyError("second entry by someone else")
+    response.answers = answers
+    response.updated_at = _now()
+    response.verified_at = None
+    session.flush()
+    if entry_pass == 1:
+        _sync_place_report(session, dsession, response)
+        session.flush()
+    return response
+
+
+def sheets(session: Session, dsession: DialogueSession, entry_pass: int = 1) -> list[Any]:
+    return list(
+        session.scalars(
+            select(SheetResponse)
+            .where(SheetResponse.session_id == dsession.id, SheetResponse.entry_pass == entry_pass)
+            .order_by(SheetResponse.sheet_number)
+        )
+    )
+
+
+# --- double entry --------------------------------------------------------------------------
+
+
+@dataclass
+class Disagreement:
+    sheet_number: int
+    code: str
+    first: Any
+    second: Any
+
+
+@dataclass
+class DoubleEntry:
+    waiting: list[int]  # sheets that need a second entry and have none yet
+    compared_sheets: int
+    compared_answers: int
+    agreeing_answers: int
+    disagreements: list[Disagreement]
+
+    @property
+    def agreement(self) -> float | None:
+        if not self.compared_answers:
+            return None
+        return self.agreeing_answers / self.compared_answers
+
+
+def double_entry(session: Session, dsession: DialogueSession) -> DoubleEntry:
+    first = {r.sheet_number: r for r in sheets(session, dsession, 1)}
+    second = {r.sheet_number: r for r in sheets(session, dsession, 2)}
+    waiting = [n for n in first if dsession.needs_second_entry(n) and n not in second]
+    compared = agreeing = 0
+    disagreements = []
+    for number, again in sorted(second.items()):
+        original = first.get(number)
+        if original is None:
+            continue
+        for question in dsession.version.questions:
+            code = question["code"]
+            compared += 1
+            if original.answers.get(code) == again.answers.get(code):
+                agreeing += 1
+            elif original.verified_at is None:
+                disagreements.append(
+                    Disagreement(number, code, original.answers.get(code), again.answers.get(code))
+                )
+    compared_sheets = sum(1 for n in second if n in first)
+    return DoubleEntry(waiting, compared_sheets, compared, agreeing, disagreements)
+
+
+def mark_agreeing_verified(session: Session, dsession: DialogueSession) -> None:
+    """Sheets whose second entry matches in every answer need no one's decision."""
+    second = {r.sheet_number: r for r in sheets(session, dsession, 2)}
+    for original in sheets(session, dsession, 1):
+        again = second.get(original.sheet_number)
+        if again is not None and original.verified_at is None and again.answers == original.answers:
+            original.verified_at = _now()
+    session.flush()
+
+
+def resolve(
+    session: Session, dsession: DialogueSession, number: int, chosen: dict[str, str]
+) -> SheetResponse:
+    """Settle a sheet's disagreements: for each code, keep the "first" or the "second" entry."""
+    original, again = sheet(session, dsession, number, 1), sheet(session, dsession, number, 2)
+    if original is None or again is None:
+        raise SurveyError("no such sheet")
+    answers = dict(original.answers)
+    for code, which in chosen.items():
+        if which not in {"first", "second"} or dsession.version.question(code) is None:
+            raise SurveyError("choice")
+        if which == "second":
+            answers[code] = again.answers.get(code)
+    original.answers = answers
+    again.answers = dict(answers)  # both entries now say the same: the sheet agrees
+    original.verified_at = _now()
+    original.updated_at = _now()
+    session.flush()
+    _sync_place_report(session, dsession, original)
+    session.flush()
+    return original
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    n: int  # sheets with an answer
+    counts: list[tuple[str, int]]  # (label, count), for choice questions
+    headline: Estimate | None = None
+    index: Estimate | None = None
+    groups: list[tuple[str, Estimate | None]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    numbers: Estimate | None = None
+
+
+@dataclass
+class Results:
+    sheets: int
+    questions: list[QuestionResult]
+    indices: dict[str, Estimate]  # index name -> the mean of its questions' indices
+    min_group: int
+
+
+def _group_key(question: Question) -> str | None:
+    return question["code"] if question["type"] in {"age_band", "gender"} else None
+
+
+def results(version: InstrumentVersion, answers: list[dict[str, Any]], min_group: int) -> Results:
+    """Distributions, headline shares and model indices with their intervals, and breakdowns
+    by age band and gender where every group shown has at least min_group answers."""
+    group_questions = [q for q in version.questions if _group_key(q)]
+    out = []
+    for question in version.questions:
+        code = question["code"]
+        given = [a.get(code) for a in answers if a.get(code) is not None]
+        result = QuestionResult(question, len(given), [])
+        if question["type"] in instruments.CHOICE_TYPES or question["type"] == "multi":
+            flat = Counter(
+                v for value in given for v in (value if isinstance(value, list) else [value])
+            )
+            result.counts = [
+                (c["label"], flat.get(c["key"], 0)) for c in instruments.options(question)
+            ]
+        if question.get("headline"):
+            wanted = set(question["headline"])
+            result.headline = share(sum(1 for v in given if v in wanted), len(given))
+            result.groups = _breakdown(question, answers, group_questions, min_group)
+        if question.get("scores"):
+            scores = [float(question["scores"][v]) for v in given if v in question["scores"]]
+            result.index = mean(scores)
+        if question["type"] == "text":
+            result.texts = [mask(v).text for v in given]
+        if question["type"] == "number":
+            result.numbers = mean([float(v) for v in given])
+        out.append(result)
+    return Results(len(answers), out, _indices(version, answers), min_group)
+
+
+def _indices(version: InstrumentVersion, answers: list[dict[str, Any]]) -> dict[str, Estimate]:
+    """Each model index: every sheet's mean over the index's answered questions, averaged over
+    the sheets (n = sheets), so the interval is a sampling interval of respondents."""
+    members: dict[str, list[Question]] = {}
+    for question in version.questions:
+        if question.get("scores") and question.get("index"):
+            members.setdefault(question["index"], []).append(question)
+    indices = {}
+    for name, questions in members.items():
+        per_sheet = []
+        for answer in answers:
+            points = [
+                float(q["scores"][answer[q["code"]]])
+                for q in questions
+                if answer.get(q["code"]) in q["scores"]
+            ]
+            if points:
+                per_sheet.append(sum(points) / len(points))
+        if (estimate := mean(per_sheet)) is not None:
+            indices[name] = estimate
+    return indices
+
+
+def _breakdown(
+    question: Question,
+    answers: list[dict[str, Any]],
+    group_questions: list[Question],
+    min_group: int,
+) -> list[tuple[str, Estimate | None]]:
+    """The headline share per age band and per gender; a group under min_group shows no value."""
+    wanted = set(question["headline"])
+    rows: list[tuple[str, Estimate | None]] = []
+    for group in group_questions:
+        for option in instruments.options(group):
+            members = [
+                a.get(question["code"])
+                for a in answers
+                if a.get(group["code"]) == option["key"] and a.get(question["code"]) is not None
+            ]
+            if not members:
+                continue
+            estimate = share(sum(1 for v in members if v in wanted), len(members))
+            rows.append((option["label"], estimate if len(members) >= min_group else None))
+    return rows
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    rows: int
+    errors: list[tuple[int, str]]
+    imported: int = 0
+
+
+def read_csv(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (line number, row) of a CSV file: UTF-8 (with or without BOM), ; or , ."""
+    text = raw.decode("utf-8-sig")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = header
+    return header, [(reader.line_num, row) for row in reader]
+
+
+def import_sheets(
+    session: Session,
+    dsession: DialogueSession,
+    rows: list[tuple[int, dict[str, str]]],
+    mapping: dict[str, str],
+    sheet_column: str,
+    user_id: int | None,
+    *,
+    dry_run: bool,
+    progress: Any = None,
+) -> ImportResult:
+    """Check every row first; store all of them only if none is wrong (never half an import).
+
+    mapping is question code -> CSV column. Values are typed as on the entry screen: the
+    option's number, its key or its label; several choices separated by ; or spaces.
+    """
+    result = ImportResult(len(rows), [])
+    index = landmark_index(
+        session.scalars(select(Landmark).where(Landmark.kommun_id == dsession.kommun_id))
+    )
+    existing = {r.sheet_number for r in sheets(session, dsession, 1)}
+    seen: set[int] = set()
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for line, row in rows:
+        number_text = (row.get(sheet_column) or "").strip()
+        if not number_text.isdigit() or int(number_text) < 1:
+            result.errors.append((line, f"{sheet_column}: {number_text or '–'}"))
+            continue
+        number = int(number_text)
+        if number in existing or number in seen:
+            result.errors.append((line, f"{sheet_column}: {number} ×2"))
+            continue
+        seen.add(number)
+        typed = {code: row.get(column, "") or "" for code, column in mapping.items()}
+        sheet_input = read_sheet(dsession.version, typed, index)
+        if sheet_input.errors:
+            for code, problem in sheet_input.errors.items():
+                result.errors.append(
+                    (line, f"{mapping.get(code, code)}: {typed.get(code, '')!r} ({problem})")
+                )
+            continue
+        parsed.append((number, sheet_input.answers))
+    if result.errors or dry_run:
+        return result
+    for number, answers in parsed:
+        save_sheet(session, dsession, number, answers, user_id, imported=True)
+        result.imported += 1
+        if progress is not None:
+            progress(1)
+    return result
+
+
+def parse_mapping(text: str, codes: set[str]) -> tuple[dict[str, str], list[str]]:
+    """'Kolumn = kod' lines -> {code: column}, and the lines that could not be read."""
+    mapping, bad = {}, []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        column, sep, code = line.rpartition("=")
+        if not sep or code.strip() not in codes or not column.strip():
+            bad.append(line.strip())
+            continue
+        mapping[code.strip()] = column.strip()
+    return mapping, bad
+
+
+def auto_mapping(header: list[str], version_questions: list[dict[str, Any]]) -> dict[str, str]:
+    """Columns named as a question's code or its text map to that question."""
+    mapping = {}
+    for question in version_questions:
+        for column in header:
+            if column.casefold() in (question["code"].casefold(), question["text"].casefold()):
+                mapping[question["code"]] = column
+    return mapping
+
+
+def export_rows(dsession: DialogueSession, responses: list[SheetResponse]) -> Iterator[list[str]]:
+    """The sheets as rows: the sheet number, then each question's answer as its option keys."""
+    questions = dsession.version.questions
+    yield ["blad", "inmatad", "kontrollerad"] + [q["code"] for q in questions]
+    for response in responses:
+        cells = [
+            str(response.sheet_number),
+            response.entered_at.isoformat(timespec="minutes"),
+            "ja" if response.verified_at else "",
+        ]
+        for question in questions:
+            value = response.answers.get(question["code"])
+            if value is None:
+                cells.append("")
+            elif isinstance(value, list):
+                cells.append(";".join(value))
+            elif question["type"] == "place":
+                cells.append(value.get("name", ""))
+            elif question["type"] == "text":
+                cells.append(mask(value).text)
+            else:
+                cells.append(str(value))
+        yield cells
+
+
+def codebook_rows(version: InstrumentVersion) -> Iterator[list[str]]:
+    """What each column and value means."""
+    yield ["kod", "typ", "fråga", "värde", "betydelse", "poäng"]
+    for question in version.questions:
+        choices = instruments.options(question)
+        if not choices:
+            yield [question["code"], question["type"], question["text"], "", "", ""]
+        for choice in choices:
+            score = (question.get("scores") or {}).get(choice["key"], "")
+            yield [
+                question["code"],
+                question["type"],
+                question["text"],
+                choice["key"],
+                choice["label"],
+                str(score),
+            ]

@@ -1,0 +1,756 @@
+"""Dialogue teams' pages: instruments, sessions, fast paper entry, double entry, results,
+CSV, and the trygghetsvandring protocol."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response as BaseResponse
+
+from accounts.access import allowed_kommun, allowed_object, require_role, staff_user
+from accounts.forms import ButtonForm
+from audit.services import record
+from db import get_session
+from feedback import reasons as taxonomy
+from feedback.signals import reports_changed
+from kommun.models import Kommun
+from kommun.services import active_landmarks
+from promises.models import Activity, Promise
+from surveys import instruments, services
+from surveys.forms import (
+    DECISION_LABELS,
+    METHOD_LABELS,
+    TYPE_LABELS,
+    ImportForm,
+    ResultsFilterForm,
+    SessionForm,
+    SheetNumberForm,
+    StopForm,
+    TemplateForm,
+    decision_label,
+    method_label,
+)
+from surveys.models import DialogueSession, Instrument, SheetResponse, WalkStop
+
+bp = Blueprint("surveys", __name__, url_prefix="/dialog")
+SURVEY_ROLES = ("admin", "coordinator", "dialog")
+RECENT_SHEETS = 8
+bp.add_app_template_global(method_label, "method_label")
+bp.add_app_template_global(decision_label, "decision_label")
+bp.add_app_template_global(instruments.label_of, "answer_label")
+
+
+@bp.before_request
+def guard() -> BaseResponse | None:
+    refused = require_role(*SURVEY_ROLES)
+    if refused is not None:
+        return refused
+    args = request.view_args or {}
+    if "slug" in args:
+        g.kommun = allowed_kommun(args["slug"])
+    if "session_id" in args:
+        g.dsession = allowed_object(DialogueSession, args["session_id"])
+    return None
+
+
+def _status() -> int:
+    return 400 if request.method == "POST" else 200
+
+
+def _instruments(kommun: Kommun) -> list[Instrument]:
+    return list(
+        get_session().scalars(
+            select(Instrument).where(Instrument.kommun_id == kommun.id).order_by(Instrument.name)
+        )
+    )
+
+
+# --- overview and instruments --------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> BaseResponse:
+    kommuner = staff_user().kommuner
+    if not kommuner:
+        abort(403)
+    return redirect(url_for("surveys.overview", slug=kommuner[0].slug))
+
+
+@bp.get("/<slug>/")
+def overview(slug: str) -> str:
+    """Sessions (newest first) with their sheet counts, instruments, and the templates."""
+    session = get_session()
+    kommun: Kommun = g.kommun
+    counts = dict(
+        session.execute(
+            select(SheetResponse.session_id, func.count())
+            .join(DialogueSession, DialogueSession.id == SheetResponse.session_id)
+            .where(DialogueSession.kommun_id == kommun.id, SheetResponse.entry_pass == 1)
+            .group_by(SheetResponse.session_id)
+        ).all()
+    )
+    dsessions = session.scalars(
+        select(DialogueSession)
+        .where(DialogueSession.kommun_id == kommun.id)
+        .order_by(DialogueSession.held_on.desc(), DialogueSession.id.desc())
+    ).all()
+    return render_template(
+        "surveys/overview.html",
+        kommun=kommun,
+        dsessions=dsessions,
+        counts=counts,
+        instruments=_instruments(kommun),
+        template_form=TemplateForm(formdata=None),
+        templates=instruments.TEMPLATES,
+    )
+
+
+@bp.post("/<slug>/enkater")
+def copy_template(slug: str) -> BaseResponse | tuple[str, int]:
+    form = TemplateForm()
+    kommun: Kommun = g.kommun
+    if not form.validate_on_submit():
+        flash(_("Välj en mall."), "error")
+        return redirect(url_for("surveys.overview", slug=kommun.slug), code=303)
+    session = get_session()
+    instrument = services.copy_template(session, kommun, form.template.data, form.name.data or "")
+    record(session, staff_user(), "survey.instrument_created", instrument, kommun_id=kommun.id)
+    session.commit()
+    flash(_("Enkäten är skapad. Ändra frågorna om ni vill innan ni börjar."))
+    return redirect(url_for("surveys.edit_instrument", instrument_id=instrument.id), code=303)
+
+
+def _question_from_form(prefix: str, old: dict[str, Any] | None) -> dict[str, Any] | None:
+    """One question from the editor's fields; None when it was removed or left empty."""
+    form = request.form
+    if form.get(f"{prefix}-remove"):
+        return None
+    text = (form.get(f"{prefix}-text") or "").strip()
+    if not text and old is None:
+        return None  # the empty "add a question" row
+    question: dict[str, Any] = dict(old or {})
+    question["text"] = text[:500] or question["text"]  # an emptied text keeps the old one
+    if old is not None and f"{prefix}-options" not in form:
+        return question
+    if old is None:
+        question["code"] = (form.get(f"{prefix}-code") or "").strip()
+        question["type"] = form.get(f"{prefix}-type") or ""
+    if question["type"] in {"single", "multi", "area"}:
+        labels = [line.strip()[:200] for line in (form.get(f"{prefix}-options") or "").splitlines()]
+        labels = [label for label in labels if label]
+        old_options = {o["label"]: o["key"] for o in (old or {}).get("options", [])}
+        used = set(old_options.values())
+        new_options = []
+        for label in labels:
+            key = old_options.get(label)
+            if key is None:
+                key = str(max([int(k) for k in used if k.isdigit()] + [0]) + 1)
+                used.add(key)
+            new_options.append({"key": key, "label": label})
+        question["options"] = new_options
+        # Headline and scores follow the options that are left.
+        keys = {o["key"] for o in new_options}
+        if "headline" in question:
+            question["headline"] = [k for k in question["headline"] if k in keys]
+        if "scores" in question:
+            question["scores"] = {k: v for k, v in question["scores"].items() if k in keys}
+    return question
+
+
+@bp.route("/enkater/<int:instrument_id>", methods=["GET", "POST"])
+def edit_instrument(instrument_id: int) -> BaseResponse | tuple[str, int]:
+    """Edit the questions; once sheets were collected, saving makes a new version."""
+    session = get_session()
+    instrument = allowed_object(Instrument, instrument_id)
+    form = ButtonForm()
+    problems: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        current = instrument.current.questions
+        ordered: list[tuple[float, dict[str, Any]]] = []
+        for i, old in enumerate(current):
+            question = _question_from_form(f"q{i}", old)
+            if question is not None:
+                ordered.append((_order(f"q{i}", i + 1), question))
+        added = _question_from_form("new", None)
+        if added is not None:
+            ordered.append((_order("new", len(current) + 1, before=True), added))
+        questions = [q for _pos, q in sorted(ordered, key=lambda pair: pair[0])]
+        try:
+            version = services.save_questions(session, instrument, questions)
+        except services.SurveyError as exc:
+            problems = str(exc).split("; ")
+        else:
+            record(
+                session, staff_user(), "survey.instrument_saved", instrument, version=version.number
+            )
+            session.commit()
+            flash(_("Frågorna är sparade (version %(n)d).", n=version.number))
+            return redirect(
+                url_for("surveys.edit_instrument", instrument_id=instrument.id), code=303
+            )
+    elif request.method == "POST":
+        problems = [_("Formuläret hade gått ut. Försök igen.")]
+    return render_template(
+        "surveys/instrument.html",
+        instrument=instrument,
+        kommun=instrument.kommun,
+        form=form,
+        problems=problems,
+        type_labels=TYPE_LABELS,
+        in_use=services.version_in_use(session, instrument.current),
+        options_of=instruments.options,
+    ), (400 if problems else 200)
+
+
+def _order(prefix: str, default: int, *, before: bool = False) -> float:
+    """A question's place; a new question given place n goes before the one now at n."""
+    raw = (request.form.get(f"{prefix}-order") or "").strip()
+    try:
+        return float(raw) - (0.5 if before else 0.0) if raw else float(default)
+    except ValueError:
+        return float(default)
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/dialoger/ny", methods=["GET", "POST"])
+def new_session(slug: str) -> BaseResponse | tuple[str, int]:
+    session = get_session()
+    kommun: Kommun = g.kommun
+    choices = [(str(i.id), i.name) for i in _instruments(kommun)]
+    if not choices:
+        flash(_("Skapa först en enkät från en mall."), "error")
+        return redirect(url_for("surveys.overview", slug=kommun.slug), code=303)
+    form = SessionForm(choices, held_on=date.today())
+    if form.validate_on_submit():
+        instrument = session.get(Instrument, int(form.instrument.data))
+        assert instrument is not None
+        dsession = DialogueSession(
+            kommun_id=kommun.id,
+            version_id=instrument.current.id,
+            held_on=form.held_on.data,
+            place=(form.place.data or "").strip(),
+            method=form.method.data,
+            team=form.team.data or "",
+            people_reached=form.people_reached.data,
+            notes=form.notes.data or "",
+            double_entry=form.double_entry.data,
+            sample_percent=form.sample_percent.data or 20,
+            route=form.route.data or "",
+            created_by_id=staff_user().id,
+        )
+        session.add(dsession)
+        session.flush()
+        record(session, staff_user(), "survey.session_created", dsession, kommun_id=kommun.id)
+        session.commit()
+        return redirect(url_for("surveys.show_session", session_id=dsession.id), code=303)
+    return render_template("surveys/session_new.html", form=form, kommun=kommun), _status()
+
+
+@bp.get("/dialoger/<int:session_id>")
+def show_session(session_id: int) -> str:
+    session = get_session()
+    dsession: DialogueSession = g.dsession
+    first = services.sheets(session, dsession, 1)
+    check = services.double_entry(session, dsession)
+    return render_template(
+        "surveys/session.html",
+        dsession=dsession,
+        kommun=dsession.kommun,
+        sheets=first,
+        check=check,
+        stops=dsession.stops,
+        button=ButtonForm(),
+    )
+
+
+# --- paper entry -----------------------------------------------------------------------------
+
+
+def _typed_fields() -> dict[str, str]:
+    return {k[2:]: v for k, v in request.form.items() if k.startswith("q-")}
+
+
+def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[str, int]:
+    session = get_session()
+    landmarks = active_landmarks(session, dsession.kommun)
+    editing = request.args.get("blad", type=int)
+    existing = services.sheet(session, dsession, editing, entry_pass) if editing else None
+    if entry_pass == 2 and existing is not None and existing.entered_by_id != staff_user().id:
+        existing = None
+    typed: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    if existing is not None:
+        typed = {
+            q["code"]: instruments.typed_form(q, existing.answers.get(q["code"]))
+            for q in dsession.version.questions
+        }
+    default_number = editing or (
+        services.next_sheet_number(session, dsession) if entry_pass == 1 else None
+    )
+    form = SheetNumberForm(sheet_number=default_number)
+    if request.method == "POST":
+        typed = _typed_fields()
+        sheet = services.read_sheet(dsession.version, typed, services.landmark_index(landmarks))
+        errors = sheet.errors
+        ok = form.validate_on_submit()
+        number = form.sheet_number.data
+        if ok and number is not None and entry_pass == 2:
+            ok = _second_entry_allowed(session, dsession, number, form)
+        if ok and not errors and number is not None:
+            try:
+                services.save_sheet(
+                    session, dsession, number, sheet.answers, staff_user().id, entry_pass=entry_pass
+                )
+            except services.SurveyError:
+                form.sheet_number.errors = [_("Bladet matades in av någon annan.")]
+            else:
+                if entry_pass == 2:
+                    services.mark_agreeing_verified(session, dsession)
+                session.commit()
+                reports_changed.send(
+                    current_app._get_current_object(),  # type: ignore[attr-defined]
+                    kommun_id=dsession.kommun_id,
+                    stale_marked=True,
+                )
+                flash(_("Blad %(n)d är sparat.", n=number))
+                target = "surveys.enter_sheets" if entry_pass == 1 else "surveys.second_entry"
+                return redirect(url_for(target, session_id=dsession.id), code=303)
+    count = len(services.sheets(session, dsession, entry_pass))
+    recent = services.sheets(session, dsession, entry_pass)[-RECENT_SHEETS:][::-1]
+    if entry_pass == 2:
+        recent = [r for r in recent if r.entered_by_id == staff_user().id]
+    return render_template(
+        "surveys/entry.html",
+        dsession=dsession,
+        kommun=dsession.kommun,
+        form=form,
+        typed=typed,
+        errors=errors,
+        count=count,
+        recent=recent,
+        entry_pass=entry_pass,
+        editing=existing,
+        landmarks=landmarks,
+        waiting=services.double_entry(session, dsession).waiting if entry_pass == 2 else [],
+        options_of=instruments.options,
+        one_key=instruments.one_key,
+    ), (400 if request.method == "POST" else 200)
+
+
+def _second_entry_allowed(
+    session: Any, dsession: DialogueSession, number: int, form: SheetNumberForm
+) -> bool:
+    first = services.sheet(session, dsession, number, 1)
+    if first is None:
+        form.sheet_number.errors = [_("Blad %(n)d finns inte i första inmatningen.", n=number)]
+        return False
+    if first.entered_by_id == staff_user().id:
+        form.sheet_number.errors = [
+            _("Kontrollen ska göras av någon annan än den som matade in bladet första gången.")
+        ]
+        return False
+    return True
+
+
+@bp.route("/dialoger/<int:session_id>/inmatning", methods=["GET", "POST"])
+def enter_sheets(session_id: int) -> BaseResponse | tuple[str, int]:
+    """The keyboard-first entry screen for paper sheets."""
+    return _entry(g.dsession, 1)
+
+
+@bp.route("/dialoger/<int:session_id>/kontroll", methods=["GET", "POST"])
+def second_entry(session_id: int) -> BaseResponse | tuple[str, int]:
+    """Double entry: a second person types the sheets again without seeing the first entry."""
+    return _entry(g.dsession, 2)
+
+
+@bp.route("/dialoger/<int:session_id>/avvikelser", methods=["GET", "POST"])
+def disagreements(session_id: int) -> BaseResponse | tuple[str, int]:
+    """The two entries side by side where they differ; the paper sheet decides."""
+    session = get_session()
+    dsession: DialogueSession = g.dsession
+    form = ButtonForm()
+    if request.method == "POST":
+        number = request.form.get("sheet", type=int)
+        if not form.validate_on_submit() or number is None:
+            abort(400)
+        prefix = f"val-{number}-"
+        chosen = {k[len(prefix) :]: v for k, v in request.form.items() if k.startswith(prefix)}
+        try:
+            services.resolve(session, dsession, number, chosen)
+        except services.SurveyError:
+            abort(400)
+        record(session, staff_user(), "survey.resolved", dsession, sheet=number)
+        session.commit()
+        flash(_("Blad %(n)d är avgjort.", n=number))
+        return redirect(url_for("surveys.disagreements", session_id=dsession.id), code=303)
+    check = services.double_entry(session, dsession)
+    by_sheet: dict[int, list[services.Disagreement]] = {}
+    for item in check.disagreements:
+        by_sheet.setdefault(item.sheet_number, []).append(item)
+    return render_template(
+        "surveys/disagreements.html",
+        dsession=dsession,
+        kommun=dsession.kommun,
+        check=check,
+        by_sheet=by_sheet,
+        form=form,
+    )
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def _answers(dsessions: list[DialogueSession]) -> list[dict[str, Any]]:
+    session = get_session()
+    return [r.answers for d in dsessions for r in services.sheets(session, d, 1)]
+
+
+@bp.get("/dialoger/<int:session_id>/resultat")
+def session_results(session_id: int) -> str:
+    """One session's results, beside an earlier session's when asked (?jamfor=id)."""
+    dsession: DialogueSession = g.dsession
+    other = None
+    compare_id = request.args.get("jamfor", type=int)
+    if compare_id:
+        other = allowed_object(DialogueSession, compare_id)
+        if other.version.instrument_id != dsession.version.instrument_id:
+            other = None
+    min_group = int(current_app.config["SURVEY_MIN_GROUP"])
+    earlier = (
+        get_session()
+        .scalars(
+            select(DialogueSession)
+            .join(DialogueSession.version)
+            .where(
+                DialogueSession.kommun_id == dsession.kommun_id,
+                DialogueSession.id != dsession.id,
+            )
+            .order_by(DialogueSession.held_on.desc())
+        )
+        .all()
+    )
+    same = [d for d in earlier if d.version.instrument_id == dsession.version.instrument_id]
+    return render_template(
+        "surveys/results.html",
+        kommun=dsession.kommun,
+        title=_(
+            "Resultat: %(place)s %(day)s", place=dsession.place, day=dsession.held_on.isoformat()
+        ),
+        dsession=dsession,
+        results=services.results(dsession.version, _answers([dsession]), min_group),
+        other=other,
+        other_results=(
+            services.results(dsession.version, _answers([other]), min_group) if other else None
+        ),
+        comparable=same,
+    )
+
+
+@bp.get("/<slug>/resultat")
+def period_results(slug: str) -> str:
+    """Results of every session with one instrument in a period."""
+    kommun: Kommun = g.kommun
+    choices = [(str(i.id), i.name) for i in _instruments(kommun)]
+    form = ResultsFilterForm(request.args)
+    form.instrument.choices = [(v, n) for v, n in choices]  # type: ignore[assignment]
+    results = None
+    chosen: list[DialogueSession] = []
+    if choices and form.validate():
+        instrument = get_session().get(Instrument, int(form.instrument.data or choices[0][0]))
+        if instrument is None or instrument.kommun_id != kommun.id:
+            abort(404)
+        query = (
+            select(DialogueSession)
+            .join(DialogueSession.version)
+            .where(DialogueSession.kommun_id == kommun.id)
+            .where(DialogueSession.version.has(instrument_id=instrument.id))
+        )
+        if form.date_from.data:
+            query = query.where(DialogueSession.held_on >= form.date_from.data)
+        if form.date_to.data:
+            query = query.where(DialogueSession.held_on <= form.date_to.data)
+        chosen = list(get_session().scalars(query.order_by(DialogueSession.held_on)))
+        if chosen:
+            results = services.results(
+                instrument.current, _answers(chosen), int(current_app.config["SURVEY_MIN_GROUP"])
+            )
+    return render_template(
+        "surveys/results.html",
+        kommun=kommun,
+        title=_("Resultat för en period"),
+        filter_form=form,
+        results=results,
+        chosen=chosen,
+        other=None,
+        other_results=None,
+        comparable=[],
+        dsession=None,
+    ), (200 if choices else 200)
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def _csv_response(rows: Any, filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    for row in rows:
+        writer.writerow([_safe_cell(c) for c in row])
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _safe_cell(value: str) -> str:
+    # A cell a spreadsheet would run as a formula is quoted as text.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@bp.get("/dialoger/<int:session_id>/svar.csv")
+def export_sheets(session_id: int) -> Response:
+    dsession: DialogueSession = g.dsession
+    record(get_session(), staff_user(), "survey.export", dsession)
+    get_session().commit()
+    rows = services.export_rows(dsession, services.sheets(get_session(), dsession, 1))
+    return _csv_response(rows, f"dialog-{dsession.id}-svar.csv")
+
+
+@bp.get("/dialoger/<int:session_id>/kodbok.csv")
+def export_codebook(session_id: int) -> Response:
+    dsession: DialogueSession = g.dsession
+    return _csv_response(
+        services.codebook_rows(dsession.version), f"dialog-{dsession.id}-kodbok.csv"
+    )
+
+
+@bp.route("/dialoger/<int:session_id>/import", methods=["GET", "POST"])
+def import_csv(session_id: int) -> BaseResponse | tuple[str, int]:
+    """Sheets from a CSV file: a dry run lists every bad row; nothing is half-imported."""
+    session = get_session()
+    dsession: DialogueSession = g.dsession
+    form = ImportForm()
+    outcome = None
+    unmapped: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        raw = upload.read() if upload else b""
+        codes = {q["code"] for q in dsession.version.questions}
+        try:
+            header, rows = services.read_csv(raw)
+        except UnicodeDecodeError:
+            form.file.errors = [_("Filen är inte UTF-8. Spara den som CSV UTF-8 och försök igen.")]
+        else:
+            mapping = services.auto_mapping(header, dsession.version.questions)
+            given, bad_lines = services.parse_mapping(form.mapping.data or "", codes)
+            mapping |= given
+            if bad_lines:
+                form.mapping.errors = [_("Kunde inte läsa: %(lines)s", lines="; ".join(bad_lines))]
+            elif not rows:
+                form.file.errors = [_("Filen har inga rader.")]
+            elif form.sheet_column.data not in header:
+                form.sheet_column.errors = [
+                    _("Kolumnen %(name)s finns inte i filen.", name=form.sheet_column.data)
+                ]
+            else:
+                missing = [c for c in mapping.values() if c not in header]
+                if missing:
+                    form.mapping.errors = [
+                        _("Kolumnerna finns inte i filen: %(names)s", names=", ".join(missing))
+                    ]
+                else:
+                    unmapped = [
+                        q["code"] for q in dsession.version.questions if q["code"] not in mapping
+                    ]
+                    outcome = services.import_sheets(
+                        session,
+                        dsession,
+                        rows,
+                        mapping,
+                        form.sheet_column.data or "blad",
+                        staff_user().id,
+                        dry_run=bool(form.dry_run.data),
+                    )
+                    if outcome.imported:
+                        record(
+                            session,
+                            staff_user(),
+                            "survey.import",
+                            dsession,
+                            sheets=outcome.imported,
+                        )
+                        session.commit()
+                        reports_changed.send(
+                            current_app._get_current_object(),  # type: ignore[attr-defined]
+                            kommun_id=dsession.kommun_id,
+                            stale_marked=True,
+                        )
+                    else:
+                        session.rollback()
+    failed = request.method == "POST" and (
+        outcome is None or bool(outcome.errors) or any(f.errors for f in form)
+    )
+    return render_template(
+        "surveys/import.html",
+        dsession=dsession,
+        kommun=dsession.kommun,
+        form=form,
+        outcome=outcome,
+        unmapped=unmapped,
+    ), (400 if failed else 200)
+
+
+# --- trygghetsvandring -----------------------------------------------------------------------
+
+
+def _stop_form(dsession: DialogueSession, stop: WalkStop | None) -> StopForm:
+    session = get_session()
+    if stop is not None and request.method == "GET":
+        form = StopForm(
+            formdata=None,
+            number=stop.number,
+            place=stop.place,
+            reasons=stop.reasons,
+            observations=stop.observations,
+            action=stop.action,
+            owner=stop.owner,
+            decision=stop.decision or "",
+            decision_reason=stop.decision_reason,
+            deadline=stop.deadline,
+            activity=str(stop.activity_id or ""),
+        )
+    else:
+        next_number = max([s.number for s in dsession.stops] + [0]) + 1
+        form = (
+            StopForm(number=next_number)
+            if request.method == "POST"
+            else StopForm(formdata=None, number=next_number)
+        )
+    landmarks = active_landmarks(session, dsession.kommun)
+    form.landmark.choices = [("", _("Ingen"))] + [(str(lm.id), lm.name) for lm in landmarks]  # type: ignore[assignment]
+    form.reasons.choices = [  # type: ignore[assignment]
+        (r.code, str(r.label)) for group in taxonomy.groups(positive=False) for r in group.reasons
+    ]
+    activities = session.execute(
+        select(Activity.id, Activity.title, Promise.title)
+        .join(Promise, Promise.id == Activity.promise_id)
+        .where(Promise.kommun_id == dsession.kommun_id)
+        .order_by(Promise.starts_on.desc(), Activity.id)
+    ).all()
+    form.activity.choices = [("", _("Ingen"))] + [  # type: ignore[assignment]
+        (str(a_id), f"{p_title}: {a_title}") for a_id, a_title, p_title in activities
+    ]
+    return form
+
+
+@bp.route("/dialoger/<int:session_id>/stopp", methods=["GET", "POST"])
+@bp.route("/dialoger/<int:session_id>/stopp/<int:stop_id>", methods=["GET", "POST"])
+def edit_stop(session_id: int, stop_id: int | None = None) -> BaseResponse | tuple[str, int]:
+    """A stop of the walk: what was seen, the proposed action, its owner and the decision."""
+    session = get_session()
+    dsession: DialogueSession = g.dsession
+    stop = session.get(WalkStop, stop_id) if stop_id else None
+    if stop_id and (stop is None or stop.session_id != dsession.id):
+        abort(404)
+    form = _stop_form(dsession, stop)
+    if form.validate_on_submit():
+        clash = next(
+            (s for s in dsession.stops if s.number == form.number.data and s is not stop), None
+        )
+        valid_reasons = {c for c, _l in form.reasons.choices}  # type: ignore[union-attr]
+        valid_activities = {c for c, _l in form.activity.choices}  # type: ignore[union-attr]
+        if clash is not None:
+            form.number.errors = [_("Det finns redan ett stopp %(n)d.", n=form.number.data)]
+        elif not set(form.reasons.data or ()) <= valid_reasons:
+            form.reasons.errors = [_("Välj skäl ur listan.")]
+        elif (form.activity.data or "") not in valid_activities or (
+            form.landmark.data or ""
+        ) not in {c for c, _l in form.landmark.choices}:  # type: ignore[union-attr]
+            form.activity.errors = [_("Välj ur listan.")]
+        else:
+            stop = stop or WalkStop(session_id=dsession.id)
+            _fill_stop(stop, form)
+            session.add(stop)
+            record(session, staff_user(), "survey.stop_saved", dsession, stop=stop.number)
+            session.commit()
+            flash(_("Stopp %(n)d är sparat.", n=stop.number))
+            return redirect(
+                url_for("surveys.show_session", session_id=dsession.id) + "#stops", code=303
+            )
+    return render_template(
+        "surveys/stop.html", dsession=dsession, kommun=dsession.kommun, form=form, stop=stop
+    ), _status()
+
+
+def _fill_stop(stop: WalkStop, form: StopForm) -> None:
+    from kommun.models import Landmark
+
+    stop.number = form.number.data or 1
+    stop.place = (form.place.data or "").strip()
+    if form.landmark.data:
+        landmark = get_session().get(Landmark, int(form.landmark.data))
+        if landmark is not None:
+            stop.lat, stop.lon = landmark.lat, landmark.lon
+    stop.reasons = list(form.reasons.data or [])
+    stop.observations = form.observations.data or ""
+    stop.action = form.action.data or ""
+    stop.owner = (form.owner.data or "").strip()
+    stop.decision = form.decision.data or None
+    stop.decision_reason = form.decision_reason.data or ""
+    stop.deadline = form.deadline.data
+    stop.activity_id = int(form.activity.data) if form.activity.data else None
+
+
+@bp.get("/dialoger/<int:session_id>/protokoll")
+def protocol(session_id: int) -> str:
+    """The walk's printable protocol."""
+    dsession: DialogueSession = g.dsession
+    return render_template(
+        "surveys/protocol.html",
+        dsession=dsession,
+        kommun=dsession.kommun,
+        stops=dsession.stops,
+        button=ButtonForm(),
+        public=False,
+    )
+
+
+@bp.post("/dialoger/<int:session_id>/publicera")
+def publish(session_id: int) -> BaseResponse:
+    dsession: DialogueSession = g.dsession
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    dsession.published_at = None if dsession.published_at else datetime.now(UTC)
+    record(
+        get_session(),
+        staff_user(),
+        "survey.protocol_published",
+        dsession,
+        public=bool(dsession.published_at),
+    )
+    get_session().commit()
+    return redirect(url_for("surveys.protocol", session_id=dsession.id), code=303)
+
+
+__all__ = ["bp", "DECISION_LABELS", "METHOD_LABELS"]

@@ -1,0 +1,108 @@
+"""Reading typed answers, the templates, and the intervals (pure Python)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from surveys import instruments
+from surveys.instruments import AnswerError, parse_answer, typed_form
+from surveys.stats import mean, share
+
+SINGLE = {
+    "code": "q",
+    "type": "single",
+    "text": "?",
+    "options": [{"key": "1", "label": "Ja"}, {"key": "2", "label": "Nej"}],
+}
+MULTI = {
+    "code": "m",
+    "type": "multi",
+    "text": "?",
+    "options": [{"key": str(i), "label": f"Alt {i}"} for i in range(1, 6)],
+}
+TORGET = SimpleNamespace(id=7, name="Torget", lat=58.38, lon=12.32)
+LANDMARKS = {"torget": TORGET}
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "value"),
+    [
+        (SINGLE, "1", "1"),
+        (SINGLE, " 2 ", "2"),
+        (SINGLE, "nej", "2"),
+        (SINGLE, "0", None),
+        (SINGLE, "", None),
+        (MULTI, "135", ["1", "3", "5"]),
+        (MULTI, "3 1 3", ["3", "1"]),
+        (MULTI, "1;4", ["1", "4"]),
+        ({"code": "n", "type": "number", "text": "?", "min": 0, "max": 120}, "42", 42),
+        ({"code": "t", "type": "text", "text": "?"}, "Mörkt vid ån", "Mörkt vid ån"),
+        ({"code": "a", "type": "age_band", "text": "?"}, "3", "25-34"),
+        ({"code": "g", "type": "gender", "text": "?"}, "1", "kvinna"),
+        (
+            {"code": "p", "type": "place", "text": "?"},
+            "TORGET",
+            {"landmark_id": 7, "name": "Torget", "lat": 58.38, "lon": 12.32},
+        ),  # fmt: skip
+    ],
+)
+def test_typed_answers_are_read(question, typed, value):
+    assert parse_answer(question, typed, LANDMARKS) == value
+    if value is not None:
+        assert parse_answer(question, typed_form(question, value), LANDMARKS) == value
+
+
+@pytest.mark.parametrize(
+    ("question", "typed"),
+    [
+        (SINGLE, "3"),
+        (SINGLE, "kanske"),
+        (MULTI, "16"),
+        ({"code": "n", "type": "number", "text": "?", "min": 0, "max": 120}, "121"),
+        ({"code": "n", "type": "number", "text": "?"}, "4,5"),
+        ({"code": "t", "type": "text", "text": "?"}, "x" * 2001),
+        ({"code": "p", "type": "place", "text": "?"}, "Månen"),
+    ],
+)
+def test_answers_that_do_not_fit_are_refused(question, typed):
+    with pytest.raises(AnswerError):
+        parse_answer(question, typed, LANDMARKS)
+
+
+def test_templates_are_usable_and_one_key_where_possible():
+    for template in instruments.TEMPLATES.values():
+        assert instruments.check_questions(template.questions) == []
+    survey = instruments.TEMPLATES["lokal_trygghet"].questions
+    assert survey[0]["headline"] == ["3", "4", "5"]  # NTU: ganska/mycket otrygg, går ej ut av oro
+    problems = [q for q in survey if q.get("index") == "problem"]
+    assert len(problems) == 7 and all(
+        q["scores"] == {"1": 0, "2": 2, "3": 4, "4": 6} for q in problems
+    )
+    assert instruments.one_key(survey[0]) and not instruments.one_key(survey[-3])  # text
+
+
+def test_broken_questions_are_named():
+    problems = instruments.check_questions(
+        [
+            {"code": "Bad Code", "type": "single", "text": "?", "options": []},
+            {"code": "x", "type": "nonsense", "text": "?"},
+            {"code": "x", "type": "text", "text": "?"},
+        ]
+    )
+    assert "'Bad Code': code" in problems and "'Bad Code': options" in problems
+    assert "'x': type" in problems and "'x': twice" in problems
+
+
+def test_wilson_interval_and_t_interval_by_hand():
+    estimate = share(3, 10)
+    assert estimate.value == pytest.approx(0.3)
+    # Wilson 95 %: (0.3 + 1.92/10) / 1.384 ± 1.96 sqrt(0.021 + 0.0096) / 1.384
+    assert estimate.low == pytest.approx(0.1078, abs=1e-4)
+    assert estimate.high == pytest.approx(0.6032, abs=1e-4)
+    assert share(0, 0) is None
+    spread = mean([2.0, 4.0, 6.0])  # sd 2, t(0.975, 2) = 4.3027
+    assert spread.value == 4.0
+    assert spread.high - spread.value == pytest.approx(4.3027 * 2 / 3**0.5, abs=1e-3)
+    assert mean([5.0]).low == 5.0
