@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -234,9 +235,11 @@ def load_command() -> None:
         session.commit()
         promises = sum(demo_promise(session, kommun) for kommun in kommuner)
         session.commit()
+        sheets = sum(demo_dialogues(session, kommun) for kommun in kommuner)
+        session.commit()
     click.echo(
         f"Demo: {len(kommuner)} kommuner, {added} new reports, {spots} hot spots, "
-        f"{promises} new medborgarlöften."
+        f"{promises} new medborgarlöften, {sheets} survey sheets."
     )
 
 
@@ -301,6 +304,103 @@ def demo_promise(session: Session, kommun: Kommun, *, today: date | None = None)
                 author=None,
             )
     return 1
+
+
+def demo_dialogues(session: Session, kommun: Kommun, *, seed: int = 305) -> int:
+    """A street survey with typed sheets and a published trygghetsvandring; returns sheets."""
+    from surveys.models import DialogueSession, Instrument, WalkStop
+    from surveys.services import copy_template, save_sheet
+
+    if session.scalar(select(Instrument.id).where(Instrument.kommun_id == kommun.id)):
+        return 0
+    rng = random.Random(f"{seed}-{kommun.code}")
+    today = datetime.now(UTC).date()
+    survey = copy_template(session, kommun, "lokal_trygghet", f"Trygghetsenkät {kommun.name}")
+    market = DialogueSession(
+        kommun_id=kommun.id,
+        version_id=survey.current.id,
+        held_on=today - timedelta(days=30),
+        place="Torget, lördagsmarknad",
+        method="gatuenkat",
+        team="Kommunens trygghetssamordnare\nKommunpolisen",
+        people_reached=61,
+        double_entry="sample",
+        sample_percent=20,
+    )
+    session.add(market)
+    session.flush()
+    places = [lm for lm in kommun.landmarks][:4]
+    count = 48
+    for number in range(1, count + 1):
+        answers: dict[str, object] = {}
+        for question in survey.current.questions:
+            code, kind = question["code"], question["type"]
+            if kind == "single":
+                keys = [o["key"] for o in question["options"]]
+                answers[code] = rng.choices(keys, weights=range(len(keys), 0, -1))[0]
+            elif kind == "age_band":
+                answers[code] = rng.choice(["16-19", "20-24", "25-34", "35-44", "45-54", "65-74"])
+            elif kind == "gender":
+                answers[code] = rng.choice(["kvinna", "man", "kvinna", "man", "annat"])
+            elif kind == "place" and places and rng.random() < 0.4:
+                lm = rng.choice(places)
+                answers[code] = {
+                    "landmark_id": lm.id,
+                    "name": lm.name,
+                    "lat": lm.lat,
+                    "lon": lm.lon,
+                }
+            else:
+                answers[code] = None
+        save_sheet(session, market, number, answers, None)
+    walk_instrument = copy_template(session, kommun, "trygghetsvandring")
+    walk = DialogueSession(
+        kommun_id=kommun.id,
+        version_id=walk_instrument.current.id,
+        held_on=today - timedelta(days=20),
+        place="Centrum",
+        method="trygghetsvandring",
+        route="Resecentrum – Torget – parken",
+        people_reached=14,
+        published_at=datetime.now(UTC),
+    )
+    session.add(walk)
+    session.flush()
+    stops = [
+        (
+            "Gångtunneln vid resecentrum",
+            ["place.tunnel", "place.dark"],
+            "Byta armaturer",
+            "Gatuenheten",
+            "genomfors",
+            "",
+        ),
+        ("Parkens östra entré", ["place.bushes"], "Röja buskagen", "Parkenheten", "genomfors", ""),
+        (
+            "Parkeringen bakom torget",
+            ["place.deserted"],
+            "Kameraövervakning",
+            "Kommunstyrelsen",
+            "genomfors_ej",
+            "Kräver tillstånd; belysningen förbättras i stället.",
+        ),
+    ]
+    for number, (place, reasons, action, owner, decision, why) in enumerate(stops, start=1):
+        session.add(
+            WalkStop(
+                session_id=walk.id,
+                number=number,
+                place=place,
+                reasons=reasons,
+                action=action,
+                owner=owner,
+                decision=decision,
+                decision_reason=why,
+                deadline=today + timedelta(days=90),
+            )
+        )
+    session.flush()
+    return count
 
 
 def init_app(app: Flask) -> None:

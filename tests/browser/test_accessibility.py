@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import Report
+from kommun.models import Kommun
 from promises.models import Promise
+from surveys.models import DialogueSession
 from tests.browser.conftest import screenshot
 from tests.conftest import STAFF_PASSWORD
 
@@ -33,7 +35,20 @@ def demo(app, runner, session):
     assert result.exit_code == 0, result.output
     report = session.scalar(select(Report).order_by(Report.id))
     promise = session.scalar(select(Promise).order_by(Promise.id))
-    return {"code": report.receipt_code, "report_id": report.id, "promise_id": promise.id}
+    vanersborg = (
+        select(DialogueSession).join(DialogueSession.kommun).where(Kommun.slug == "vanersborg")
+    )
+    survey = session.scalar(vanersborg.where(DialogueSession.method == "gatuenkat"))
+    walk = session.scalar(vanersborg.where(DialogueSession.method == "trygghetsvandring"))
+    return {
+        "code": report.receipt_code,
+        "report_id": report.id,
+        "promise_id": promise.id,
+        "survey": survey.id,
+        "instrument": survey.version.instrument_id,
+        "walk": walk.id,
+        "stop": walk.stops[0].id,
+    }
 
 
 @pytest.fixture
@@ -93,6 +108,7 @@ def test_resident_pages(axe_context, live_server, demo, lang):
         f"/kvitto/{demo['code']}",
         "/status",
         f"/status/{demo['code']}",
+        f"/k/vanersborg/trygghetsvandringar/{demo['walk']}",
         "/k/finns-inte/",
     ):
         problems += audit(page, live_server + path)
@@ -111,6 +127,7 @@ def test_staff_pages(axe_context, live_server, demo, create_user, lang):
     coordinator = create_user("coordinator")
     admin = create_user("admin")
     reporter = create_user("rapportor")
+    dialogue_team = create_user("dialog")
     page = axe_context(locale="sv-SE").new_page()
     page.goto(f"{live_server}/inloggning?lang={lang}")
     problems = audit_current(page)
@@ -129,6 +146,24 @@ def test_staff_pages(axe_context, live_server, demo, create_user, lang):
         problems += audit(page, live_server + path)
     for user, paths in (
         (admin, ("/admin/anvandare/", "/admin/anvandare/ny", "/admin/open311/")),
+        (
+            dialogue_team,
+            (
+                "/dialog/vanersborg/",
+                f"/dialog/enkater/{demo['instrument']}",
+                "/dialog/vanersborg/dialoger/ny",
+                f"/dialog/dialoger/{demo['survey']}",
+                f"/dialog/dialoger/{demo['survey']}/inmatning",
+                f"/dialog/dialoger/{demo['survey']}/kontroll",
+                f"/dialog/dialoger/{demo['survey']}/avvikelser",
+                f"/dialog/dialoger/{demo['survey']}/resultat",
+                f"/dialog/dialoger/{demo['survey']}/import",
+                "/dialog/vanersborg/resultat",
+                f"/dialog/dialoger/{demo['walk']}",
+                f"/dialog/dialoger/{demo['walk']}/stopp/{demo['stop']}",
+                f"/dialog/dialoger/{demo['walk']}/protokoll",
+            ),
+        ),
         (reporter, ("/falt/", "/falt/vanersborg/")),
     ):
         page.context.clear_cookies()
