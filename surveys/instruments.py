@@ -78,8 +78,30 @@ def _text(_question: Question, typed: str) -> str:
     return typed
 
 
-def parse_answer(question: Question, raw: str | None, landmarks: dict[str, Any]) -> Any:
-    """The stored value of a typed answer, None for no answer; AnswerError if it cannot be."""
+_POINT = re.compile(r"(-?\d{1,3}\.\d+)\s*[,;\s]\s*(-?\d{1,3}\.\d+)")
+
+
+def _place(typed: str, landmarks: dict[str, Any], contains: Any) -> dict[str, Any]:
+    """A landmark by name, or "lat, lon" (as a click on the entry screen's map writes it)."""
+    found = landmarks.get(typed.casefold())
+    if found is not None:
+        return {"landmark_id": found.id, "name": found.name, "lat": found.lat, "lon": found.lon}
+    point = _POINT.fullmatch(typed)
+    if point is None:
+        raise AnswerError("place")
+    lat, lon = float(point.group(1)), float(point.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (contains and not contains(lat, lon)):
+        raise AnswerError("outside")
+    return {"landmark_id": None, "name": f"{lat:.5f}, {lon:.5f}", "lat": lat, "lon": lon}
+
+
+def parse_answer(
+    question: Question, raw: str | None, landmarks: dict[str, Any], contains: Any = None
+) -> Any:
+    """The stored value of a typed answer, None for no answer; AnswerError if it cannot be.
+
+    contains(lat, lon) tells whether a point typed for a place question is in the kommun.
+    """
     typed = (raw or "").strip()
     if typed in NO_ANSWER:
         return None
@@ -87,10 +109,7 @@ def parse_answer(question: Question, raw: str | None, landmarks: dict[str, Any])
     if kind in CHOICE_TYPES:
         return _choice(question, typed)
     if kind == "place":
-        found = landmarks.get(typed.casefold())
-        if found is None:
-            raise AnswerError("place")
-        return {"landmark_id": found.id, "name": found.name, "lat": found.lat, "lon": found.lon}
+        return _place(typed, landmarks, contains)
     readers = {"multi": _multi, "number": _number, "text": _text}
     if kind not in readers:
         raise AnswerError(kind)

@@ -91,14 +91,17 @@ class SheetInput:
 
 
 def read_sheet(
-    version: InstrumentVersion, typed: dict[str, str], landmarks: dict[str, Landmark]
+    version: InstrumentVersion,
+    typed: dict[str, str],
+    landmarks: dict[str, Landmark],
+    contains: Any = None,
 ) -> SheetInput:
     """Parse every typed answer of a sheet; errors name the question codes that failed."""
     sheet = SheetInput(None, typed)
     for question in version.questions:
         try:
             sheet.answers[question["code"]] = instruments.parse_answer(
-                question, typed.get(question["code"]), landmarks
+                question, typed.get(question["code"]), landmarks, contains
             )
         except AnswerError as exc:
             sheet.errors[question["code"]] = str(exc)
@@ -144,14 +147,15 @@ def _sync_place_report(
         report.landmark_id, report.hidden = place["landmark_id"], False
         report.updated_at = _now()
         return
+    landmark = session.get(Landmark, place["landmark_id"]) if place["landmark_id"] else None
     report_id, _code = insert_report(
         session,
         dsession.kommun,
         ReportInput(
             lat=place["lat"],
             lon=place["lon"],
-            location_method="landmark",
-            landmark=session.get(Landmark, place["landmark_id"]),
+            location_method="landmark" if landmark else "map",
+            landmark=landmark,
             source="survey",
         ),
     )
@@ -202,6 +206,23 @@ def sheets(session: Session, dsession: DialogueSession, entry_pass: int = 1) -> 
             .order_by(SheetResponse.sheet_number)
         )
     )
+
+
+def delete_sheet(session: Session, dsession: DialogueSession, number: int) -> None:
+    """Take a sheet back (typed by mistake): both entries go, its place leaves the hot spots."""
+    original = sheet(session, dsession, number, 1)
+    if original is None:
+        raise SurveyError("no such sheet")
+    if original.report_id is not None:
+        report = session.get(Report, original.report_id)
+        if report is not None:
+            report.hidden = True
+            mark_hotspots_stale(session, dsession.kommun_id)
+    again = sheet(session, dsession, number, 2)
+    for response in (original, again):
+        if response is not None:
+            session.delete(response)
+    session.flush()
 
 
 # --- double entry --------------------------------------------------------------------------
@@ -310,12 +331,12 @@ class Results:
 
 
 def _group_key(question: Question) -> str | None:
-    return question["code"] if question["type"] in {"age_band", "gender"} else None
+    return question["code"] if question["type"] in {"age_band", "gender", "area"} else None
 
 
 def results(version: InstrumentVersion, answers: list[dict[str, Any]], min_group: int) -> Results:
     """Distributions, headline shares and model indices with their intervals, and breakdowns
-    by age band and gender where every group shown has at least min_group answers."""
+    by age band, gender and area where every group shown has at least min_group answers."""
     group_questions = [q for q in version.questions if _group_key(q)]
     out = []
     for question in version.questions:
@@ -447,7 +468,7 @@ def import_sheets(
             continue
         seen.add(number)
         typed = {code: row.get(column, "") or "" for code, column in mapping.items()}
-        sheet_input = read_sheet(dsession.version, typed, index)
+        sheet_input = read_sheet(dsession.version, typed, index, dsession.kommun.contains)
         if sheet_input.errors:
             for code, problem in sheet_input.errors.items():
                 result.errors.append(

@@ -309,7 +309,12 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
     form = SheetNumberForm(sheet_number=default_number)
     if request.method == "POST":
         typed = _typed_fields()
-        sheet = services.read_sheet(dsession.version, typed, services.landmark_index(landmarks))
+        sheet = services.read_sheet(
+            dsession.version,
+            typed,
+            services.landmark_index(landmarks),
+            dsession.kommun.contains,
+        )
         errors = sheet.errors
         ok = form.validate_on_submit()
         number = form.sheet_number.data
@@ -349,6 +354,7 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
         recent=recent,
         entry_pass=entry_pass,
         editing=existing,
+        delete_form=ButtonForm(prefix="delete"),
         landmarks=landmarks,
         waiting=services.double_entry(session, dsession).waiting if entry_pass == 2 else [],
         options_of=instruments.options,
@@ -375,6 +381,23 @@ def _second_entry_allowed(
 def enter_sheets(session_id: int) -> BaseResponse | tuple[str, int]:
     """The keyboard-first entry screen for paper sheets."""
     return _entry(g.dsession, 1)
+
+
+@bp.post("/dialoger/<int:session_id>/blad/<int:number>/ta-bort")
+def delete_sheet(session_id: int, number: int) -> BaseResponse:
+    """Undo a sheet typed by mistake."""
+    session = get_session()
+    dsession: DialogueSession = g.dsession
+    if not ButtonForm(prefix="delete").validate_on_submit():
+        abort(400)
+    try:
+        services.delete_sheet(session, dsession, number)
+    except services.SurveyError:
+        abort(404)
+    record(session, staff_user(), "survey.sheet_deleted", dsession, sheet=number)
+    session.commit()
+    flash(_("Blad %(n)d är borttaget.", n=number))
+    return redirect(url_for("surveys.enter_sheets", session_id=dsession.id), code=303)
 
 
 @bp.route("/dialoger/<int:session_id>/kontroll", methods=["GET", "POST"])

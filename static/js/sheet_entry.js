@@ -38,6 +38,26 @@
     }
   });
 
+  // A place by a click on the map: the field gets "lat, lon"; the server checks the kommun.
+  if (typeof L !== "undefined") {
+    Array.prototype.forEach.call(form.querySelectorAll(".sheet-map"), function (el) {
+      var input = document.getElementById(el.getAttribute("data-for"));
+      el.hidden = false;
+      var map = L.map(el, { keyboard: false });
+      map.fitBounds(L.latLngBounds(JSON.parse(el.getAttribute("data-bounds"))));
+      L.tileLayer(el.getAttribute("data-tile-url"), {
+        attribution: el.getAttribute("data-tile-attribution"), maxZoom: 19
+      }).addTo(map);
+      var marker = null;
+      map.on("click", function (event) {
+        var lat = event.latlng.lat.toFixed(5), lon = event.latlng.lng.toFixed(5);
+        input.value = lat + ", " + lon;
+        if (marker) { marker.setLatLng(event.latlng); } else { marker = L.marker(event.latlng).addTo(map); }
+        next(input);
+      });
+    });
+  }
+
   var invalid = form.querySelector("[aria-invalid=true]");
   if (invalid) { invalid.focus(); }
 })();

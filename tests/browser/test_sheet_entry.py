@@ -75,3 +75,31 @@ def test_sheets_by_keyboard_one_key_per_answer(page, live_server, kommuner, sess
     assert page.locator("#error-summary").is_visible()
     assert page.input_value("#q-trygg_kvall") == "7"
     screenshot(page, "sheet-entry-error")
+
+
+def test_a_place_by_a_click_on_the_entry_screens_map(
+    page, live_server, kommuner, session, create_user
+):
+    instrument = copy_template(session, kommuner["Vänersborg"], "lokal_trygghet")
+    dialogue = DialogueSession(
+        kommun_id=kommuner["Vänersborg"].id,
+        version_id=instrument.current.id,
+        held_on=date(2026, 11, 14),
+        place="Skolan",
+        method="skolbesok",
+    )
+    session.add(dialogue)
+    session.commit()
+    _login(page, live_server, create_user("dialog"))
+    page.goto(f"{live_server}/dialog/dialoger/{dialogue.id}/inmatning")
+    page.locator(".sheet-map").wait_for()
+    page.locator(".sheet-map").click()  # the middle of the kommun's bounds
+    typed = page.input_value("#q-otrygg_plats")
+    lat, lon = (float(part) for part in typed.split(","))
+    assert kommuner["Vänersborg"].contains(lat, lon)
+    assert page.evaluate("document.activeElement.id") == "q-gora"
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    stored = session.scalar(select(SheetResponse))
+    report = session.get(Report, stored.report_id)
+    assert report.location_method == "map" and abs(report.lat - lat) < 1e-6

@@ -147,6 +147,24 @@ def test_sheets_are_entered_corrected_and_places_become_reports(
     assert len(page.select("#error-summary li")) == 2
     assert count_sheets(session, session_id) == 1
 
+    # A place clicked on the map arrives as "lat, lon": inside the kommun only.
+    outside = client.post(
+        f"/dialog/dialoger/{session_id}/inmatning",
+        data=sheet_data(2, trygg_kvall="1", otrygg_plats="57.70890, 11.97460"),
+    )
+    assert outside.status_code == 400
+    clicked = client.post(
+        f"/dialog/dialoger/{session_id}/inmatning",
+        data=sheet_data(2, trygg_kvall="1", otrygg_plats="58.38070, 12.32270"),
+    )
+    assert clicked.status_code == 303
+    on_map = services.sheet(session, session.get(DialogueSession, session_id), 2)
+    map_report = session.get(Report, on_map.report_id)
+    assert map_report.location_method == "map" and map_report.lat == 58.3807
+    assert client.post(f"/dialog/dialoger/{session_id}/blad/2/ta-bort").status_code == 303
+    session.expire_all()
+    assert session.get(Report, map_report.id).hidden  # undone: out of the hot spots too
+
     # Correcting sheet 1: the place is taken back, and its report leaves the hot spots.
     edit = parse_page(client.get(f"/dialog/dialoger/{session_id}/inmatning?blad=1").data)
     assert edit.select_one("#q-trygg_kvall")["value"] == "4"

@@ -71,6 +71,23 @@ def test_answers_that_do_not_fit_are_refused(question, typed):
         parse_answer(question, typed, LANDMARKS)
 
 
+def test_a_place_clicked_on_the_map_is_a_point_inside_the_kommun():
+    place = {"code": "p", "type": "place", "text": "?"}
+    inside = lambda lat, lon: 58 < lat < 59  # noqa: E731
+    value = parse_answer(place, "58.38070, 12.32270", LANDMARKS, inside)
+    assert value == {
+        "landmark_id": None,
+        "name": "58.38070, 12.32270",
+        "lat": 58.3807,
+        "lon": 12.3227,
+    }
+    assert parse_answer(place, typed_form(place, value), LANDMARKS, inside) == value
+    with pytest.raises(AnswerError, match="outside"):
+        parse_answer(place, "57.70890, 11.97460", LANDMARKS, inside)
+    with pytest.raises(AnswerError):
+        parse_answer(place, "58.3807, NaN", LANDMARKS, inside)
+
+
 def test_templates_are_usable_and_one_key_where_possible():
     for template in instruments.TEMPLATES.values():
         assert instruments.check_questions(template.questions) == []
