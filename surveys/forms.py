@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField, options
-from surveys import instruments
+from surveys import instruments, photos
 from surveys.models import DECISIONS, METHODS
 
 METHOD_LABELS = {
@@ -156,7 +156,7 @@ class StopForm(BaseForm):
         _l("Plats"), validators=[InputRequired(_l("Ange platsen.")), Length(max=200)]
     )
     landmark = SelectField(_l("Känd plats (för kartan)"), choices=[], default="")
-    reasons = MultiCheckboxField(_l("Vad gör platsen otrygg?"), choices=[], validate_choice=False)
+    reasons = MultiCheckboxField(_l("Vad gör platsen otrygg?"), choices=[])
     observations = TextAreaField(_l("Iakttagelser"), validators=[Length(max=4000)])
     action = TextAreaField(_l("Föreslagen åtgärd"), validators=[Length(max=2000)])
     owner = StringField(
@@ -177,6 +177,34 @@ class StopForm(BaseForm):
     )
     deadline = DateField(_l("Klart senast"), validators=[Optional()])
     activity = SelectField(_l("Hör till aktivitet i medborgarlöftet"), choices=[], default="")
+    photo = FileField(
+        _l("Foto (frivilligt)"),
+        description=_l(
+            "JPEG eller PNG, högst 8 MB. Fotot visas bara för personalen. Undvik ansikten och "
+            "registreringsskyltar."
+        ),
+    )
+    remove_photo = BooleanField(_l("Ta bort fotot"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.taken_numbers: set[int] = set()
+        self.photo_bytes = b""
+
+    def validate_number(self, field: IntegerField) -> None:
+        if field.data in self.taken_numbers:
+            raise ValidationError(_l("Det finns redan ett stopp %(n)d.", n=field.data))
+
+    def validate_photo(self, field: FileField) -> None:
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            return
+        data = upload.read()
+        try:
+            photos.photo_type(data)
+        except photos.PhotoError:
+            raise ValidationError(_l("Välj ett foto i JPEG eller PNG på högst 8 MB.")) from None
+        self.photo_bytes = data
 
     def validate_decision_reason(self, field: TextAreaField) -> None:
         if self.decision.data == "genomfors_ej" and not (field.data or "").strip():

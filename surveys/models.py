@@ -150,5 +150,8 @@ class WalkStop(Base):
     deadline: Mapped[date | None] = mapped_column(Date)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"))
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id", ondelete="SET NULL"))
+    # An optional photo, a file under the instance folder (staff only; never published).
+    photo: Mapped[str | None] = mapped_column(String(80))
+    photo_type: Mapped[str | None] = mapped_column(String(20))
 
     session: Mapped[DialogueSession] = relationship(back_populates="stops")

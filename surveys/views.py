@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -18,6 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -33,7 +35,7 @@ from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import active_landmarks
 from promises.models import Activity, Promise
-from surveys import instruments, services
+from surveys import instruments, photos, services
 from surveys.forms import (
     DECISION_LABELS,
     METHOD_LABELS,
@@ -50,6 +52,7 @@ from surveys.forms import (
 from surveys.models import DialogueSession, Instrument, SheetResponse, WalkStop
 
 bp = Blueprint("surveys", __name__, url_prefix="/dialog")
+UPLOAD_ENDPOINTS = frozenset({"surveys.edit_stop", "surveys.import_csv"})
 SURVEY_ROLES = ("admin", "coordinator", "dialog")
 RECENT_SHEETS = 8
 bp.add_app_template_global(method_label, "method_label")
@@ -67,6 +70,8 @@ def guard() -> BaseResponse | None:
         g.kommun = allowed_kommun(args["slug"])
     if "session_id" in args:
         g.dsession = allowed_object(DialogueSession, args["session_id"])
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = photos.PHOTO_MAX + 64 * 1024
     return None
 
 
@@ -697,33 +702,45 @@ def edit_stop(session_id: int, stop_id: int | None = None) -> BaseResponse | tup
     if stop_id and (stop is None or stop.session_id != dsession.id):
         abort(404)
     form = _stop_form(dsession, stop)
+    form.taken_numbers = {s.number for s in dsession.stops if s is not stop}
     if form.validate_on_submit():
-        clash = next(
-            (s for s in dsession.stops if s.number == form.number.data and s is not stop), None
+        stop = stop or WalkStop(session_id=dsession.id)
+        _fill_stop(stop, form)
+        _keep_photo(stop, form)
+        session.add(stop)
+        record(session, staff_user(), "survey.stop_saved", dsession, stop=stop.number)
+        session.commit()
+        flash(_("Stopp %(n)d är sparat.", n=stop.number))
+        return redirect(
+            url_for("surveys.show_session", session_id=dsession.id) + "#stops", code=303
         )
-        valid_reasons = {c for c, _l in form.reasons.choices}  # type: ignore[union-attr]
-        valid_activities = {c for c, _l in form.activity.choices}  # type: ignore[union-attr]
-        if clash is not None:
-            form.number.errors = [_("Det finns redan ett stopp %(n)d.", n=form.number.data)]
-        elif not set(form.reasons.data or ()) <= valid_reasons:
-            form.reasons.errors = [_("Välj skäl ur listan.")]
-        elif (form.activity.data or "") not in valid_activities or (
-            form.landmark.data or ""
-        ) not in {c for c, _l in form.landmark.choices}:  # type: ignore[union-attr]
-            form.activity.errors = [_("Välj ur listan.")]
-        else:
-            stop = stop or WalkStop(session_id=dsession.id)
-            _fill_stop(stop, form)
-            session.add(stop)
-            record(session, staff_user(), "survey.stop_saved", dsession, stop=stop.number)
-            session.commit()
-            flash(_("Stopp %(n)d är sparat.", n=stop.number))
-            return redirect(
-                url_for("surveys.show_session", session_id=dsession.id) + "#stops", code=303
-            )
     return render_template(
         "surveys/stop.html", dsession=dsession, kommun=dsession.kommun, form=form, stop=stop
     ), _status()
+
+
+def _photo_folder() -> Path:
+    return Path(current_app.instance_path) / "uploads" / "walks"
+
+
+def _keep_photo(stop: WalkStop, form: StopForm) -> None:
+    data = form.photo_bytes
+    if data or form.remove_photo.data:
+        photos.remove(_photo_folder(), stop.photo)
+        stop.photo = stop.photo_type = None
+    if data:
+        stop.photo, stop.photo_type = photos.store(_photo_folder(), data)
+
+
+@bp.get("/dialoger/<int:session_id>/stopp/<int:stop_id>/foto")
+def stop_photo(session_id: int, stop_id: int) -> Response:
+    stop = get_session().get(WalkStop, stop_id)
+    if stop is None or stop.session_id != g.dsession.id or not stop.photo:
+        abort(404)
+    path = _photo_folder() / stop.photo
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=stop.photo_type, max_age=0)
 
 
 def _fill_stop(stop: WalkStop, form: StopForm) -> None:

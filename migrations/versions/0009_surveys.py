@@ -168,6 +168,8 @@ def upgrade() -> None:
         sa.Column("deadline", sa.Date(), nullable=True),
         sa.Column("activity_id", sa.Integer(), nullable=True),
         sa.Column("report_id", sa.Integer(), nullable=True),
+        sa.Column("photo", sa.String(length=80), nullable=True),
+        sa.Column("photo_type", sa.String(length=20), nullable=True),
         sa.ForeignKeyConstraint(
             ["activity_id"],
             ["activity.id"],

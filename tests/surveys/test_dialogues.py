@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from pages import error_for, parse_page
@@ -442,3 +443,48 @@ def test_cli_import_with_a_dry_run(runner, client, instrument, session, tmp_path
     done = runner.invoke(args=args)
     assert done.exit_code == 0 and "Imported 2 sheets" in done.output
     assert count_sheets(session, session_id) == 2
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_a_stop_photo_is_for_staff_only(client, instrument, session, app, create_user, login):
+    walk_id = new_session(client, instrument, method="trygghetsvandring")
+    stop = {"number": "1", "place": "Tunneln", "decision": "utreds"}
+    fake = client.post(
+        f"/dialog/dialoger/{walk_id}/stopp",
+        data=stop | {"photo": (io.BytesIO(b"<script>alert(1)</script>"), "bild.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert fake.status_code == 400
+    assert "JPEG eller PNG" in error_for(parse_page(fake.data), "photo")
+    saved = client.post(
+        f"/dialog/dialoger/{walk_id}/stopp",
+        data=stop | {"photo": (io.BytesIO(PNG), "tunneln.png")},
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 303
+    walk = session.get(DialogueSession, walk_id)
+    photo_url = f"/dialog/dialoger/{walk_id}/stopp/{walk.stops[0].id}/foto"
+    served = client.get(photo_url)
+    assert served.status_code == 200 and served.data == PNG and served.mimetype == "image/png"
+    served.close()
+    assert photo_url in client.get(f"/dialog/dialoger/{walk_id}/protokoll").get_data(as_text=True)
+    client.post(f"/dialog/dialoger/{walk_id}/publicera")
+    public = client.get(f"/k/vanersborg/trygghetsvandringar/{walk_id}").get_data(as_text=True)
+    assert "Tunneln" in public and "foto" not in public
+
+    stored = Path(app.instance_path) / "uploads" / "walks" / walk.stops[0].photo
+    assert stored.read_bytes() == PNG
+    removed = client.post(
+        f"/dialog/dialoger/{walk_id}/stopp/{walk.stops[0].id}", data=stop | {"remove_photo": "y"}
+    )
+    assert removed.status_code == 303 and not stored.exists()
+    assert client.get(photo_url).status_code == 404
+
+    login(create_user("dialog", ("Arboga",)))
+    assert client.get(photo_url).status_code == 404
