@@ -10,6 +10,7 @@ import ipaddress
 import os
 import socket
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,27 @@ def create_report_at(session: Session) -> Callable[..., Any]:
         )
         session.commit()
         return report
+
+    return create
+
+
+@pytest.fixture
+def create_dialogue(session: Session) -> Callable[..., Any]:
+    """Factory: an instrument copied from a template and a dialogue session using it."""
+    from surveys.models import DialogueSession
+    from surveys.services import copy_template
+
+    def create(kommun: Kommun, template: str = "lokal_trygghet", **fields: Any) -> Any:
+        instrument = copy_template(session, kommun, template)
+        values = {
+            "held_on": date(2026, 11, 14),
+            "place": "Torget",
+            "method": "trygghetsvandring" if template == "trygghetsvandring" else "gatuenkat",
+        } | fields
+        dialogue = DialogueSession(kommun_id=kommun.id, version_id=instrument.current.id, **values)
+        session.add(dialogue)
+        session.commit()
+        return dialogue
 
     return create
 

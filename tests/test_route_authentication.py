@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from feedback.models import Report
 from promises.models import Promise
-from surveys.models import DialogueSession, WalkStop
-from surveys.services import copy_template
+from surveys.models import WalkStop
 from tests.conftest import VANERSBORG_TORGET
 
 STAFF_BLUEPRINTS = {
@@ -63,13 +62,14 @@ def url_for_rule(rule, **values):
         "instrument_id": 1,
         "session_id": 1,
         "stop_id": 1,
+        "number": 1,
     }
     defaults.update(values)
     return rule.build({arg: defaults[arg] for arg in rule.arguments})[1]
 
 
 @pytest.fixture
-def vanersborg_data(kommuner, create_report_at, create_user, session):
+def vanersborg_data(kommuner, create_report_at, create_user, session, create_dialogue):
     report = create_report_at(kommuner["Vänersborg"], *VANERSBORG_TORGET)
     colleague = create_user("coordinator", ("Vänersborg",))
     promise = Promise(
@@ -80,16 +80,8 @@ def vanersborg_data(kommuner, create_report_at, create_user, session):
         ends_on=date(2026, 12, 31),
     )
     session.add(promise)
-    instrument = copy_template(session, kommuner["Vänersborg"], "trygghetsvandring")
-    dialogue = DialogueSession(
-        kommun_id=kommuner["Vänersborg"].id,
-        version_id=instrument.current.id,
-        held_on=date(2026, 5, 1),
-        place="Torget",
-        method="trygghetsvandring",
-    )
-    session.add(dialogue)
-    session.flush()
+    dialogue = create_dialogue(kommuner["Vänersborg"], "trygghetsvandring")
+    instrument = dialogue.version.instrument
     stop = WalkStop(session_id=dialogue.id, number=1, place="Tunneln")
     session.add(stop)
     session.commit()

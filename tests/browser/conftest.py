@@ -88,3 +88,14 @@ def tab_to(page: Any, selector: str, limit: int = 120) -> None:
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} cannot be reached with Tab")
+
+
+def log_in(page: Any, base: str, email: str) -> None:
+    """Log a staff user in through the login page."""
+    from tests.conftest import STAFF_PASSWORD
+
+    page.goto(f"{base}/inloggning")
+    page.fill("#email", email)
+    page.fill("#password", STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.press("#password", "Enter")

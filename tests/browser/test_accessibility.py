@@ -17,8 +17,7 @@ from feedback.models import Report
 from kommun.models import Kommun
 from promises.models import Promise
 from surveys.models import DialogueSession
-from tests.browser.conftest import screenshot
-from tests.conftest import STAFF_PASSWORD
+from tests.browser.conftest import log_in, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -89,14 +88,6 @@ def audit_current(page) -> list[str]:
     return found
 
 
-def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/inloggning")
-    page.fill("#email", email)
-    page.fill("#password", STAFF_PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_load_state("load")
-
-
 @pytest.mark.parametrize("lang", RESIDENT_LANGUAGES)
 def test_resident_pages(axe_context, live_server, demo, lang):
     page = axe_context(locale="sv-SE").new_page()
@@ -131,7 +122,7 @@ def test_staff_pages(axe_context, live_server, demo, create_user, lang):
     page = axe_context(locale="sv-SE").new_page()
     page.goto(f"{live_server}/inloggning?lang={lang}")
     problems = audit_current(page)
-    _login(page, live_server, coordinator.email)
+    log_in(page, live_server, coordinator.email)
     for path in (
         "/personal/",
         "/samordnare/vanersborg/",
@@ -168,7 +159,7 @@ def test_staff_pages(axe_context, live_server, demo, create_user, lang):
     ):
         page.context.clear_cookies()
         page.goto(f"{live_server}/inloggning?lang={lang}")
-        _login(page, live_server, user.email)
+        log_in(page, live_server, user.email)
         for path in paths:
             problems += audit(page, live_server + path)
     assert not problems, "\n".join(problems)

@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
 from feedback.models import Report
-from surveys.models import DialogueSession, SheetResponse
-from surveys.services import copy_template
-from tests.browser.conftest import screenshot
-from tests.conftest import STAFF_PASSWORD
+from surveys.models import SheetResponse
+from tests.browser.conftest import log_in, screenshot
 
 # The local safety survey, as a typist reads one sheet: twelve one-digit answers, a place,
 # an empty free-text answer, then age band and gender (one digit each).
 DIGITS_BEFORE_PLACE = "421112311211"
 
 
-def _login(page, base, user):
-    page.goto(f"{base}/inloggning")
-    page.fill("#email", user.email)
-    page.fill("#password", STAFF_PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_load_state("load")
-
-
-def test_sheets_by_keyboard_one_key_per_answer(page, live_server, kommuner, session, create_user):
-    instrument = copy_template(session, kommuner["Vänersborg"], "lokal_trygghet")
-    dialogue = DialogueSession(
-        kommun_id=kommuner["Vänersborg"].id,
-        version_id=instrument.current.id,
-        held_on=date(2026, 11, 14),
-        place="Torget",
-        method="gatuenkat",
-    )
-    session.add(dialogue)
-    session.commit()
-    _login(page, live_server, create_user("dialog"))
+def test_sheets_by_keyboard_one_key_per_answer(
+    page, live_server, kommuner, session, create_user, create_dialogue
+):
+    dialogue = create_dialogue(kommuner["Vänersborg"])
+    log_in(page, live_server, create_user("dialog").email)
     page.goto(f"{live_server}/dialog/dialoger/{dialogue.id}/inmatning")
     assert page.evaluate("document.activeElement.id") == "q-trygg_kvall"
 
@@ -78,19 +59,10 @@ def test_sheets_by_keyboard_one_key_per_answer(page, live_server, kommuner, sess
 
 
 def test_a_place_by_a_click_on_the_entry_screens_map(
-    page, live_server, kommuner, session, create_user
+    page, live_server, kommuner, session, create_user, create_dialogue
 ):
-    instrument = copy_template(session, kommuner["Vänersborg"], "lokal_trygghet")
-    dialogue = DialogueSession(
-        kommun_id=kommuner["Vänersborg"].id,
-        version_id=instrument.current.id,
-        held_on=date(2026, 11, 14),
-        place="Skolan",
-        method="skolbesok",
-    )
-    session.add(dialogue)
-    session.commit()
-    _login(page, live_server, create_user("dialog"))
+    dialogue = create_dialogue(kommuner["Vänersborg"], place="Skolan", method="skolbesok")
+    log_in(page, live_server, create_user("dialog").email)
     page.goto(f"{live_server}/dialog/dialoger/{dialogue.id}/inmatning")
     page.locator(".sheet-map").wait_for()
     page.locator(".sheet-map").click()  # the middle of the kommun's bounds

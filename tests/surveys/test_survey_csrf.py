@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from surveys.models import DialogueSession, SheetResponse
-from surveys.services import copy_template, save_sheet
+from surveys.models import SheetResponse
+from surveys.services import save_sheet
 from tests.conftest import STAFF_PASSWORD
 from tests.pages import parse_page
 
@@ -24,24 +23,17 @@ def _token(page, form="main form[method=post]"):
     return page.select_one(form).select_one("input[name$=csrf_token]")
 
 
-def test_every_dialogue_form_has_a_token_and_it_works(csrf_client, create_user, kommuner, session):
+def test_every_dialogue_form_has_a_token_and_it_works(
+    csrf_client, create_user, kommuner, session, create_dialogue
+):
     user = create_user("dialog")
     page = parse_page(csrf_client.get("/inloggning").data)
     csrf_client.post(
         "/inloggning",
         data={"email": user.email, "password": STAFF_PASSWORD, "csrf_token": _token(page)["value"]},
     )
-    walk = copy_template(session, kommuner["Vänersborg"], "trygghetsvandring")
-    dialogue = DialogueSession(
-        kommun_id=kommuner["Vänersborg"].id,
-        version_id=walk.current.id,
-        held_on=date(2026, 5, 1),
-        place="Torget",
-        method="trygghetsvandring",
-        double_entry="all",
-    )
-    session.add(dialogue)
-    session.flush()
+    dialogue = create_dialogue(kommuner["Vänersborg"], "trygghetsvandring", double_entry="all")
+    walk = dialogue.version.instrument
     save_sheet(session, dialogue, 1, {"belysning": "1"}, user.id)
     session.commit()
     base = f"/dialog/dialoger/{dialogue.id}"
