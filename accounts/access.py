@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, g, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -56,3 +57,23 @@ def allowed_object(model: type[T], object_id: int) -> T:
 
 def allowed_report(report_id: int) -> Report:
     return allowed_object(Report, report_id)
+
+
+def kommun_scope(*roles: str, **objects: type[Any]) -> Callable[[], Response | None]:
+    """A before_request guard: one of the roles, and the URL's kommun (slug) and objects
+    (view argument -> model, each loaded into g under the argument's name without "_id")
+    only when they belong to the user's kommuner."""
+
+    def guard() -> Response | None:
+        refused = require_role(*roles)
+        if refused is not None:
+            return refused
+        args = request.view_args or {}
+        if "slug" in args:
+            g.kommun = allowed_kommun(args["slug"])
+        for argument, model in objects.items():
+            if argument in args:
+                setattr(g, argument.removesuffix("_id"), allowed_object(model, args[argument]))
+        return None
+
+    return guard

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from shapely.geometry import box, mapping
 from werkzeug.wrappers import Response
 
-from accounts.access import allowed_kommun, allowed_object, require_role, staff_user
+from accounts.access import kommun_scope, staff_user
 from audit.services import record
 from db import get_session
 from promises.forms import (
@@ -58,17 +58,7 @@ def labels() -> dict[str, Any]:
     }
 
 
-@bp.before_request
-def guard() -> Response | None:
-    refused = require_role("admin", "coordinator")
-    if refused is not None:
-        return refused
-    args = request.view_args or {}
-    if "slug" in args:
-        g.kommun = allowed_kommun(args["slug"])
-    if "promise_id" in args:
-        g.promise = allowed_object(Promise, args["promise_id"])
-    return None
+bp.before_request(kommun_scope("admin", "coordinator", promise_id=Promise))
 
 
 def _hotspot_choices(kommun: Any) -> tuple[list[Any], list[tuple[str, str]]]:

@@ -34,7 +34,7 @@ from wtforms import BooleanField, DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from accounts.access import allowed_kommun, require_role, staff_user
+from accounts.access import kommun_scope, staff_user
 from audit.services import record
 from core.forms import BaseForm
 from db import get_engine, get_session
@@ -63,15 +63,7 @@ class Detail(Enum):
     PERSONAL = "personal"
 
 
-@bp.before_request
-def guard() -> BaseResponse | None:
-    refused = require_role(*EXPORT_ROLES)
-    if refused is not None:
-        return refused
-    args = request.view_args or {}
-    if "slug" in args:
-        g.kommun = allowed_kommun(args["slug"])
-    return None
+bp.before_request(kommun_scope(*EXPORT_ROLES))
 
 
 class ExportForm(BaseForm):

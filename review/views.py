@@ -20,7 +20,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from accounts.access import allowed_kommun, allowed_report, require_role, staff_user
+from accounts.access import kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
 from db import get_session
@@ -61,18 +61,8 @@ bp.add_app_template_filter(statuses.when_label, "when_label")
 bp.add_app_template_filter(statuses.change_label, "change_label")
 
 
-@bp.before_request
-def guard() -> Response | None:
-    """Coordinators and admins only, and only for their own kommuner's data."""
-    refused = require_role("admin", "coordinator")
-    if refused is not None:
-        return refused
-    args = request.view_args or {}
-    if "slug" in args:
-        g.kommun = allowed_kommun(args["slug"])
-    if "report_id" in args:
-        g.report = allowed_report(args["report_id"])
-    return None
+# Coordinators and admins only, and only for their own kommuner's data.
+bp.before_request(kommun_scope("admin", "coordinator", report_id=Report))
 
 
 def _kommun() -> Kommun:

@@ -27,10 +27,10 @@ def published_walks(kommun: Kommun) -> list[DialogueSession]:
     )
 
 
-@bp.get("/<slug>/trygghetsvandringar/<int:session_id>")
-def protocol(slug: str, session_id: int) -> str:
+@bp.get("/<slug>/trygghetsvandringar/<int:dialogue_id>")
+def protocol(slug: str, dialogue_id: int) -> str:
     kommun = kommun_by_slug(get_session(), slug)
-    dsession = get_session().get(DialogueSession, session_id)
+    dsession = get_session().get(DialogueSession, dialogue_id)
     if (
         kommun is None
         or dsession is None

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as BaseResponse
 
-from accounts.access import allowed_kommun, allowed_object, require_role, staff_user
+from accounts.access import allowed_object, kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
 from db import get_session
@@ -60,19 +60,14 @@ bp.add_app_template_global(decision_label, "decision_label")
 bp.add_app_template_global(instruments.label_of, "answer_label")
 
 
+bp.before_request(kommun_scope(*SURVEY_ROLES, dialogue_id=DialogueSession))
+
+
 @bp.before_request
-def guard() -> BaseResponse | None:
-    refused = require_role(*SURVEY_ROLES)
-    if refused is not None:
-        return refused
-    args = request.view_args or {}
-    if "slug" in args:
-        g.kommun = allowed_kommun(args["slug"])
-    if "session_id" in args:
-        g.dsession = allowed_object(DialogueSession, args["session_id"])
+def allow_uploads() -> None:
+    """Photos and CSV files are larger than any form's text."""
     if request.endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = photos.PHOTO_MAX + 64 * 1024
-    return None
 
 
 def _status() -> int:
@@ -266,14 +261,14 @@ def new_session(slug: str) -> BaseResponse | tuple[str, int]:
         session.flush()
         record(session, staff_user(), "survey.session_created", dsession, kommun_id=kommun.id)
         session.commit()
-        return redirect(url_for("surveys.show_session", session_id=dsession.id), code=303)
+        return redirect(url_for("surveys.show_session", dialogue_id=dsession.id), code=303)
     return render_template("surveys/session_new.html", form=form, kommun=kommun), _status()
 
 
-@bp.get("/dialoger/<int:session_id>")
-def show_session(session_id: int) -> str:
+@bp.get("/dialoger/<int:dialogue_id>")
+def show_session(dialogue_id: int) -> str:
     session = get_session()
-    dsession: DialogueSession = g.dsession
+    dsession: DialogueSession = g.dialogue
     first = services.sheets(session, dsession, 1)
     check = services.double_entry(session, dsession)
     return render_template(
@@ -343,7 +338,7 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
                 )
                 flash(_("Blad %(n)d är sparat.", n=number))
                 target = "surveys.enter_sheets" if entry_pass == 1 else "surveys.second_entry"
-                return redirect(url_for(target, session_id=dsession.id), code=303)
+                return redirect(url_for(target, dialogue_id=dsession.id), code=303)
     count = len(services.sheets(session, dsession, entry_pass))
     recent = services.sheets(session, dsession, entry_pass)[-RECENT_SHEETS:][::-1]
     if entry_pass == 2:
@@ -382,17 +377,17 @@ def _second_entry_allowed(
     return True
 
 
-@bp.route("/dialoger/<int:session_id>/inmatning", methods=["GET", "POST"])
-def enter_sheets(session_id: int) -> BaseResponse | tuple[str, int]:
+@bp.route("/dialoger/<int:dialogue_id>/inmatning", methods=["GET", "POST"])
+def enter_sheets(dialogue_id: int) -> BaseResponse | tuple[str, int]:
     """The keyboard-first entry screen for paper sheets."""
-    return _entry(g.dsession, 1)
+    return _entry(g.dialogue, 1)
 
 
-@bp.post("/dialoger/<int:session_id>/blad/<int:number>/ta-bort")
-def delete_sheet(session_id: int, number: int) -> BaseResponse:
+@bp.post("/dialoger/<int:dialogue_id>/blad/<int:number>/ta-bort")
+def delete_sheet(dialogue_id: int, number: int) -> BaseResponse:
     """Undo a sheet typed by mistake."""
     session = get_session()
-    dsession: DialogueSession = g.dsession
+    dsession: DialogueSession = g.dialogue
     if not ButtonForm(prefix="delete").validate_on_submit():
         abort(400)
     try:
@@ -402,20 +397,20 @@ def delete_sheet(session_id: int, number: int) -> BaseResponse:
     record(session, staff_user(), "survey.sheet_deleted", dsession, sheet=number)
     session.commit()
     flash(_("Blad %(n)d är borttaget.", n=number))
-    return redirect(url_for("surveys.enter_sheets", session_id=dsession.id), code=303)
+    return redirect(url_for("surveys.enter_sheets", dialogue_id=dsession.id), code=303)
 
 
-@bp.route("/dialoger/<int:session_id>/kontroll", methods=["GET", "POST"])
-def second_entry(session_id: int) -> BaseResponse | tuple[str, int]:
+@bp.route("/dialoger/<int:dialogue_id>/kontroll", methods=["GET", "POST"])
+def second_entry(dialogue_id: int) -> BaseResponse | tuple[str, int]:
     """Double entry: a second person types the sheets again without seeing the first entry."""
-    return _entry(g.dsession, 2)
+    return _entry(g.dialogue, 2)
 
 
-@bp.route("/dialoger/<int:session_id>/avvikelser", methods=["GET", "POST"])
-def disagreements(session_id: int) -> BaseResponse | tuple[str, int]:
+@bp.route("/dialoger/<int:dialogue_id>/avvikelser", methods=["GET", "POST"])
+def disagreements(dialogue_id: int) -> BaseResponse | tuple[str, int]:
     """The two entries side by side where they differ; the paper sheet decides."""
     session = get_session()
-    dsession: DialogueSession = g.dsession
+    dsession: DialogueSession = g.dialogue
     form = ButtonForm()
     if request.method == "POST":
         number = request.form.get("sheet", type=int)
@@ -430,7 +425,7 @@ def disagreements(session_id: int) -> BaseResponse | tuple[str, int]:
         record(session, staff_user(), "survey.resolved", dsession, sheet=number)
         session.commit()
         flash(_("Blad %(n)d är avgjort.", n=number))
-        return redirect(url_for("surveys.disagreements", session_id=dsession.id), code=303)
+        return redirect(url_for("surveys.disagreements", dialogue_id=dsession.id), code=303)
     check = services.double_entry(session, dsession)
     by_sheet: dict[int, list[services.Disagreement]] = {}
     for item in check.disagreements:
@@ -453,10 +448,10 @@ def _answers(dsessions: list[DialogueSession]) -> list[dict[str, Any]]:
     return [r.answers for d in dsessions for r in services.sheets(session, d, 1)]
 
 
-@bp.get("/dialoger/<int:session_id>/resultat")
-def session_results(session_id: int) -> str:
+@bp.get("/dialoger/<int:dialogue_id>/resultat")
+def session_results(dialogue_id: int) -> str:
     """One session's results, beside an earlier session's when asked (?jamfor=id)."""
-    dsession: DialogueSession = g.dsession
+    dsession: DialogueSession = g.dialogue
     other = None
     compare_id = request.args.get("jamfor", type=int)
     if compare_id:
@@ -556,28 +551,28 @@ def _safe_cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-@bp.get("/dialoger/<int:session_id>/svar.csv")
-def export_sheets(session_id: int) -> Response:
-    dsession: DialogueSession = g.dsession
+@bp.get("/dialoger/<int:dialogue_id>/svar.csv")
+def export_sheets(dialogue_id: int) -> Response:
+    dsession: DialogueSession = g.dialogue
     record(get_session(), staff_user(), "survey.export", dsession)
     get_session().commit()
     rows = services.export_rows(dsession, services.sheets(get_session(), dsession, 1))
     return _csv_response(rows, f"dialog-{dsession.id}-svar.csv")
 
 
-@bp.get("/dialoger/<int:session_id>/kodbok.csv")
-def export_codebook(session_id: int) -> Response:
-    dsession: DialogueSession = g.dsession
+@bp.get("/dialoger/<int:dialogue_id>/kodbok.csv")
+def export_codebook(dialogue_id: int) -> Response:
+    dsession: DialogueSession = g.dialogue
     return _csv_response(
         services.codebook_rows(dsession.version), f"dialog-{dsession.id}-kodbok.csv"
     )
 
 
-@bp.route("/dialoger/<int:session_id>/import", methods=["GET", "POST"])
-def import_csv(session_id: int) -> BaseResponse | tuple[str, int]:
+@bp.route("/dialoger/<int:dialogue_id>/import", methods=["GET", "POST"])
+def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
     """Sheets from a CSV file: a dry run lists every bad row; nothing is half-imported."""
     session = get_session()
-    dsession: DialogueSession = g.dsession
+    dsession: DialogueSession = g.dialogue
     form = ImportForm()
     outcome = None
     unmapped: list[str] = []
@@ -692,12 +687,12 @@ def _stop_form(dsession: DialogueSession, stop: WalkStop | None) -> StopForm:
     return form
 
 
-@bp.route("/dialoger/<int:session_id>/stopp", methods=["GET", "POST"])
-@bp.route("/dialoger/<int:session_id>/stopp/<int:stop_id>", methods=["GET", "POST"])
-def edit_stop(session_id: int, stop_id: int | None = None) -> BaseResponse | tuple[str, int]:
+@bp.route("/dialoger/<int:dialogue_id>/stopp", methods=["GET", "POST"])
+@bp.route("/dialoger/<int:dialogue_id>/stopp/<int:stop_id>", methods=["GET", "POST"])
+def edit_stop(dialogue_id: int, stop_id: int | None = None) -> BaseResponse | tuple[str, int]:
     """A stop of the walk: what was seen, the proposed action, its owner and the decision."""
     session = get_session()
-    dsession: DialogueSession = g.dsession
+    dsession: DialogueSession = g.dialogue
     stop = session.get(WalkStop, stop_id) if stop_id else None
     if stop_id and (stop is None or stop.session_id != dsession.id):
         abort(404)
@@ -712,7 +707,7 @@ def edit_stop(session_id: int, stop_id: int | None = None) -> BaseResponse | tup
         session.commit()
         flash(_("Stopp %(n)d är sparat.", n=stop.number))
         return redirect(
-            url_for("surveys.show_session", session_id=dsession.id) + "#stops", code=303
+            url_for("surveys.show_session", dialogue_id=dsession.id) + "#stops", code=303
         )
     return render_template(
         "surveys/stop.html", dsession=dsession, kommun=dsession.kommun, form=form, stop=stop
@@ -732,10 +727,10 @@ def _keep_photo(stop: WalkStop, form: StopForm) -> None:
         stop.photo, stop.photo_type = photos.store(_photo_folder(), data)
 
 
-@bp.get("/dialoger/<int:session_id>/stopp/<int:stop_id>/foto")
-def stop_photo(session_id: int, stop_id: int) -> Response:
+@bp.get("/dialoger/<int:dialogue_id>/stopp/<int:stop_id>/foto")
+def stop_photo(dialogue_id: int, stop_id: int) -> Response:
     stop = get_session().get(WalkStop, stop_id)
-    if stop is None or stop.session_id != g.dsession.id or not stop.photo:
+    if stop is None or stop.session_id != g.dialogue.id or not stop.photo:
         abort(404)
     path = _photo_folder() / stop.photo
     if not path.is_file():
@@ -762,10 +757,10 @@ def _fill_stop(stop: WalkStop, form: StopForm) -> None:
     stop.activity_id = int(form.activity.data) if form.activity.data else None
 
 
-@bp.get("/dialoger/<int:session_id>/protokoll")
-def protocol(session_id: int) -> str:
+@bp.get("/dialoger/<int:dialogue_id>/protokoll")
+def protocol(dialogue_id: int) -> str:
     """The walk's printable protocol."""
-    dsession: DialogueSession = g.dsession
+    dsession: DialogueSession = g.dialogue
     return render_template(
         "surveys/protocol.html",
         dsession=dsession,
@@ -776,9 +771,9 @@ def protocol(session_id: int) -> str:
     )
 
 
-@bp.post("/dialoger/<int:session_id>/publicera")
-def publish(session_id: int) -> BaseResponse:
-    dsession: DialogueSession = g.dsession
+@bp.post("/dialoger/<int:dialogue_id>/publicera")
+def publish(dialogue_id: int) -> BaseResponse:
+    dsession: DialogueSession = g.dialogue
     if not ButtonForm().validate_on_submit():
         abort(400)
     dsession.published_at = None if dsession.published_at else datetime.now(UTC)
@@ -790,7 +785,7 @@ def publish(session_id: int) -> BaseResponse:
         public=bool(dsession.published_at),
     )
     get_session().commit()
-    return redirect(url_for("surveys.protocol", session_id=dsession.id), code=303)
+    return redirect(url_for("surveys.protocol", dialogue_id=dsession.id), code=303)
 
 
 __all__ = ["bp", "DECISION_LABELS", "METHOD_LABELS"]

@@ -60,7 +60,7 @@ def url_for_rule(rule, **values):
         "target_id": 1,
         "forwarding_id": 1,
         "instrument_id": 1,
-        "session_id": 1,
+        "dialogue_id": 1,
         "stop_id": 1,
         "number": 1,
     }
@@ -91,7 +91,7 @@ def vanersborg_data(kommuner, create_report_at, create_user, session, create_dia
         "user_id": colleague.id,
         "promise_id": promise.id,
         "instrument_id": instrument.id,
-        "session_id": dialogue.id,
+        "dialogue_id": dialogue.id,
         "stop_id": stop.id,
     }
 
@@ -133,7 +133,7 @@ def test_coordinator_of_another_kommun_is_refused(
             "user_id",
             "promise_id",
             "instrument_id",
-            "session_id",
+            "dialogue_id",
         }:
             continue
         url = url_for_rule(rule, **vanersborg_data)
