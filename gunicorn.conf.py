@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import subprocess
 import sys
 
 wsgi_app = "app:create_app()"
@@ -12,6 +13,8 @@ timeout = 30
 graceful_timeout = 20
 # Behind a TLS-terminating proxy on the same machine: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Hot spots are recomputed by one separate process, not in the web workers (see when_ready).
+os.environ.setdefault("HOTSPOTS_RECOMPUTE", "external")
 accesslog = "-"
 # Method, path and status only: no client address, query string, body or user agent.
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
@@ -24,3 +27,17 @@ def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
         server.log.warning(
             "RATELIMIT_STORAGE_URI is not Redis: each worker counts rate limits on its own."
         )
+
+
+def when_ready(server):  # noqa: ANN001, ANN201
+    if os.environ.get("HOTSPOTS_RECOMPUTE") == "external":
+        server.hotspot_worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app:create_app", "hotspots", "worker"]
+        )
+
+
+def on_exit(server):  # noqa: ANN001, ANN201
+    worker = getattr(server, "hotspot_worker", None)
+    if worker is not None and worker.poll() is None:
+        worker.terminate()
+        worker.wait(timeout=10)

@@ -1,7 +1,9 @@
 """Recompute hot spots in the background when reports arrive.
 
-The resident's request only marks the kommun stale and wakes this thread; the clustering
-runs afterwards, outside the request. Several arrivals within the debounce interval cause
+The resident's request only marks the kommun stale and wakes this thread (or, with
+HOTSPOTS_RECOMPUTE=external as under gunicorn, a separate `flask hotspots worker` process,
+so clustering never holds a web worker's interpreter); the clustering runs afterwards,
+outside the request. Several arrivals within the debounce interval cause
 one recomputation. A kommun left stale (a crash, another process) is picked up by the next
 wake-up or by `flask hotspots recompute`.
 """
@@ -33,7 +35,6 @@ class HotSpotWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self.runs_done = 0
 
     def notify(self) -> None:
         with self._lock:
@@ -51,8 +52,6 @@ class HotSpotWorker:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        from hotspots.services import claim_stale, compute_run
-
         while not self._stop.is_set():
             self._wake.wait()
             if self._stop.is_set():
@@ -60,27 +59,42 @@ class HotSpotWorker:
             # Let a burst of reports settle, then compute once for all of them.
             self._stop.wait(self.debounce_s)
             self._wake.clear()
-            try:
-                with self.app.app_context(), Session(get_engine()) as session:
-                    kommuner = claim_stale(session, min_interval_s=self.min_interval_s)
-                    session.commit()  # other workers see the claim; residents' writes go on
-                    for kommun in kommuner:
-                        compute_run(session, kommun)
-                        session.commit()
-                        self.runs_done += 1
-                    if not kommuner and self._stale_left(session):
-                        self._wake.set()  # held back by the interval: look again later
-            except Exception:  # the worker must outlive one bad run
-                log.exception("hot-spot recomputation failed")
+            if recompute_once(self.app, self.min_interval_s):
+                self._wake.set()  # held back by the interval: look again later
 
-    @staticmethod
-    def _stale_left(session: Session) -> bool:
-        return (
-            session.scalar(
-                select(Kommun.id).where(Kommun.hotspots_stale_since.is_not(None)).limit(1)
-            )
-            is not None
-        )
+
+def _stale_left(session: Session) -> bool:
+    return (
+        session.scalar(select(Kommun.id).where(Kommun.hotspots_stale_since.is_not(None)).limit(1))
+        is not None
+    )
+
+
+def recompute_once(app: Flask, min_interval_s: float) -> bool:
+    """Recompute the kommuner this process can claim; True if some stay stale for later."""
+    from hotspots.services import claim_stale, compute_run
+
+    try:
+        with app.app_context(), Session(get_engine(app)) as session:
+            kommuner = claim_stale(session, min_interval_s=min_interval_s)
+            session.commit()  # other workers see the claim; residents' writes go on
+            for kommun in kommuner:
+                compute_run(session, kommun)
+                session.commit()
+            return not kommuner and _stale_left(session)
+    except Exception:  # the worker must outlive one bad run
+        log.exception("hot-spot recomputation failed")
+        return False
+
+
+def run_forever(app: Flask, poll_s: float, stop: threading.Event | None = None) -> None:
+    """The separate recomputation process (HOTSPOTS_RECOMPUTE=external): web processes only
+    mark kommuner stale, so clustering never takes a web worker's time."""
+    stop = stop or threading.Event()
+    min_interval_s = float(app.config.get("HOTSPOTS_MIN_INTERVAL_S", 0.0))
+    while not stop.is_set():
+        recompute_once(app, min_interval_s)
+        stop.wait(poll_s)
 
 
 def mark_stale(app: Flask, kommun_id: int) -> None:
@@ -109,7 +123,9 @@ def _on_reports_changed(app: Flask, **extra: Any) -> None:
             recompute_stale(session)
             session.commit()
         return
-    app.extensions["tryggkartan.hotspot_worker"].notify()
+    if mode == "background":
+        app.extensions["tryggkartan.hotspot_worker"].notify()
+    # "external": `flask hotspots worker` (started by gunicorn.conf.py) picks the mark up.
 
 
 def init_app(app: Flask) -> None:

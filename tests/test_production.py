@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ import db
 from app import create_app
 from core.backup import BackupError, backup, restore
 from feedback.models import Report
+from hotspots.models import HotSpotRun
+from kommun.models import Kommun
 from tests.conftest import VANERSBORG_TORGET
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,3 +167,63 @@ def test_gunicorn_workers_share_login_limits_in_redis(migrated_url, tmp_path):
         client = redis.Redis(host="127.0.0.1", port=6379)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Child processes of pid: their pid -> command line (Linux /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in status:
+            found[int(entry.name)] = command
+    return found
+
+
+def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
+    migrated_url, kommuner, create_report_at, session
+):
+    """Under gunicorn the web workers only mark kommuner stale; one separate process
+    clusters, so a recomputation never holds up a web worker, and it stops with gunicorn."""
+    vanersborg = kommuner["Vänersborg"]
+    for i in range(8):
+        create_report_at(vanersborg, VANERSBORG_TORGET[0] + i * 0.00005, VANERSBORG_TORGET[1])
+    vanersborg.hotspots_stale_since = datetime.now(UTC)
+    session.commit()
+    port = _free_port()
+    env = os.environ | {
+        "DATABASE_URL": migrated_url,
+        "SECRET_KEY": "test-hot-spot-process",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "HOTSPOTS_MIN_INTERVAL_S": "0",
+    }
+    env.pop("HOTSPOTS_RECOMPUTE", None)  # gunicorn.conf.py's own choice: "external"
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    server = subprocess.Popen(
+        [gunicorn, "-c", str(ROOT / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            session.expire_all()
+            if session.get(Kommun, vanersborg.id).hotspots_stale_since is None:
+                break
+            time.sleep(0.3)
+        assert session.get(Kommun, vanersborg.id).hotspots_stale_since is None
+        assert session.scalar(select(func.count()).select_from(HotSpotRun)) >= 1
+        workers = [p for p, c in _children(server.pid).items() if "hotspots worker" in c]
+        assert len(workers) == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert not Path(f"/proc/{workers[0]}").exists()
