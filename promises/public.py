@@ -37,6 +37,7 @@ from promises.models import FocusArea, PlaceFeeling
 from promises.public_forms import FeelingForm
 from promises.services import promises_of
 from review.periods import LOCAL_ZONE
+from surveys.public import published_walks
 
 bp = Blueprint("public_promises", __name__, url_prefix="/k")
 
@@ -130,6 +131,7 @@ def _page(kommun: Kommun, forms: dict[int, FeelingForm] | None = None, status: i
         cells=cells,
         min_cell=current_app.config["PUBLIC_MIN_CELL_REPORTS"],
         map_parts=_map(kommun, cells),
+        walks=published_walks(kommun),
     ), status
 
 

@@ -408,6 +408,7 @@ def test_a_walk_protocol_with_decisions_is_published(client, instrument, session
     dsession = session.get(DialogueSession, session_id)
     public_url = f"/k/vanersborg/trygghetsvandringar/{session_id}"
     assert client.get(public_url).status_code == 404  # not yet published
+    assert public_url not in client.get("/k/vanersborg/loften").get_data(as_text=True)
 
     protocol = parse_page(client.get(f"/dialog/dialoger/{session_id}/protokoll").data)
     assert "Byta armaturer" in protocol.get_text() and "Genomförs" in protocol.get_text()
@@ -416,6 +417,7 @@ def test_a_walk_protocol_with_decisions_is_published(client, instrument, session
     public = parse_page(client.get(public_url).data)
     assert "Gångtunneln under järnvägen" in public.get_text()
     assert "Gatuenheten" in public.get_text() and "Belysning saknas" in public.get_text()
+    assert public_url in client.get("/k/vanersborg/loften").get_data(as_text=True)
     assert dsession.stops[0].lat == torget.lat
 
 
