@@ -38,6 +38,8 @@ def import_command(
             header, rows = services.read_csv(path.read_bytes())
         except UnicodeDecodeError:
             raise click.ClickException("The file is not UTF-8.") from None
+        except services.CsvError as exc:
+            raise click.ClickException(f"The file cannot be read as CSV: {exc}.") from None
         if sheet_column not in header:
             raise click.ClickException(f"No column {sheet_column!r} in the file.")
         codes = {q["code"] for q in dsession.version.questions}

@@ -149,22 +149,29 @@ def one_key(question: Question) -> bool:
     return question["type"] in CHOICE_TYPES and len(options(question)) <= 9
 
 
-def check_questions(questions: list[Question]) -> list[str]:
-    """What is wrong with a list of questions (empty when it can be used)."""
+PROBLEM_KINDS = ("none", "code", "twice", "type", "options")
+
+
+def check_questions(questions: list[Question]) -> list[tuple[str, str]]:
+    """What is wrong with a list of questions, as (question code, kind of problem) pairs.
+
+    The kinds: "none" (no questions), "code" (not small letters, digits and _), "twice" (a
+    code used twice), "type" (an unknown type), "options" (a choice with fewer than two).
+    """
     problems = []
     codes = [q.get("code", "") for q in questions]
     if not questions:
-        problems.append("no questions")
+        problems.append(("", "none"))
     for q in questions:
         code = q.get("code", "")
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", code):
-            problems.append(f"{code!r}: code")
+            problems.append((code, "code"))
         if codes.count(code) > 1:
-            problems.append(f"{code!r}: twice")
+            problems.append((code, "twice"))
         if q.get("type") not in TYPES:
-            problems.append(f"{code!r}: type")
+            problems.append((code, "type"))
         if q.get("type") in {"single", "multi", "area"} and len(q.get("options") or []) < 2:
-            problems.append(f"{code!r}: options")
+            problems.append((code, "options"))
     return sorted(set(problems))
 
 

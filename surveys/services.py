@@ -29,6 +29,18 @@ class SurveyError(ValueError):
     """Something that cannot be done; the message is for the person doing it."""
 
 
+class QuestionsError(SurveyError):
+    """Questions that cannot be saved: (code, kind) pairs from instruments.check_questions."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{code}: {kind}" for code, kind in problems))
+        self.problems = problems
+
+
+class CsvError(SurveyError):
+    """A file that cannot be read as CSV."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -62,7 +74,7 @@ def save_questions(
     """Store edited questions: in place while no session uses them, else as a new version."""
     problems = instruments.check_questions(questions)
     if problems:
-        raise SurveyError("; ".join(problems))
+        raise QuestionsError(problems)
     current = instrument.current
     if current.questions == questions:
         return current
@@ -428,10 +440,13 @@ def read_csv(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    return header, [(reader.line_num, row) for row in reader]
+    try:
+        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        header = [h.strip() for h in reader.fieldnames or []]
+        reader.fieldnames = header
+        return header, [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:  # a NUL byte, a field too large, a broken quote
+        raise CsvError(str(exc)) from None
 
 
 def import_sheets(

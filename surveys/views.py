@@ -194,8 +194,8 @@ def edit_instrument(instrument_id: int) -> BaseResponse | tuple[str, int]:
         questions = [q for _pos, q in sorted(ordered, key=lambda pair: pair[0])]
         try:
             version = services.save_questions(session, instrument, questions)
-        except services.SurveyError as exc:
-            problems = str(exc).split("; ")
+        except services.QuestionsError as exc:
+            problems = [_question_problem(code, kind) for code, kind in exc.problems]
         else:
             record(
                 session, staff_user(), "survey.instrument_saved", instrument, version=version.number
@@ -217,6 +217,17 @@ def edit_instrument(instrument_id: int) -> BaseResponse | tuple[str, int]:
         in_use=services.version_in_use(session, instrument.current),
         options_of=instruments.options,
     ), (400 if problems else 200)
+
+
+def _question_problem(code: str, kind: str) -> str:
+    messages = {
+        "none": _("En enkät behöver minst en fråga."),
+        "code": _("Koden %(code)s går inte: använd små bokstäver a–z, siffror och _.", code=code),
+        "twice": _("Koden %(code)s finns redan.", code=code),
+        "type": _("Välj en typ för frågan %(code)s.", code=code),
+        "options": _("Frågan %(code)s behöver minst två svarsalternativ.", code=code),
+    }
+    return messages[kind]
 
 
 def _order(prefix: str, default: int, *, before: bool = False) -> float:
@@ -584,6 +595,10 @@ def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
             header, rows = services.read_csv(raw)
         except UnicodeDecodeError:
             form.file.errors = [_("Filen är inte UTF-8. Spara den som CSV UTF-8 och försök igen.")]
+        except services.CsvError:
+            form.file.errors = [
+                _("Filen kunde inte läsas som CSV. Spara den som CSV och försök igen.")
+            ]
         else:
             mapping = services.auto_mapping(header, dsession.version.questions)
             given, bad_lines = services.parse_mapping(form.mapping.data or "", codes)

@@ -105,7 +105,8 @@ def test_an_instrument_from_a_template_is_edited_into_a_new_version(client, inst
         data={"new-code": "Fel Kod", "new-type": "single", "new-text": "?", "new-options": "a"},
     )
     assert broken.status_code == 400
-    assert "code" in parse_page(broken.data).select_one("#error-summary").get_text()
+    summary = parse_page(broken.data).select_one("#error-summary").get_text()
+    assert "Koden Fel Kod går inte" in summary and "minst två svarsalternativ" in summary
 
 
 def test_sheets_are_entered_corrected_and_places_become_reports(
@@ -275,6 +276,20 @@ def test_csv_import_with_bad_rows_then_good(client, instrument, session):
         content_type="multipart/form-data",
     )
     assert response.status_code == 400 and count_sheets(session, session_id) == 0
+
+    broken = client.post(
+        f"/dialog/dialoger/{session_id}/import",
+        data=form | {"file": (io.BytesIO(b'blad;x\n1;"' + b"a" * 140_000 + b'"\n'), "svar.csv")},
+        content_type="multipart/form-data",
+    )
+    assert broken.status_code == 400
+    assert "kunde inte läsas som CSV" in error_for(parse_page(broken.data), "file")
+    latin = client.post(
+        f"/dialog/dialoger/{session_id}/import",
+        data=form | {"file": (io.BytesIO("blad;Fråga 1\n1;2\n".encode("latin-1")), "svar.csv")},
+        content_type="multipart/form-data",
+    )
+    assert latin.status_code == 400 and "UTF-8" in error_for(parse_page(latin.data), "file")
 
     good = _csv([["blad", "Fråga 1", "undvikit"], ["1", "2", "1"], ["2", "Mycket otrygg", "nej"]])
     dry = client.post(

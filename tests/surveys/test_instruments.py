@@ -108,8 +108,9 @@ def test_broken_questions_are_named():
             {"code": "x", "type": "text", "text": "?"},
         ]
     )
-    assert "'Bad Code': code" in problems and "'Bad Code': options" in problems
-    assert "'x': type" in problems and "'x': twice" in problems
+    assert ("Bad Code", "code") in problems and ("Bad Code", "options") in problems
+    assert ("x", "type") in problems and ("x", "twice") in problems
+    assert instruments.check_questions([]) == [("", "none")]
 
 
 def test_wilson_interval_and_t_interval_by_hand():
