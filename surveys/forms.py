@@ -113,7 +113,7 @@ class SessionForm(BaseForm):
         self.instrument.choices = options(*instrument_choices)
 
     def validate_instrument(self, field: SelectField) -> None:
-        if field.data not in {str(c.value) for c in field.choices or []}:  # type: ignore[union-attr]
+        if field.data not in {str(c.value) for c in field.choices or []}:
             raise ValidationError(_l("Välj en enkät ur listan."))
 
 

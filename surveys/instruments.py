@@ -138,7 +138,7 @@ def label_of(question: Question, value: Any) -> str:
     if question["type"] in CHOICE_TYPES or question["type"] == "multi":
         labels = {c["key"]: c["label"] for c in options(question)}
         values = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(v, v) for v in values)
+        return ", ".join(str(labels.get(v, v)) for v in values)
     if question["type"] == "place":
         return str(value.get("name", ""))
     return str(value)

@@ -129,7 +129,9 @@ def next_sheet_number(session: Session, dsession: DialogueSession) -> int:
     return (highest or 0) + 1
 
 
-def sheet(session: Session, dsession: DialogueSession, number: int, entry_pass: int = 1) -> Any:
+def sheet(
+    session: Session, dsession: DialogueSession, number: int, entry_pass: int = 1
+) -> SheetResponse | None:
     return session.scalar(
         select(SheetResponse).where(
             SheetResponse.session_id == dsession.id,
@@ -372,7 +374,7 @@ def results(version: InstrumentVersion, answers: list[dict[str, Any]], min_group
         if question["type"] == "text":
             result.texts = [mask(v).text for v in given]
         if question["type"] == "number":
-            result.numbers = mean([float(v) for v in given])
+            result.numbers = mean([float(v) for v in given if v is not None])
         out.append(result)
     return Results(len(answers), out, _indices(version, answers), min_group)
 

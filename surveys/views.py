@@ -227,7 +227,7 @@ def _question_problem(code: str, kind: str) -> str:
         "type": _("Välj en typ för frågan %(code)s.", code=code),
         "options": _("Frågan %(code)s behöver minst två svarsalternativ.", code=code),
     }
-    return messages[kind]
+    return str(messages[kind])
 
 
 def _order(prefix: str, default: int, *, before: bool = False) -> float:
@@ -350,8 +350,9 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
                 flash(_("Blad %(n)d är sparat.", n=number))
                 target = "surveys.enter_sheets" if entry_pass == 1 else "surveys.second_entry"
                 return redirect(url_for(target, dialogue_id=dsession.id), code=303)
-    count = len(services.sheets(session, dsession, entry_pass))
-    recent = services.sheets(session, dsession, entry_pass)[-RECENT_SHEETS:][::-1]
+    entered = services.sheets(session, dsession, entry_pass)
+    count = len(entered)
+    recent = entered[-RECENT_SHEETS:][::-1]
     if entry_pass == 2:
         recent = [r for r in recent if r.entered_by_id == staff_user().id]
     return render_template(
@@ -418,7 +419,7 @@ def second_entry(dialogue_id: int) -> BaseResponse | tuple[str, int]:
 
 
 @bp.route("/dialoger/<int:dialogue_id>/avvikelser", methods=["GET", "POST"])
-def disagreements(dialogue_id: int) -> BaseResponse | tuple[str, int]:
+def disagreements(dialogue_id: int) -> BaseResponse | str:
     """The two entries side by side where they differ; the paper sheet decides."""
     session = get_session()
     dsession: DialogueSession = g.dialogue
@@ -506,7 +507,7 @@ def period_results(slug: str) -> str:
     kommun: Kommun = g.kommun
     choices = [(str(i.id), i.name) for i in _instruments(kommun)]
     form = ResultsFilterForm(request.args)
-    form.instrument.choices = [(v, n) for v, n in choices]  # type: ignore[assignment]
+    form.instrument.choices = [(v, n) for v, n in choices]
     results = None
     chosen: list[DialogueSession] = []
     if choices and form.validate():
@@ -539,7 +540,7 @@ def period_results(slug: str) -> str:
         other_results=None,
         comparable=[],
         dsession=None,
-    ), (200 if choices else 200)
+    )
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -686,8 +687,8 @@ def _stop_form(dsession: DialogueSession, stop: WalkStop | None) -> StopForm:
             else StopForm(formdata=None, number=next_number)
         )
     landmarks = active_landmarks(session, dsession.kommun)
-    form.landmark.choices = [("", _("Ingen"))] + [(str(lm.id), lm.name) for lm in landmarks]  # type: ignore[assignment]
-    form.reasons.choices = [  # type: ignore[assignment]
+    form.landmark.choices = [("", _("Ingen"))] + [(str(lm.id), lm.name) for lm in landmarks]
+    form.reasons.choices = [
         (r.code, str(r.label)) for group in taxonomy.groups(positive=False) for r in group.reasons
     ]
     activities = session.execute(
@@ -696,7 +697,7 @@ def _stop_form(dsession: DialogueSession, stop: WalkStop | None) -> StopForm:
         .where(Promise.kommun_id == dsession.kommun_id)
         .order_by(Promise.starts_on.desc(), Activity.id)
     ).all()
-    form.activity.choices = [("", _("Ingen"))] + [  # type: ignore[assignment]
+    form.activity.choices = [("", _("Ingen"))] + [
         (str(a_id), f"{p_title}: {a_title}") for a_id, a_title, p_title in activities
     ]
     return form
