@@ -15,6 +15,7 @@ What a GET shows depends on the key:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -401,23 +402,34 @@ def post_request(fmt: str) -> Response:
         raise Open311Error(403, _("API-nyckeln gäller inte den här kommunen."))
     session = get_session()
     landmarks = active_landmarks(session, kommun)
-    form = ApiReportForm(kommun, landmarks, formdata=_form_data(kommun, landmarks))
+    formdata = _form_data(kommun, landmarks)
+    submission_id = _idempotency(key)
+    if submission_id:
+        formdata["submission_id"] = submission_id
+    form = ApiReportForm(kommun, landmarks, formdata=formdata)
     if not form.validate():
         raise Open311Error(400, "; ".join(_form_errors(form)))
     data = form.report_input(source="open311")
+    status = 201
     try:
         report_id, _code = insert_report(session, kommun, data)
         mark_hotspots_stale(session, kommun.id)
         key.last_used_at = datetime.now(UTC)
         session.commit()
-    except IntegrityError:  # a receipt code drawn twice: vanishingly rare, worth a retry
+    except IntegrityError:  # sent again with the same Idempotency-Key: the first answer
         session.rollback()
-        raise Open311Error(503, _("Försök igen om en stund.")) from None
-    reports_changed.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
-        kommun_id=kommun.id,
-        stale_marked=True,
-    )
+        report_id = session.scalar(
+            select(Report.id).where(Report.submission_id == data.submission_id)
+        )
+        if report_id is None:  # a receipt code drawn twice: vanishingly rare
+            raise Open311Error(503, _("Försök igen om en stund.")) from None
+        status = 200
+    else:
+        reports_changed.send(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            kommun_id=kommun.id,
+            stale_marked=True,
+        )
     number = session.scalar(select(Report.registration_number).where(Report.id == report_id))
     answer = {
         "service_request_id": number,
@@ -428,7 +440,17 @@ def post_request(fmt: str) -> Response:
         ),
         "account_id": None,
     }
-    return formats.respond(fmt, [answer], root="service_requests", item="request", status=201)
+    return formats.respond(fmt, [answer], root="service_requests", item="request", status=status)
+
+
+def _idempotency(key: ApiKey) -> str | None:
+    """A client's Idempotency-Key, as the submission id: a resend stores nothing new."""
+    raw = request.headers.get("Idempotency-Key", "").strip()
+    if not raw:
+        return None
+    if len(raw) > 200:
+        raise Open311Error(400, _("Idempotency-Key får vara högst 200 tecken."))
+    return hashlib.sha256(f"{key.id}:{raw}".encode()).hexdigest()[:32]
 
 
 # --- reading requests --------------------------------------------------------------------

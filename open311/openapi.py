@@ -329,10 +329,23 @@ def document(server_url: str) -> dict[str, Any]:
                 },
                 "post": {
                     "summary": "Create a service request (a trygghetsförslag)",
-                    "parameters": [FORMAT],
+                    "parameters": [
+                        FORMAT,
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "schema": {"type": "string", "maxLength": 200},
+                            "description": "An extension: the same key (per API key) sent "
+                            "again gets the first answer (200) and stores nothing new.",
+                        },
+                    ],
                     "requestBody": POST_BODY,
                     "responses": {
                         "201": {"description": "Created", "content": _content(_ref("PostAnswer"))},
+                        "200": {
+                            "description": "Sent before with this Idempotency-Key",
+                            "content": _content(_ref("PostAnswer")),
+                        },
                         **_errors(400, 403, 404, 429),
                     },
                 },

@@ -319,3 +319,27 @@ def test_cli_issues_lists_and_revokes_keys(runner, client, kommuner, session):
     assert post(client, key).status_code == 403
     refused = runner.invoke(args=["open311", "create-key", "X", "--staff"])
     assert refused.exit_code != 0
+
+
+def test_a_resend_with_an_idempotency_key_stores_once(client, kommuner, keys, session):
+    headers = {"Idempotency-Key": "app-7f3a-0001"}
+    data = {
+        "api_key": keys["client"],
+        "jurisdiction_id": "1487",
+        "service_code": "place.dark",
+        "lat": str(LAT),
+        "long": str(LON),
+    }
+    first = client.post(f"{BASE}/requests.json", data=data, headers=headers)
+    again = client.post(f"{BASE}/requests.json", data=data, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json() == first.get_json()
+    assert count(session) == 1
+    other_key = client.post(
+        f"{BASE}/requests.json", data=data | {"api_key": keys["staff"]}, headers=headers
+    )
+    assert other_key.status_code == 201 and count(session) == 2  # keys are per client
+    too_long = client.post(
+        f"{BASE}/requests.json", data=data, headers={"Idempotency-Key": "x" * 201}
+    )
+    assert too_long.status_code == 400 and count(session) == 2
