@@ -21,7 +21,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import numpy as np
 from flask import Blueprint, Flask, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -42,7 +41,6 @@ from feedback.forms import ReportForm
 from feedback.models import Report, ReportReason
 from feedback.services import insert_report
 from feedback.signals import reports_changed
-from geo.projection import plane
 from hotspots.services import HotSpotParams, coordinates_for
 from kommun.models import Kommun, Landmark
 from kommun.services import active_kommuner, active_landmarks, kommun_by_slug, mark_hotspots_stale
@@ -51,12 +49,12 @@ from open311.keys import find_key
 from open311.models import ApiKey
 from open311.openapi import document
 from privacy.masking import mask
+from privacy.retention import coarsen
 from review.periods import LOCAL_ZONE
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
 DESCRIPTION_MAX = 4000  # the specification's limit
-CELL_M = 250.0
 PUBLIC_MAP_DAYS = 365
 DEFAULT_DAYS = 90  # the specification's default window for GET requests
 PAGE_SIZE = 100
@@ -469,35 +467,29 @@ def _local(moment: datetime | None) -> str | None:
     return moment.astimezone(LOCAL_ZONE).isoformat(timespec="seconds") if moment else None
 
 
-def _cell_keys(lat: Any, lon: Any) -> list[tuple[int, int]]:
-    x, y = plane(3006).to_metres(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
-    rows, cols = np.floor(np.atleast_1d(y) / CELL_M), np.floor(np.atleast_1d(x) / CELL_M)
-    return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True)]
+def _cell_centres(lat: Any, lon: Any) -> list[tuple[float, float]]:
+    """The centre of each point's 250 m SWEREF 99 TM cell: the cell's name and public place."""
+    if not len(lat):
+        return []
+    clat, clon = coarsen(list(lat), list(lon))
+    return list(zip(clat, clon, strict=True))
 
 
-def _cell_centre(key: tuple[int, int]) -> tuple[float, float]:
-    row, col = key
-    lat, lon = plane(3006).to_wgs84(
-        np.array([(col + 0.5) * CELL_M]), np.array([(row + 0.5) * CELL_M])
-    )
-    return round(float(lat[0]), 6), round(float(lon[0]), 6)
-
-
-def _public_cells(kommun: Kommun) -> Counter[tuple[int, int]]:
+def _public_cells(kommun: Kommun) -> Counter[tuple[float, float]]:
     """How many reports each cell of the public map holds (the public map's own rule)."""
     now = datetime.now(UTC)
     lat, lon = coordinates_for(
         get_session(), kommun, HotSpotParams(), now - timedelta(days=PUBLIC_MAP_DAYS), now
     )
-    return Counter(_cell_keys(lat, lon)) if len(lat) else Counter()
+    return Counter(_cell_centres(lat, lon))
 
 
 def _records(kommun: Kommun, reports: list[Report], staff: bool) -> list[dict[str, Any]]:
     minimum = int(current_app.config["PUBLIC_MIN_CELL_REPORTS"])
     cells = _public_cells(kommun) if reports and not staff else Counter()
-    keys = _cell_keys([r.lat for r in reports], [r.lon for r in reports]) if reports else []
+    centres = _cell_centres([r.lat for r in reports], [r.lon for r in reports])
     out = []
-    for report, key in zip(reports, keys, strict=True):
+    for report, centre in zip(reports, centres, strict=True):
         code = report.reason_codes[0] if report.reason_codes else ""
         entry: dict[str, Any] = {
             "service_request_id": report.registration_number,
@@ -515,8 +507,8 @@ def _records(kommun: Kommun, reports: list[Report], staff: bool) -> list[dict[st
             entry["description"] = mask(report.description).text
             entry["address"] = mask(report.place_description).text or None
             entry["lat"], entry["long"] = report.lat, report.lon
-        elif cells[key] >= minimum:
-            entry["lat"], entry["long"] = _cell_centre(key)
+        elif cells[centre] >= minimum:
+            entry["lat"], entry["long"] = centre
         out.append(entry)
     return out
 
