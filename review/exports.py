@@ -329,7 +329,9 @@ def _stream(
         yield from write(_batches(session, kommun_id, filters), epsg, detail)
 
 
-def _safe_cell(value: Any) -> Any:
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell as spreadsheets should read it: text a spreadsheet would run as a formula
+    is quoted, booleans are ja/nej, None is empty."""
     if isinstance(value, bool):
         return "ja" if value else "nej"
     if isinstance(value, str) and value.startswith(FORMULA_START):
@@ -349,7 +351,7 @@ def csv_rows(batches: Iterator[Batch], epsg: int, detail: Detail) -> Iterator[st
         places = _coordinates([r for r, _ in batch], epsg, detail)
         for (report, reasons), place in zip(batch, places, strict=True):
             values = _values(report, reasons, place, detail, epsg)
-            writer.writerow([_safe_cell(values[c]) for c in cols])
+            writer.writerow([spreadsheet_cell(values[c]) for c in cols])
         yield buffer.getvalue()
 
 

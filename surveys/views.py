@@ -35,6 +35,7 @@ from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import active_landmarks
 from promises.models import Activity, Promise
+from review.exports import spreadsheet_cell
 from surveys import instruments, photos, services
 from surveys.forms import (
     DECISION_LABELS,
@@ -550,17 +551,12 @@ def _csv_response(rows: Any, filename: str) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     for row in rows:
-        writer.writerow([_safe_cell(c) for c in row])
+        writer.writerow([spreadsheet_cell(c) for c in row])
     return Response(
         "\ufeff" + buffer.getvalue(),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _safe_cell(value: str) -> str:
-    # A cell a spreadsheet would run as a formula is quoted as text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @bp.get("/dialoger/<int:dialogue_id>/svar.csv")
