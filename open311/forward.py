@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from feedback.models import Report
+from feedback.models import Report, ReportReason
 from open311.models import Forwarding, ForwardTarget
 from privacy.masking import mask
 
@@ -62,6 +62,9 @@ def enqueue(session: Session, now: datetime) -> int:
         if not target.service_map:
             continue
         done = select(Forwarding.report_id).where(Forwarding.target_id == target.id)
+        mapped = select(ReportReason.report_id).where(
+            ReportReason.code.in_(list(target.service_map))
+        )
         reports = session.scalars(
             select(Report).where(
                 Report.kommun_id == target.kommun_id,
@@ -69,16 +72,15 @@ def enqueue(session: Session, now: datetime) -> int:
                 Report.hidden.is_(False),
                 Report.merged_into_id.is_(None),
                 Report.erasure_requested_at.is_(None),
+                Report.id.in_(mapped),
                 Report.id.not_in(done),
             )
         )
         for report in reports:
+            # The first of its reasons (in code order) that the target takes.
             code = next(
-                (target.service_map[c] for c in report.reason_codes if c in target.service_map),
-                None,
+                target.service_map[c] for c in report.reason_codes if c in target.service_map
             )
-            if code is None:
-                continue
             session.add(
                 Forwarding(
                     report_id=report.id, target_id=target.id, service_code=code, next_attempt_at=now
