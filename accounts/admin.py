@@ -1,4 +1,8 @@
-"""Admins invite, disable and enable users of their own kommuner."""
+"""Admins invite, disable and enable users of their own kommuner.
+
+Who may manage whom is accounts.services.may_manage: users whose kommuner are all among the
+admin's own, never another admin of the same or a wider scope, never a user without kommun.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,12 @@ from accounts.services import (
     AccountError,
     create_user,
     invitation_token,
+    may_manage,
     reset_password,
     set_active,
     users_for_admin,
 )
+from audit.services import record
 from db import get_session
 
 bp = Blueprint("users", __name__, url_prefix="/admin/anvandare")
@@ -28,10 +34,9 @@ def guard() -> Response | None:
 
 
 def _managed_user(user_id: int) -> User:
-    """A user the admin may manage: one without kommun or sharing one with the admin."""
+    """A user the admin may manage (accounts.services.may_manage); others do not exist."""
     user = get_session().get(User, user_id)
-    admin = staff_user()
-    if user is None or (user.kommun_ids and not user.kommun_ids & admin.kommun_ids):
+    if user is None or not may_manage(staff_user(), user):
         abort(404)
     return user
 
@@ -77,6 +82,10 @@ def show(user_id: int) -> str:
     link = None
     if user.password_hash is None and user.active:
         link = url_for("accounts.accept", token=invitation_token(user), _external=True)
+        # Whoever holds the link can take the account: every look is on record.
+        session = get_session()
+        record(session, staff_user(), "user.invitation_link_shown", user)
+        session.commit()
     return render_template(
         "accounts/user.html",
         user=user,

@@ -1,17 +1,28 @@
-"""`flask accounts create-admin`: the first account, before anyone can log in."""
+"""`flask accounts`: the first admin, and what no web admin may do.
+
+The shell manages every account: users without a kommun, and admins whose kommuner no other
+admin covers (see accounts.services.may_manage).
+"""
 
 from __future__ import annotations
 
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.forms import PASSWORD_MIN
-from accounts.services import AccountError, create_user
+from accounts.models import User, user_by_email
+from accounts.services import (
+    AccountError,
+    create_user,
+    invitation_token,
+    reset_password,
+    set_active,
+)
 from db import get_engine
 from kommun.models import Kommun
 
@@ -61,6 +72,49 @@ def create_admin_command(
         session.commit()
         names = ", ".join(k.name for k in user.kommuner)
     click.echo(f"Created admin {user.email} for {names}.")
+
+
+def _user(session: Session, email: str) -> User:
+    user = user_by_email(session, email)
+    if user is None:
+        raise click.ClickException(f"No account with e-mail {email}.")
+    return user
+
+
+@accounts_cli.command("disable")
+@click.argument("email")
+def disable_command(email: str) -> None:
+    """Disable an account; its sessions end at once."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        set_active(session, _user(session, email), False, None)
+        session.commit()
+    click.echo(f"Disabled {email}.")
+
+
+@accounts_cli.command("enable")
+@click.argument("email")
+def enable_command(email: str) -> None:
+    """Enable a disabled account again."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        set_active(session, _user(session, email), True, None)
+        session.commit()
+    click.echo(f"Enabled {email}.")
+
+
+@accounts_cli.command("new-link")
+@click.argument("email")
+@click.option("--base-url", default="http://localhost", help="The site's address.")
+def new_link_command(email: str, base_url: str) -> None:
+    """Remove the password and print the link where its owner chooses a new one."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        user = _user(session, email)
+        if not user.active:
+            raise click.ClickException(f"{email} is disabled; enable it first.")
+        reset_password(session, user, None)
+        session.commit()
+        with current_app.test_request_context(base_url=base_url):
+            link = url_for("accounts.accept", token=invitation_token(user), _external=True)
+    click.echo(link)
 
 
 def init_app(app: Flask) -> None:

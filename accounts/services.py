@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts.models import PASSWORD_METHOD, ROLES, User, user_by_email
+from accounts.models import PASSWORD_METHOD, ROLES, User, UserKommun, user_by_email
 from audit.services import record
 from kommun.models import Kommun
 
@@ -112,7 +112,7 @@ def accept_invitation(session: Session, user: User, password: str) -> None:
     session.flush()
 
 
-def reset_password(session: Session, user: User, by: User) -> None:
+def reset_password(session: Session, user: User, by: User | None) -> None:
     """Remove the password and log the user out: a new invitation link sets another."""
     user.password_hash = None
     user.session_version += 1
@@ -120,9 +120,9 @@ def reset_password(session: Session, user: User, by: User) -> None:
     session.flush()
 
 
-def set_active(session: Session, user: User, active: bool, by: User) -> None:
-    """Disable (and log out everywhere) or enable an account."""
-    if user.id == by.id and not active:
+def set_active(session: Session, user: User, active: bool, by: User | None) -> None:
+    """Disable (and log out everywhere) or enable an account (by None: from the shell)."""
+    if by is not None and user.id == by.id and not active:
         raise AccountError("Du kan inte inaktivera ditt eget konto.")
     user.active = active
     if not active:
@@ -138,8 +138,41 @@ def logout_everywhere(session: Session, user: User) -> None:
     session.flush()
 
 
+def may_manage(admin: User, user: User) -> bool:
+    """Whether an admin may see, disable, enable or reset the password of this user.
+
+    Only users whose kommuner are all among the admin's own, and never another admin of the
+    same or a wider scope: taking over such an account would open data the admin may not see,
+    or let one admin act in another's name. Users without a kommun are managed only from the
+    shell (`flask accounts`): no web admin's scope covers them. An admin may always see their
+    own account, and the invitation of an account they created until it is first used.
+    """
+    if user.id == admin.id:
+        return True
+    if _pending_invitation_of(admin, user):
+        return True
+    theirs, mine = user.kommun_ids, admin.kommun_ids
+    if not theirs or not theirs <= mine:
+        return False
+    return user.role != "admin" or theirs < mine
+
+
+def _pending_invitation_of(admin: User, user: User) -> bool:
+    """The user was invited by this admin and nothing has happened to the account since."""
+    return (
+        user.invited_by_id == admin.id
+        and user.password_hash is None
+        and user.session_version == 1
+        and user.kommun_ids <= admin.kommun_ids
+    )
+
+
 def users_for_admin(session: Session, admin: User) -> list[User]:
-    """Users who share a kommun with the admin, and those with no kommun yet."""
-    users = session.scalars(select(User).order_by(User.name, User.email))
-    mine = admin.kommun_ids
-    return [u for u in users if not u.kommun_ids or u.kommun_ids & mine or u.id == admin.id]
+    """The users the admin may manage (see may_manage), by name."""
+    sharing = select(UserKommun.user_id).where(UserKommun.kommun_id.in_(admin.kommun_ids))
+    users = session.scalars(
+        select(User)
+        .where(or_(User.id == admin.id, User.id.in_(sharing)))
+        .order_by(User.name, User.email)
+    )
+    return [u for u in users if may_manage(admin, u)]
