@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 
 from accounts.models import User
+from accounts.services import email_key
 from db import get_session
 
 LOGIN_AT_KEY = "login_at"
@@ -30,8 +31,9 @@ def login_limit() -> str:
 
 def login_account_key() -> str:
     """Throttle per account as well as per address: a botnet has many addresses."""
-    # Read before the form is validated, so it is only ever used as a counter key.
-    return "login:" + (request.form.get("email") or "").strip().lower()
+    # Read before the form is validated, so it is only ever used as a counter key; hashed, so
+    # the limiter's storage never holds what was typed.
+    return "login:" + email_key(request.form.get("email") or "")
 
 
 @login_manager.user_loader

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -16,6 +18,7 @@ from audit.services import record
 from kommun.models import Kommun
 
 INVITATION_SALT = "tryggkartan-invitation"
+EMAIL_KEY_SALT = b"tryggkartan-login-email\0"
 # Compared against when the e-mail is unknown, so both answers take as long.
 _DUMMY_HASH = generate_password_hash("not a password", method=PASSWORD_METHOD)
 
@@ -24,19 +27,34 @@ class AccountError(ValueError):
     """A request that cannot be carried out; the message is for the person who asked."""
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None; the attempt is logged."""
+def email_key(email: str) -> str:
+    """A keyed hash of a typed e-mail address: attempts on one address can be told apart and
+    counted, but the log and the rate limiter never hold what was typed (at times a password)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    typed = email.strip().lower().encode("utf-8", "surrogatepass")
+    return hmac.new(secret, EMAIL_KEY_SALT + typed, hashlib.sha256).hexdigest()[:32]
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, address: str | None = None
+) -> User | None:
+    """The active user with this e-mail and password, or None; the attempt is logged.
+
+    A failed attempt is logged with the client's address and the account it was for or, when
+    the e-mail matches no account, its email_key(): never with what was typed.
+    """
     user = user_by_email(session, email)
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
-        record(session, None, "login.failed", email=email.strip().lower()[:254])
-        return None
-    if not user.check_password(password) or not user.active:
-        record(session, user, "login.failed", user, inactive=not user.active)
-        return None
-    user.last_login_at = datetime.now(UTC)
-    record(session, user, "login", user)
-    return user
+        check_password_hash(_DUMMY_HASH, password)  # as slow as a real check
+    elif user.check_password(password) and user.active:
+        user.last_login_at = datetime.now(UTC)
+        record(session, user, "login", user)
+        return user
+    if user is None:
+        record(session, None, "login.failed", email_key=email_key(email), address=address)
+    else:
+        record(session, None, "login.failed", user, inactive=not user.active, address=address)
+    return None
 
 
 def create_user(

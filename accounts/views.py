@@ -58,7 +58,12 @@ def login() -> Response | tuple[str, int] | str:
     session = get_session()
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(session, form.email.data or "", form.password.data or "")
+        user = authenticate(
+            session,
+            form.email.data or "",
+            form.password.data or "",
+            address=request.remote_addr,
+        )
         if user is not None:
             start_session(user)
             session.commit()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 
 from sqlalchemy import select
 
-from accounts.security import LOGIN_AT_KEY
+from accounts.security import LOGIN_AT_KEY, login_account_key
 from audit.models import AuditEvent
 from tests.conftest import STAFF_PASSWORD
 from tests.pages import error_for, parse_page
@@ -150,3 +152,36 @@ def test_logins_are_throttled_per_account_across_addresses(app, create_user):
         environ_base={"REMOTE_ADDR": "10.0.0.99"},
     )
     assert response.status_code == 429
+
+
+def test_failed_logins_are_logged_without_what_was_typed(client, create_user, session):
+    """Enough to investigate (which account, which address, the same unknown address
+    again), never the typed text: people type passwords into the e-mail field."""
+    user = create_user()
+    for typed in ("  Ingen@Kommun.example ", "ingen@kommun.example", "mitt hemliga lösenord"):
+        client.post("/inloggning", data={"email": typed, "password": "x"})
+    client.post("/inloggning", data={"email": user.email, "password": "fel lösenord"})
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "login.failed").order_by(AuditEvent.id)
+    ).all()
+    assert len(events) == 4
+    stored = json.dumps([e.details for e in events], ensure_ascii=False).lower()
+    assert "ingen" not in stored and "hemliga" not in stored and user.email not in stored
+    first, again, other = (e.details["email_key"] for e in events[:3])
+    assert first == again != other and re.fullmatch(r"[0-9a-f]{32}", first)
+    assert {e.details["address"] for e in events} == {"127.0.0.1"}
+    known = events[3]
+    assert (known.object_type, known.object_id, known.user_id) == ("staff_user", user.id, None)
+    assert "email_key" not in known.details
+
+
+def test_the_per_account_limit_counts_under_a_hash(app):
+    with app.test_request_context(
+        "/inloggning", method="POST", data={"email": " Anna@Kommun.example"}
+    ):
+        key = login_account_key()
+    with app.test_request_context(
+        "/inloggning", method="POST", data={"email": "anna@kommun.example"}
+    ):
+        assert login_account_key() == key
+    assert "anna" not in key.lower()
