@@ -40,6 +40,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         INVITATION_MAX_AGE=timedelta(hours=72),
+        # How many reverse proxies in front of the app append to X-Forwarded-For (the
+        # same-host TLS proxy: 1). 0 ignores the header; rate limits key on the real client.
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_KEY_PREFIX=os.environ.get("RATELIMIT_KEY_PREFIX", "tryggkartan"),
         RATELIMIT_ENABLED=True,
@@ -76,9 +79,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     import db
     from accounts import security
-    from core import headers, i18n
+    from core import headers, i18n, proxy
     from hotspots import worker
 
+    proxy.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     headers.init_app(app)
