@@ -9,6 +9,10 @@ from typing import Any
 from flask import Flask
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Tryggkartan app."""
     app = Flask(__name__, instance_relative_config=True)
@@ -38,7 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=float(os.environ.get("SESSION_HOURS", "8"))),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        # Only over HTTPS: on under gunicorn (gunicorn.conf.py), off in the embedded `flask run`.
+        SESSION_COOKIE_SECURE=_env_flag("SESSION_COOKIE_SECURE"),
         INVITATION_MAX_AGE=timedelta(hours=72),
         # How many reverse proxies in front of the app append to X-Forwarded-For (the
         # same-host TLS proxy: 1). 0 ignores the header; rate limits key on the real client.

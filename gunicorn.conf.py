@@ -13,6 +13,9 @@ timeout = 30
 graceful_timeout = 20
 # Behind a TLS-terminating proxy on the same machine: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Production serves over HTTPS (behind the TLS proxy): the session cookie is never sent over
+# plain HTTP unless SESSION_COOKIE_SECURE=0 says so.
+os.environ.setdefault("SESSION_COOKIE_SECURE", "1")
 # Hot spots are recomputed by one separate process, not in the web workers (see when_ready).
 os.environ.setdefault("HOTSPOTS_RECOMPUTE", "external")
 accesslog = "-"

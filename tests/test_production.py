@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import runpy
 import shutil
 import socket
 import subprocess
@@ -167,6 +168,60 @@ def test_gunicorn_workers_share_login_limits_in_redis(migrated_url, tmp_path):
         client = redis.Redis(host="127.0.0.1", port=6379)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
+
+
+def _app_config(migrated_url: str) -> dict:
+    app = create_app({"DATABASE_URL": migrated_url, "HOTSPOTS_RECOMPUTE": "off"})
+    db.get_engine(app).dispose()
+    return dict(app.config)
+
+
+def test_session_cookie_is_secure_in_production_only(migrated_url, monkeypatch):
+    """`./dev prod` (gunicorn.conf.py) sends the session cookie over HTTPS only, unless
+    SESSION_COOKIE_SECURE=0; the embedded `flask run` of `./dev serve` over plain HTTP too."""
+    for name in ("SESSION_COOKIE_SECURE", "HOTSPOTS_RECOMPUTE"):
+        monkeypatch.delenv(name, raising=False)
+    assert _app_config(migrated_url)["SESSION_COOKIE_SECURE"] is False
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert _app_config(migrated_url)["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "0")
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert _app_config(migrated_url)["SESSION_COOKIE_SECURE"] is False
+
+
+def test_gunicorn_sets_a_secure_session_cookie(migrated_url):
+    port = _free_port()
+    env = os.environ | {
+        "DATABASE_URL": migrated_url,
+        "SECRET_KEY": "test-secure-cookie",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "HOTSPOTS_RECOMPUTE": "off",
+    }
+    env.pop("SESSION_COOKIE_SECURE", None)
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    server = subprocess.Popen(
+        [gunicorn, "-c", str(ROOT / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(150):
+            try:
+                # The login form keeps its CSRF token in the session.
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/inloggning") as r:
+                    cookie = r.headers["Set-Cookie"]
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("gunicorn did not answer")
+        assert "; Secure" in cookie and "HttpOnly" in cookie
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 def _children(pid: int) -> dict[int, str]:
