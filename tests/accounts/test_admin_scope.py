@@ -164,3 +164,23 @@ def test_an_admin_still_manages_their_own_account(client, create_user, login):
     login(admin)
     assert client.get(f"/admin/anvandare/{admin.id}").status_code == 200
     assert admin.email in parse_page(client.get("/admin/anvandare/").data).get_text()
+
+
+def test_no_user_page_lets_an_admin_act_on_a_wider_account(
+    app, client, create_user, login, session
+):
+    """Every user-administration endpoint, present and future, refuses the account."""
+    login(create_user("admin", (VANERSBORG,)))
+    victim = create_user("coordinator", (VANERSBORG, ARBOGA))
+    before = _state(session, victim.id)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("users.") or "user_id" not in rule.arguments:
+            continue
+        url = rule.build({"user_id": victim.id})[1]
+        for method in {"GET", "POST"} & rule.methods:
+            response = client.open(url, method=method, data={"role": "admin"})
+            assert response.status_code == 404, f"{method} {url}"
+            checked += 1
+    assert checked >= 3
+    assert _state(session, victim.id) == before
