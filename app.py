@@ -20,7 +20,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "TILE_ATTRIBUTION",
             '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
         ),
-        NEARBY_RADIUS_M=100,
+        # The report form's "others have reported here" (per client address): its answers are
+        # whole public cells, so a limit only slows a scraper down.
+        NEARBY_RATE_LIMIT=os.environ.get("NEARBY_RATE_LIMIT", "60 per minute;600 per hour"),
         # background: recompute hot spots in a thread after reports arrive; sync; off.
         HOTSPOTS_RECOMPUTE=os.environ.get("HOTSPOTS_RECOMPUTE", "background"),
         HOTSPOTS_DEBOUNCE_S=2.0,
