@@ -5,8 +5,8 @@ the map on the promises page, the report form's "others have reported here", "Ja
 likadant", and Open311 reads without a staff key of the kommun. The rule (see
 docs/threat-model.md):
 
-- The population is what the public map counts: reports received in the past
-  ``WINDOW_DAYS`` days that are not hidden, merged into another or asked to be erased.
+- The population is what the public map counts: reports received since the start of the week
+  ``WINDOW_DAYS`` days ago that are not hidden, merged into another or asked to be erased.
 - Places are cells of one fixed grid: 250 m squares of SWEREF 99 TM anchored at whole
   multiples of 250 m, the grid ``privacy.retention.coarsen`` moves old pins to. A cell is the
   same square whatever the question, so nobody can move a window around a point and subtract
@@ -73,6 +73,13 @@ def week_of(moment: datetime) -> datetime:
     return period_for("week", moment.astimezone(LOCAL_ZONE).date()).start
 
 
+def window_start(now: datetime) -> datetime:
+    """The first moment the public year counts from: a week start, so reports leave it a
+    whole week at a time (a count that dropped the minute a report turned a year old would
+    tell that report's time to the minute)."""
+    return week_of(now - timedelta(days=WINDOW_DAYS))
+
+
 def _counted(kommun: Kommun, now: datetime) -> list[Any]:
     """The conditions of the public population (the public map's reports)."""
     return [
@@ -80,7 +87,7 @@ def _counted(kommun: Kommun, now: datetime) -> list[Any]:
         Report.hidden.is_(False),
         Report.merged_into_id.is_(None),
         Report.erasure_requested_at.is_(None),
-        Report.created_at >= now - timedelta(days=WINDOW_DAYS),
+        Report.created_at >= window_start(now),
         Report.created_at <= now,
     ]
 
