@@ -162,11 +162,11 @@ def _api_key() -> ApiKey | None:
     if "open311_key" not in g:
         try:
             g.open311_key = (_resolve_key(), None)
-        except Open311Error as error:
-            g.open311_key = (None, error)
-    key, error = g.open311_key
-    if error is not None:
-        raise error
+        except Open311Error as refused:
+            g.open311_key = (None, refused)
+    key, problem = g.open311_key
+    if problem is not None:
+        raise problem
     return key  # type: ignore[no-any-return]
 
 

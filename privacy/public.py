@@ -192,7 +192,7 @@ def public_requests(session: Session, kommun: Kommun, now: datetime) -> list[Pub
     if not rows:
         return []
     first_reason = dict(
-        session.execute(  # type: ignore[arg-type]
+        session.execute(
             select(ReportReason.report_id, func.min(ReportReason.code))
             .where(ReportReason.report_id.in_(select(Report.id).where(*counted)))
             .group_by(ReportReason.report_id)
