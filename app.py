@@ -24,7 +24,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "TILE_ATTRIBUTION",
             '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
         ),
-        NEARBY_RADIUS_M=100,
+        # The report form's "others have reported here" (per client address): its answers are
+        # whole public cells, so a limit only slows a scraper down.
+        NEARBY_RATE_LIMIT=os.environ.get("NEARBY_RATE_LIMIT", "60 per minute;600 per hour"),
         # background: recompute hot spots in a thread after reports arrive; sync; off.
         HOTSPOTS_RECOMPUTE=os.environ.get("HOTSPOTS_RECOMPUTE", "background"),
         HOTSPOTS_DEBOUNCE_S=2.0,
@@ -59,13 +61,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RETENTION_DAYS=int(os.environ.get("RETENTION_DAYS", "730")),
         CONTACT_DAYS=int(os.environ.get("CONTACT_DAYS", "90")),
         FEELING_RATE_LIMIT=os.environ.get("FEELING_RATE_LIMIT", "20 per hour"),
-        # Open311: posts per API key, reads per key or client address.
+        # Open311: posts per API key and per client address (client keys ship inside apps and
+        # are as good as public); reads per client address.
         OPEN311_POST_RATE_LIMIT=os.environ.get("OPEN311_POST_RATE_LIMIT", "60 per minute"),
+        OPEN311_POST_ADDRESS_RATE_LIMIT=os.environ.get(
+            "OPEN311_POST_ADDRESS_RATE_LIMIT", "20 per minute;200 per hour"
+        ),
         OPEN311_GET_RATE_LIMIT=os.environ.get("OPEN311_GET_RATE_LIMIT", "120 per minute"),
         OPEN311_CONTACT=os.environ.get("OPEN311_CONTACT", ""),
-        # The public map shows no grid cell with fewer reports than this.
         # Survey results by age band or gender only for groups with at least this many answers.
         SURVEY_MIN_GROUP=int(os.environ.get("SURVEY_MIN_GROUP", "10")),
+        # k: no public answer (map, "nearby", Open311 reads) tells of a 250 m cell with fewer
+        # reports than this (privacy.public).
         PUBLIC_MIN_CELL_REPORTS=int(os.environ.get("PUBLIC_MIN_CELL_REPORTS", "5")),
     )
     if test_config is None:

@@ -1,19 +1,19 @@
-"""Creating, finding and summarising residents' reports. Services flush; views commit."""
+"""Creating and finding residents' reports. Services flush; views commit.
+
+What the public may learn about reports near a place is privacy.public's business.
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
 
-import numpy as np
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from feedback.models import Report, ReportReason
-from geo.projection import distance_m
 from kommun.models import Kommun, Landmark
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper.
@@ -113,13 +113,12 @@ def insert_report(
             "submission_id": data.submission_id,
         },
     ).scalar_one()
-    codes = data.reasons
-    if supports is not None and not codes:
-        codes = supports.reason_codes  # agreeing without choosing: the same reasons
-    if codes:
+    # Only the resident's own answers: a support links to the report it agrees with (for
+    # staff) but copies nothing of it, or its reasons could be read back through the receipt.
+    if data.reasons:
         session.execute(
             _INSERT_REASON,
-            [{"report_id": report_id, "code": code} for code in dict.fromkeys(codes)],
+            [{"report_id": report_id, "code": code} for code in dict.fromkeys(data.reasons)],
         )
     session.execute(
         _SET_REGISTRATION_NUMBER,
@@ -134,56 +133,6 @@ def create_report(
     """Store a report (see insert_report) and return it as an object."""
     report_id, _code = insert_report(session, kommun, data, supports=supports)
     return session.get_one(Report, report_id)
-
-
-@dataclass(frozen=True)
-class NearbySummary:
-    """Aggregate of earlier reports near a point: counts only, never single reports."""
-
-    count: int
-    radius_m: float
-    top_reasons: list[tuple[str, int]]
-    nearest_id: int | None
-
-
-def _bbox_deg(lat: float, radius_m: float) -> tuple[float, float]:
-    dlat = radius_m / 111_000.0
-    dlon = radius_m / (111_000.0 * max(np.cos(np.radians(lat)), 0.01))
-    return dlat, dlon
-
-
-def nearby_summary(
-    session: Session, kommun: Kommun, lat: float, lon: float, radius_m: float
-) -> NearbySummary:
-    """Count unsafe reports within radius_m of a point and their most common reasons."""
-    dlat, dlon = _bbox_deg(lat, radius_m * 1.2)
-    candidates = list(
-        session.scalars(
-            select(Report)
-            .where(
-                Report.kommun_id == kommun.id,
-                Report.kind == "otrygg",
-                Report.erasure_requested_at.is_(None),
-                Report.hidden.is_(False),
-                Report.merged_into_id.is_(None),
-                Report.lat.between(lat - dlat, lat + dlat),
-                Report.lon.between(lon - dlon, lon + dlon),
-            )
-            .options(selectinload(Report.reasons))
-        )
-    )
-    if not candidates:
-        return NearbySummary(0, radius_m, [], None)
-    distances = distance_m(lat, lon, [r.lat for r in candidates], [r.lon for r in candidates])
-    near = [(d, r) for d, r in zip(distances, candidates, strict=True) if d <= radius_m]
-    if not near:
-        return NearbySummary(0, radius_m, [], None)
-    reasons = Counter(code for _, r in near for code in r.reason_codes)
-    # The anchor of "jag känner likadant" is an original report, not someone else's support.
-    originals = [(d, r) for d, r in near if r.supports_id is None] or near
-    nearest = min(originals, key=lambda pair: (pair[0], pair[1].id))[1]
-    top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-    return NearbySummary(len(near), radius_m, top, nearest.id)
 
 
 def find_by_receipt(session: Session, code: str) -> Report | None:

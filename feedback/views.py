@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -25,12 +26,7 @@ from db import get_session
 from feedback import reasons
 from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
 from feedback.models import Report
-from feedback.services import (
-    find_by_receipt,
-    insert_report,
-    nearby_summary,
-    request_erasure,
-)
+from feedback.services import find_by_receipt, insert_report, request_erasure
 from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import (
@@ -39,6 +35,7 @@ from kommun.services import (
     kommun_by_slug,
     mark_hotspots_stale,
 )
+from privacy.public import CELL_M, cell_summary
 
 bp = Blueprint("feedback", __name__)
 bp.add_app_template_filter(reasons.label, "reason_label")
@@ -101,7 +98,6 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
         landmarks=landmarks,
         unsafe_groups=reasons.groups(positive=False),
         safe_groups=reasons.groups(positive=True),
-        radius_m=_radius_m(),
     ), status
 
 
@@ -115,20 +111,26 @@ def _already_sent(submission_id: str | None) -> str | None:
 
 
 def _supported_report(form: ReportForm, kommun: Kommun) -> Report | None:
-    """The report a "Jag känner likadant" agrees with: the nearest one around the place."""
+    """The report a "Jag känner likadant" links to: one in the place's public cell.
+
+    Only a cell the public map shows (k reports or more) can be agreed with, so whether a
+    support is taken says no more than the map does.
+    """
     if not form.is_support or form.point is None:
         return None
-    summary = nearby_summary(get_session(), kommun, *form.point, _radius_m())
-    return get_session().get(Report, summary.nearest_id) if summary.nearest_id else None
-
-
-def _radius_m() -> float:
-    return float(current_app.config["NEARBY_RADIUS_M"])
+    summary = cell_summary(get_session(), kommun, *form.point, datetime.now(UTC))
+    return get_session().get(Report, summary.anchor_id) if summary.anchor_id else None
 
 
 @bp.get("/api/k/<slug>/nara")
+@limiter.limit(lambda: current_app.config["NEARBY_RATE_LIMIT"])
 def nearby(slug: str) -> Response | tuple[Response, int]:
-    """Aggregate counts and reasons of earlier reports near a point (never single reports)."""
+    """What the public map knows of the point's 250 m cell: a count and common reasons.
+
+    Under the k-rule of privacy.public: nothing for a cell with fewer than
+    PUBLIC_MIN_CELL_REPORTS reports, and the answer is the cell's, whatever point in it is
+    asked about.
+    """
     kommun = _kommun_or_404(slug)
     try:
         lat, lon = float(request.args["lat"]), float(request.args["lon"])
@@ -138,26 +140,26 @@ def nearby(slug: str) -> Response | tuple[Response, int]:
         return jsonify(
             error=_("Platsen ligger utanför %(kommun)s kommun.", kommun=kommun.name)
         ), 400
-    summary = nearby_summary(get_session(), kommun, lat, lon, _radius_m())
-    min_count = int(current_app.config.get("NEARBY_MIN_COUNT", 1))
-    if summary.count < min_count:
-        return jsonify(count=0, radius_m=summary.radius_m, message="", reasons=[])
-    labels = [reasons.label(code) for code, _n in summary.top_reasons]
+    summary = cell_summary(get_session(), kommun, lat, lon, datetime.now(UTC))
+    cell = {"size_m": int(CELL_M), "lat": summary.centre[0], "lon": summary.centre[1]}
+    if not summary.count:
+        return jsonify(count=0, cell=cell, message="", reasons=[])
     message = ngettext(
-        "%(num)d person har rapporterat otrygghet inom %(radius)d m",
-        "%(num)d personer har rapporterat otrygghet inom %(radius)d m",
+        "%(num)d person har rapporterat otrygghet i den här rutan på %(size)d × %(size)d m "
+        "det senaste året",
+        "%(num)d personer har rapporterat otrygghet i den här rutan på %(size)d × %(size)d m "
+        "det senaste året",
         summary.count,
-        radius=int(summary.radius_m),
+        size=int(CELL_M),
     )
-    if labels:
-        message += ", " + _("oftast %(reason)s", reason=labels[0].lower())
+    if summary.reasons:
+        label = reasons.label(summary.reasons[0][0])
+        message += ", " + _("oftast %(reason)s", reason=label.lower())
     return jsonify(
         count=summary.count,
-        radius_m=summary.radius_m,
+        cell=cell,
         message=message + ".",
-        reasons=[
-            {"code": c, "label": reasons.label(c), "count": n} for c, n in summary.top_reasons
-        ],
+        reasons=[{"code": c, "label": reasons.label(c), "count": n} for c, n in summary.reasons],
     )
 
 
@@ -201,6 +203,9 @@ def own_report(code: str) -> Response:
         "plats": {"lat": report.lat, "lon": report.lon, "satt": report.location_method},
         "platsbeskrivning": report.place_description,
         "skal": report.reason_codes,
+        # A support: the resident agreed with others in the same 250 m cell. What those others
+        # wrote is theirs, not part of this report.
+        "kanner_likadant": report.source == "support",
         "tider": report.times_of_day,
         "dagtyp": report.day_types,
         "aterkommande": report.recurring,

@@ -24,6 +24,26 @@ class Cell:
     polygon: dict[str, Any]  # GeoJSON Polygon, WGS84
 
 
+def grid_keys(
+    lat: npt.ArrayLike, lon: npt.ArrayLike, *, cell_m: float, metric: MetricPlane
+) -> npt.NDArray[np.int64]:
+    """The (row, col) of the grid cell each WGS84 point lies in, as an (n, 2) array."""
+    x, y = metric.to_metres(lat, lon)
+    col = np.floor(x / cell_m).astype(np.int64)
+    row = np.floor(y / cell_m).astype(np.int64)
+    return np.column_stack([row, col])
+
+
+def cell_shape(
+    row: int, col: int, *, cell_m: float, metric: MetricPlane
+) -> tuple[tuple[float, float], dict[str, Any]]:
+    """A grid cell's centre (lat, lon, rounded to 6 decimals) and its GeoJSON polygon (WGS84)."""
+    square = box(col * cell_m, row * cell_m, (col + 1) * cell_m, (row + 1) * cell_m)
+    clat, clon = metric.to_wgs84([(col + 0.5) * cell_m], [(row + 0.5) * cell_m])
+    polygon = dict(mapping(metric.geometry_to_wgs84(square)))
+    return (round(float(clat[0]), 6), round(float(clon[0]), 6)), polygon
+
+
 def aggregate_cells(
     lat: npt.ArrayLike,
     lon: npt.ArrayLike,
@@ -38,10 +58,9 @@ def aggregate_cells(
     if lat_a.size == 0:
         return []
     metric = metric or plane_for(lat_a, lon_a)
-    x, y = metric.to_metres(lat_a, lon_a)
-    col = np.floor(x / cell_m).astype(np.int64)
-    row = np.floor(y / cell_m).astype(np.int64)
-    keys, counts = np.unique(np.column_stack([row, col]), axis=0, return_counts=True)
+    keys, counts = np.unique(
+        grid_keys(lat_a, lon_a, cell_m=cell_m, metric=metric), axis=0, return_counts=True
+    )
     keep = counts >= min_count
     cells = []
     for (r, c), n in zip(keys[keep], counts[keep], strict=True):

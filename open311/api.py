@@ -1,29 +1,37 @@
 """Open311 GeoReport v2 under /open311/v2/, one jurisdiction per kommun.
 
-Services are the reasons of the taxonomy (feedback/reasons.py); a request is a report. A POST
-goes through the resident's own form (feedback.forms.ReportForm), so the API refuses exactly
-what the web form refuses, with the same translated messages.
+Services are the reasons of the taxonomy (feedback/reasons.py); a request is a report, and
+its service is its first reason (reasons are kept in code order), so a report with several
+reasons is one request under one code, and `service_code` filters on that code. A POST goes
+through the resident's own form (feedback.forms.ReportForm), so the API refuses exactly what
+the web form refuses, with the same translated messages.
 
 What a GET shows depends on the key:
-- without a key (or with a client key), what the public map shows and no more: no free text,
-  no address, and a place only as the centre of its 250 m SWEREF 99 TM cell, and only when
-  that cell holds at least PUBLIC_MIN_CELL_REPORTS unsafe reports of the past year (the
-  public map's rule). A report in a smaller cell has no lat/long at all;
-- with a staff key of the kommun, the exact place and the text with personal details
-  masked. Each such read is audit-logged.
+- without a key, with a client key, or with another kommun's staff key: what privacy.public
+  lets out and no more. A report is listed only when at least PUBLIC_MIN_CELL_REPORTS (k)
+  reports of the past year in its 250 m SWEREF 99 TM cell share its service; it has an
+  opaque id (never the sequential registration number), the cell's centre as its place, the
+  week instead of the time, and no text or address. Reports in other cells are not listed,
+  and their ids answer 404 like ids that never existed;
+- with a staff key of the kommun, the exact place, the time, the registration number and
+  the text with personal details masked. Each such read is audit-logged.
+
+The key is read once (`_api_key`) for both the view and the rate limits; a request naming
+two different keys is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request, url_for
+from flask import Blueprint, Flask, current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -41,7 +49,6 @@ from feedback.forms import ReportForm
 from feedback.models import Report, ReportReason
 from feedback.services import insert_report
 from feedback.signals import reports_changed
-from hotspots.services import HotSpotParams, coordinates_for
 from kommun.models import Kommun, Landmark
 from kommun.services import active_kommuner, active_landmarks, kommun_by_slug, mark_hotspots_stale
 from open311 import formats
@@ -49,13 +56,12 @@ from open311.keys import find_key
 from open311.models import ApiKey
 from open311.openapi import document
 from privacy.masking import mask
-from privacy.retention import coarsen
+from privacy.public import PublicRequest, public_id, public_requests
 from review.periods import LOCAL_ZONE
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
 DESCRIPTION_MAX = 4000  # the specification's limit
-PUBLIC_MAP_DAYS = 365
 DEFAULT_DAYS = 90  # the specification's default window for GET requests
 PAGE_SIZE = 100
 PAGE_SIZE_MAX = 1000
@@ -120,15 +126,48 @@ def _param(name: str) -> str:
     return value.strip()
 
 
-def _api_key() -> ApiKey | None:
-    """The key sent as api_key (or in an X-Api-Key header); a key sent but unknown is a 403."""
-    raw = _param("api_key") or request.headers.get("X-Api-Key", "").strip()
+def _sent_key() -> str:
+    """The API key as sent, as api_key (query or form) or in an X-Api-Key header.
+
+    A request that names two different keys is refused: the key that is checked must be the
+    key that is counted by the rate limits.
+    """
+    sent = [*request.args.getlist("api_key"), request.headers.get("X-Api-Key", "")]
+    if request.method == "POST":
+        sent += request.form.getlist("api_key")
+    values = {value.strip() for value in sent if value.strip()}
+    if len(values) > 1:
+        raise Open311Error(400, _("Skicka en API-nyckel, inte flera olika."))
+    raw = values.pop() if values else ""
+    if len(raw) > 200:
+        raise Open311Error(400, _("Parametern %(name)s är för lång.", name="api_key"))
+    return raw
+
+
+def _resolve_key() -> ApiKey | None:
+    raw = _sent_key()
     if not raw:
         return None
     key = find_key(get_session(), raw)
     if key is None:
         raise Open311Error(403, _("API-nyckeln är ogiltig eller återkallad."))
     return key
+
+
+def _api_key() -> ApiKey | None:
+    """The key of this request, resolved once for both the rate limits and the view.
+
+    None without a key; a key sent but unknown or revoked is a 403, two keys a 400.
+    """
+    if "open311_key" not in g:
+        try:
+            g.open311_key = (_resolve_key(), None)
+        except Open311Error as refused:
+            g.open311_key = (None, refused)
+    key, problem = g.open311_key
+    if problem is not None:
+        raise problem
+    return key  # type: ignore[no-any-return]
 
 
 def _jurisdiction(key: ApiKey | None) -> Kommun:
@@ -147,12 +186,19 @@ def _jurisdiction(key: ApiKey | None) -> Kommun:
     return kommun
 
 
-def _limit_key() -> str:
-    """Posts count per API key; anything else per client address."""
-    raw = request.values.get("api_key") or request.headers.get("X-Api-Key") or ""
-    if raw:
-        return "open311-key:" + raw[:10]
-    return "open311-addr:" + (request.remote_addr or "")
+def _key_limit_key() -> str:
+    """Posts count per API key actually used; a refused key counts against its address."""
+    try:
+        key = _api_key()
+    except Open311Error:
+        key = None
+    if key is None:
+        return "open311-addr:" + get_remote_address()
+    return f"open311-key:{key.id}"
+
+
+def _address_limit_key() -> str:
+    return "open311-addr:" + get_remote_address()
 
 
 # --- discovery and services --------------------------------------------------------------
@@ -383,7 +429,10 @@ def _form_errors(form: ReportForm) -> list[str]:
 
 
 @bp.post("/requests.<fmt>")
-@limiter.limit(lambda: current_app.config["OPEN311_POST_RATE_LIMIT"], key_func=_limit_key)
+@limiter.limit(lambda: current_app.config["OPEN311_POST_RATE_LIMIT"], key_func=_key_limit_key)
+@limiter.limit(
+    lambda: current_app.config["OPEN311_POST_ADDRESS_RATE_LIMIT"], key_func=_address_limit_key
+)
 def post_request(fmt: str) -> Response:
     _check_fmt(fmt)
     if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -428,9 +477,8 @@ def post_request(fmt: str) -> Response:
             kommun_id=kommun.id,
             stale_marked=True,
         )
-    number = session.scalar(select(Report.registration_number).where(Report.id == report_id))
     answer = {
-        "service_request_id": number,
+        "service_request_id": _request_id(kommun, key, report_id),
         "token": data.submission_id,
         "service_notice": _(
             "Tack! Förslaget är mottaget. Det granskas av kommunen och blir underlag för "
@@ -452,6 +500,25 @@ def _idempotency(key: ApiKey) -> str | None:
 
 
 # --- reading requests --------------------------------------------------------------------
+#
+# A staff key of the kommun reads reports as they are (exact place, masked text, time to the
+# second, registration number), and every such read is audit-logged. Anyone else reads what
+# privacy.public lets out: requests in cells where at least k reports share the service,
+# under an opaque id, with the cell's centre and the week.
+
+
+def _is_staff(key: ApiKey | None, kommun: Kommun) -> bool:
+    return key is not None and key.staff and key.kommun_id == kommun.id
+
+
+def _request_id(kommun: Kommun, key: ApiKey | None, report_id: int) -> str:
+    """The id a request is read back by with this key: the registration number for staff."""
+    if _is_staff(key, kommun):
+        number = get_session().scalar(
+            select(Report.registration_number).where(Report.id == report_id)
+        )
+        return str(number)
+    return public_id(kommun, report_id)
 
 
 def _visible(kommun: Kommun) -> Any:
@@ -467,57 +534,47 @@ def _local(moment: datetime | None) -> str | None:
     return moment.astimezone(LOCAL_ZONE).isoformat(timespec="seconds") if moment else None
 
 
-def _cell_centres(lat: Any, lon: Any) -> list[tuple[float, float]]:
-    """The centre of each point's 250 m SWEREF 99 TM cell: the cell's name and public place."""
-    if not len(lat):
-        return []
-    clat, clon = coarsen(list(lat), list(lon))
-    return list(zip(clat, clon, strict=True))
+def _entry(kommun: Kommun, status: str, code: str | None) -> dict[str, Any]:
+    return {
+        "status": "closed" if status == "avslutad" else "open",
+        "status_notes": reasons.status_label(status),
+        "service_name": reasons.label(code) if code else None,
+        "service_code": code or None,
+        "agency_responsible": _("%(kommun)s kommun", kommun=kommun.name),
+        "service_notice": None,
+        "expected_datetime": None,
+    }
 
 
-def _public_cells(kommun: Kommun) -> Counter[tuple[float, float]]:
-    """How many reports each cell of the public map holds (the public map's own rule)."""
-    now = datetime.now(UTC)
-    lat, lon = coordinates_for(
-        get_session(), kommun, HotSpotParams(), now - timedelta(days=PUBLIC_MAP_DAYS), now
-    )
-    return Counter(_cell_centres(lat, lon))
+def _staff_record(kommun: Kommun, report: Report) -> dict[str, Any]:
+    code = report.reason_codes[0] if report.reason_codes else None  # the first reason
+    return {
+        "service_request_id": report.registration_number,
+        **_entry(kommun, report.status, code),
+        "requested_datetime": _local(report.created_at),
+        "updated_datetime": _local(report.updated_at),
+        "description": mask(report.description).text,
+        "address": mask(report.place_description).text or None,
+        "lat": report.lat,
+        "long": report.lon,
+    }
 
 
-def _records(kommun: Kommun, reports: list[Report], staff: bool) -> list[dict[str, Any]]:
-    minimum = int(current_app.config["PUBLIC_MIN_CELL_REPORTS"])
-    cells = _public_cells(kommun) if reports and not staff else Counter()
-    centres = _cell_centres([r.lat for r in reports], [r.lon for r in reports])
-    out = []
-    for report, centre in zip(reports, centres, strict=True):
-        code = report.reason_codes[0] if report.reason_codes else ""
-        entry: dict[str, Any] = {
-            "service_request_id": report.registration_number,
-            "status": "closed" if report.status == "avslutad" else "open",
-            "status_notes": reasons.status_label(report.status),
-            "service_name": reasons.label(code) if code else None,
-            "service_code": code or None,
-            "agency_responsible": _("%(kommun)s kommun", kommun=kommun.name),
-            "service_notice": None,
-            "requested_datetime": _local(report.created_at),
-            "updated_datetime": _local(report.updated_at),
-            "expected_datetime": None,
-        }
-        if staff:
-            entry["description"] = mask(report.description).text
-            entry["address"] = mask(report.place_description).text or None
-            entry["lat"], entry["long"] = report.lat, report.lon
-        elif cells[centre] >= minimum:
-            entry["lat"], entry["long"] = centre
-        out.append(entry)
-    return out
+def _public_record(kommun: Kommun, item: PublicRequest) -> dict[str, Any]:
+    return {
+        "service_request_id": item.public_id,
+        **_entry(kommun, item.status, item.service_code),
+        "requested_datetime": _local(item.week),
+        "updated_datetime": _local(item.updated_week),
+        "lat": item.centre[0],
+        "long": item.centre[1],
+    }
 
 
 def _reader() -> tuple[Kommun, bool, ApiKey | None]:
     key = _api_key()
     kommun = _jurisdiction(key)
-    staff = key is not None and key.staff and key.kommun_id == kommun.id
-    return kommun, staff, key
+    return kommun, _is_staff(key, kommun), key
 
 
 def _log_staff_read(key: ApiKey | None, kommun: Kommun, reports: list[Report]) -> None:
@@ -562,66 +619,104 @@ def _positive_int(name: str, default: int, maximum: int) -> int:
     return int(raw)
 
 
-def _filtered(query: Any) -> Any:
+@dataclass(frozen=True)
+class _Filters:
     """The GET requests filters: ids alone, or service codes, status and dates."""
+
+    ids: list[str]
+    codes: list[str]
+    statuses: set[str]
+    start: datetime | None
+    end: datetime | None
+
+
+def _filters() -> _Filters:
     ids = [i.strip() for i in _param("service_request_id").split(",") if i.strip()]
-    if ids:
-        if len(ids) > PAGE_SIZE_MAX:
-            raise Open311Error(400, _("Högst %(max)d id åt gången.", max=PAGE_SIZE_MAX))
-        return query.where(Report.registration_number.in_(ids))
+    if len(ids) > PAGE_SIZE_MAX:
+        raise Open311Error(400, _("Högst %(max)d id åt gången.", max=PAGE_SIZE_MAX))
     codes = [c.strip() for c in _param("service_code").split(",") if c.strip()]
     unknown = [c for c in codes if c not in reasons.BY_CODE]
     if unknown:
         raise Open311Error(400, _("Det finns ingen tjänst med koden %(code)s.", code=unknown[0]))
-    if codes:
-        query = query.where(
-            Report.id.in_(select(ReportReason.report_id).where(ReportReason.code.in_(codes)))
-        )
     statuses = {s.strip() for s in _param("status").split(",") if s.strip()}
     if not statuses <= {"open", "closed"}:
         raise Open311Error(400, _("status ska vara open eller closed."))
-    if statuses == {"open"}:
-        query = query.where(Report.status != "avslutad")
-    elif statuses == {"closed"}:
-        query = query.where(Report.status == "avslutad")
-    return _dated(query)
-
-
-def _dated(query: Any) -> Any:
-    """start_date and end_date; without either, the specification's last 90 days."""
     start, end = _date("start_date"), _date("end_date")
-    if start is None and end is None:
+    if start is None and end is None:  # the specification's default: the last 90 days
         start = datetime.now(UTC) - timedelta(days=DEFAULT_DAYS)
     if start is not None and end is not None and start > end:
         raise Open311Error(400, _("start_date ligger efter end_date."))
-    if start is not None:
-        query = query.where(Report.created_at >= start)
-    if end is not None:
-        query = query.where(Report.created_at <= end)
+    return _Filters(ids, codes, statuses, start, end)
+
+
+def _staff_query(kommun: Kommun, f: _Filters) -> Any:
+    query = _visible(kommun)
+    if f.ids:
+        return query.where(Report.registration_number.in_(f.ids))
+    if f.codes:
+        # A request's service is its first reason, so it is found under that code only: the
+        # code it is presented with (a report with several reasons is one request, not many).
+        query = query.where(
+            Report.id.in_(
+                select(ReportReason.report_id)
+                .group_by(ReportReason.report_id)
+                .having(func.min(ReportReason.code).in_(f.codes))
+            )
+        )
+    if f.statuses == {"open"}:
+        query = query.where(Report.status != "avslutad")
+    elif f.statuses == {"closed"}:
+        query = query.where(Report.status == "avslutad")
+    if f.start is not None:
+        query = query.where(Report.created_at >= f.start)
+    if f.end is not None:
+        query = query.where(Report.created_at <= f.end)
     return query
 
 
+def _public_matches(items: list[PublicRequest], f: _Filters) -> list[PublicRequest]:
+    """The filters on what the public may see; dates match whole weeks, never moments."""
+    if f.ids:
+        wanted = set(f.ids)
+        return [p for p in items if p.public_id in wanted]
+    week = timedelta(days=7)
+    return [
+        p
+        for p in items
+        if (not f.codes or p.service_code in f.codes)
+        and (f.statuses != {"open"} or p.status != "avslutad")
+        and (f.statuses != {"closed"} or p.status == "avslutad")
+        and (f.start is None or p.week + week > f.start)
+        and (f.end is None or p.week <= f.end)
+    ]
+
+
 @bp.get("/requests.<fmt>")
-@limiter.limit(lambda: current_app.config["OPEN311_GET_RATE_LIMIT"], key_func=_limit_key)
+@limiter.limit(lambda: current_app.config["OPEN311_GET_RATE_LIMIT"], key_func=_address_limit_key)
 def list_requests(fmt: str) -> Response:
     _check_fmt(fmt)
     kommun, staff, key = _reader()
-    query = _filtered(_visible(kommun))
+    filters = _filters()
     page = _positive_int("page", 1, 1_000_000)
     size = _positive_int("page_size", PAGE_SIZE, PAGE_SIZE_MAX)
     session = get_session()
-    reports = list(
-        session.scalars(
-            query.options(selectinload(Report.reasons))
-            .order_by(Report.created_at.desc(), Report.id.desc())
-            .offset((page - 1) * size)
-            .limit(size)
-        )
-    )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    records = _records(kommun, reports, staff)
     if staff:
+        query = _staff_query(kommun, filters)
+        reports = list(
+            session.scalars(
+                query.options(selectinload(Report.reasons))
+                .order_by(Report.created_at.desc(), Report.id.desc())
+                .offset((page - 1) * size)
+                .limit(size)
+            )
+        )
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        records = [_staff_record(kommun, r) for r in reports]
         _log_staff_read(key, kommun, reports)
+    else:
+        matches = _public_matches(public_requests(session, kommun, datetime.now(UTC)), filters)
+        total = len(matches)
+        records = [_public_record(kommun, p) for p in matches[(page - 1) * size : page * size]]
     response = formats.respond(fmt, records, root="service_requests", item="request")
     response.headers["X-Total-Count"] = str(total)
     pages = max(1, math.ceil(total / size))
@@ -634,38 +729,46 @@ def list_requests(fmt: str) -> Response:
 
 
 @bp.get("/requests/<name>")
-@limiter.limit(lambda: current_app.config["OPEN311_GET_RATE_LIMIT"], key_func=_limit_key)
+@limiter.limit(lambda: current_app.config["OPEN311_GET_RATE_LIMIT"], key_func=_address_limit_key)
 def show_request(name: str) -> Response:
     number, fmt = _split(name)
     kommun, staff, key = _reader()
-    report = get_session().scalar(
-        _visible(kommun)
-        .where(Report.registration_number == number)
-        .options(selectinload(Report.reasons))
-    )
-    if report is None:
-        raise Open311Error(404, _("Det finns ingen begäran med id %(id)s.", id=number))
+    session = get_session()
     if staff:
-        _log_staff_read(key, kommun, [report])
-    return formats.respond(
-        fmt, _records(kommun, [report], staff), root="service_requests", item="request"
-    )
+        report = session.scalar(
+            _visible(kommun)
+            .where(Report.registration_number == number)
+            .options(selectinload(Report.reasons))
+        )
+        records = [_staff_record(kommun, report)] if report is not None else []
+        if report is not None:
+            _log_staff_read(key, kommun, [report])
+    else:
+        now = datetime.now(UTC)
+        records = [
+            _public_record(kommun, p)
+            for p in public_requests(session, kommun, now)
+            if p.public_id == number
+        ]
+    if not records:
+        raise Open311Error(404, _("Det finns ingen begäran med id %(id)s.", id=number))
+    return formats.respond(fmt, records, root="service_requests", item="request")
 
 
 @bp.get("/tokens/<name>")
+@limiter.limit(lambda: current_app.config["OPEN311_GET_RATE_LIMIT"], key_func=_address_limit_key)
 def token(name: str) -> Response:
     value, fmt = _split(name)
-    kommun = _jurisdiction(_api_key())
-    number = get_session().scalar(
-        select(Report.registration_number).where(
-            Report.kommun_id == kommun.id, Report.submission_id == value
-        )
+    key = _api_key()
+    kommun = _jurisdiction(key)
+    report_id = get_session().scalar(
+        select(Report.id).where(Report.kommun_id == kommun.id, Report.submission_id == value)
     )
-    if number is None:
+    if report_id is None:
         raise Open311Error(404, _("Det finns ingen begäran med token %(token)s.", token=value))
     return formats.respond(
         fmt,
-        [{"service_request_id": number, "token": value}],
+        [{"service_request_id": _request_id(kommun, key, report_id), "token": value}],
         root="service_requests",
         item="request",
     )

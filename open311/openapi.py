@@ -26,8 +26,23 @@ API_KEY = {
     "name": "api_key",
     "in": "query",
     "schema": {"type": "string", "maxLength": 200},
-    "description": "Optional for reads; a staff key of the kommun also gets exact places.",
+    "description": "Optional for reads; a staff key of the kommun reads reports as they are "
+    "(see ServiceRequest). May be sent in an X-Api-Key header instead; a request naming two "
+    "different keys is refused (400).",
 }
+
+
+PUBLIC_READS = (
+    "Reads without a staff key of the kommun (no key, a client key, another kommun's key) "
+    "show what the public map may show and no more. A request is listed only when at least "
+    "k reports (PUBLIC_MIN_CELL_REPORTS, 5 by default) of the past 365 days in its 250 m "
+    "SWEREF 99 TM cell share its service code; it carries an opaque id, the cell's centre, "
+    "the week it came in and its status, never the registration number, the pin, the time, "
+    "the text or the address. Requests in other cells are not listed and their ids answer "
+    "404, as ids that never existed do. A staff key of the kommun reads every request with "
+    "its registration number, exact place and time and the text with personal details "
+    "masked; each such read is audit-logged."
+)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -151,25 +166,41 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["service_request_id", "status", "requested_datetime"],
         "properties": {
-            "service_request_id": {"type": "string"},
+            "service_request_id": {
+                "type": "string",
+                "description": "The registration number for a staff key of the kommun; "
+                "otherwise an opaque public id (the registration number is sequential and "
+                "would tell when a report came in).",
+            },
             "status": {"type": "string", "enum": ["open", "closed"]},
             "status_notes": _nullable("string"),
             "service_name": _nullable("string"),
-            "service_code": _nullable("string"),
+            "service_code": _nullable(
+                "string",
+                description="The request's service: the report's first reason (in code "
+                "order). A report with several reasons is one request under this code.",
+            ),
             "description": {
                 "type": "string",
                 "description": "Staff keys only, with personal details masked.",
             },
             "agency_responsible": _nullable("string"),
             "service_notice": _nullable("string"),
-            "requested_datetime": {"type": "string", "format": "date-time"},
-            "updated_datetime": _nullable("string", format="date-time"),
+            "requested_datetime": {
+                "type": "string",
+                "format": "date-time",
+                "description": "Exact for staff keys; otherwise the start of the week "
+                "(Monday 00:00, Swedish time) it came in.",
+            },
+            "updated_datetime": _nullable(
+                "string", format="date-time", description="As requested_datetime."
+            ),
             "expected_datetime": _nullable("string", format="date-time"),
             "address": _nullable("string", description="Staff keys only, masked."),
             "lat": {
                 "type": "number",
-                "description": "Exact for staff keys; otherwise the centre of the 250 m "
-                "cell, and left out where the public map shows no cell.",
+                "description": "Exact for staff keys; otherwise the centre of the "
+                "request's 250 m SWEREF 99 TM cell.",
             },
             "long": {"type": "number"},
         },
@@ -180,7 +211,12 @@ SCHEMAS: dict[str, Any] = {
             "type": "object",
             "required": ["service_request_id"],
             "properties": {
-                "service_request_id": {"type": "string"},
+                "service_request_id": {
+                    "type": "string",
+                    "description": "The id this key reads the request by: the registration "
+                    "number for a staff key of the kommun, otherwise the public id (readable "
+                    "once k reports in the cell share the service).",
+                },
                 "token": {"type": "string"},
                 "service_notice": {"type": "string"},
                 "account_id": _nullable("string"),
@@ -265,7 +301,7 @@ def document(server_url: str) -> dict[str, Any]:
             "version": "2",
             "description": "Trygghetsförslag as Open311 service requests. Services are the "
             "reasons residents give; each kommun is a jurisdiction. Every path takes a "
-            "format suffix, .json or .xml.",
+            "format suffix, .json or .xml.\n\n" + PUBLIC_READS,
         },
         "servers": [{"url": server_url}],
         "paths": {
@@ -308,14 +344,22 @@ def document(server_url: str) -> dict[str, Any]:
             "/requests.{format}": {
                 "get": {
                     "summary": "Service requests, newest first",
+                    "description": PUBLIC_READS,
                     "parameters": [
                         FORMAT,
                         *reads,
                         _query("service_request_id", "Comma-separated ids; other filters ignored"),
-                        _query("service_code", "Comma-separated service codes"),
+                        _query(
+                            "service_code",
+                            "Comma-separated service codes; a request is found under its "
+                            "own service_code only",
+                        ),
                         _query("status", "open, closed or both", maxLength=20),
-                        _query("start_date", "W3C date-time; default: 90 days ago"),
-                        _query("end_date", "W3C date-time"),
+                        _query(
+                            "start_date",
+                            "W3C date-time; default: 90 days ago. Public reads match whole weeks",
+                        ),
+                        _query("end_date", "W3C date-time. Public reads match whole weeks"),
                         _query("page", "1, 2, … (an extension)", pattern="^[0-9]{1,7}$"),
                         _query("page_size", "At most 1000 (an extension)", pattern="^[0-9]{1,4}$"),
                     ],
@@ -353,6 +397,8 @@ def document(server_url: str) -> dict[str, Any]:
             "/requests/{service_request_id}.{format}": {
                 "get": {
                     "summary": "One service request",
+                    "description": "By registration number with a staff key of the kommun, "
+                    "otherwise by public id; see GET /requests for what the public reads.",
                     "parameters": [_path("service_request_id"), FORMAT, *reads],
                     "responses": {
                         "200": {

@@ -1,12 +1,13 @@
 """The residents' page of a kommun's medborgarlöften, its Atom feed, and "känns det tryggare?".
 
 The map shows grid cells with at least PUBLIC_MIN_CELL_REPORTS reports (default 5) and
-nothing else: no pins, no free text, no cell that could single out a few residents.
+nothing else: no pins, no free text, no cell that could single out a few residents. The
+cells come from privacy.public, the k-rule every public answer goes through.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from html import escape
 
 from flask import (
@@ -28,11 +29,10 @@ from accounts.security import limiter
 from core.assets import vendor_urls
 from core.headers import csp_nonce
 from db import get_session
-from geo.cells import aggregate_cells
 from geo.maps import base_map, components, localize
-from hotspots.services import HotSpotParams, coordinates_for
 from kommun.models import Kommun
 from kommun.services import kommun_by_slug
+from privacy.public import map_cells
 from promises.models import FocusArea, PlaceFeeling
 from promises.public_forms import FeelingForm
 from promises.services import promises_of
@@ -40,9 +40,6 @@ from review.periods import LOCAL_ZONE
 from surveys.public import published_walks
 
 bp = Blueprint("public_promises", __name__, url_prefix="/k")
-
-CELL_M = 250.0
-MAP_DAYS = 365
 
 
 def _kommun(slug: str) -> Kommun:
@@ -54,12 +51,7 @@ def _kommun(slug: str) -> Kommun:
 
 def public_cells(kommun: Kommun, now: datetime) -> list[tuple[int, dict[str, object]]]:
     """(count, polygon) of the cells the public may see: the past year's unsafe places."""
-    minimum = int(current_app.config["PUBLIC_MIN_CELL_REPORTS"])
-    lat, lon = coordinates_for(
-        get_session(), kommun, HotSpotParams(), now - timedelta(days=MAP_DAYS), now
-    )
-    cells = aggregate_cells(lat, lon, cell_m=CELL_M, min_count=minimum)
-    return [(c.count, c.polygon) for c in cells]
+    return [(c.count, c.polygon) for c in map_cells(get_session(), kommun, now)]
 
 
 def _map(kommun: Kommun, cells: list[tuple[int, dict[str, object]]]) -> dict[str, str]:

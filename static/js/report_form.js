@@ -130,11 +130,19 @@
     latInput.value = "";
     lonInput.value = "";
     document.getElementById("pin-clear").hidden = true;
+    window.clearTimeout(nearbyTimer);
     nearbyBox.hidden = true;
     say(text.removed);
   }
 
+  // Ask once the pin rests: nudging it with the arrow keys should not send a request per step.
+  var nearbyTimer = null;
   function showNearby(lat, lon) {
+    window.clearTimeout(nearbyTimer);
+    nearbyTimer = window.setTimeout(function () { fetchNearby(lat, lon); }, 300);
+  }
+
+  function fetchNearby(lat, lon) {
     var url = text.nearbyUrl + "?lat=" + encodeURIComponent(lat) + "&lon=" + encodeURIComponent(lon);
     fetch(url, { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : { count: 0 }; })

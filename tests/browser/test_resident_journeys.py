@@ -22,12 +22,14 @@ def test_resident_clicks_the_map_picks_reasons_and_submits(
     lon = float(page.input_value("#lon"))
     assert kommuner["Vänersborg"].contains(lat, lon)
 
-    # Others have reported here: moving the pin onto the same spot shows the aggregate.
-    for _ in range(3):
+    # Others have reported here (k = 5 of them, so the public map shows the cell too):
+    # moving the pin onto the same spot shows the aggregate.
+    for _ in range(5):
         create_report_at(kommuner["Vänersborg"], lat, lon, reasons=["place.bushes"])
     page.locator("#map").click(position={"x": 500, "y": 180})
     page.locator("#nearby").wait_for(state="visible")
-    assert "3 personer har rapporterat otrygghet inom 100 m" in page.inner_text("#nearby-message")
+    message = page.inner_text("#nearby-message")
+    assert "5 personer har rapporterat otrygghet i den här rutan på 250 × 250 m" in message
     screenshot(page, "map-journey-nearby")
 
     page.get_by_label("Belysning saknas, mörk plats").check()

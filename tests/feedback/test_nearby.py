@@ -1,41 +1,116 @@
-"""Before submitting, a resident sees what others reported nearby and can agree."""
+"""Before submitting, a resident sees what the public map knows of the place and can agree.
+
+The answer is the public map's: the 250 m cell holding the point, nothing for a cell with
+fewer than PUBLIC_MIN_CELL_REPORTS (k, 5 here) reports, and reasons only when k reports give
+them. A support copies nothing of the report it agrees with.
+"""
 
 from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from feedback.models import Report
+from privacy.public import cell_centre, cell_keys
 from tests.conftest import VANERSBORG_TORGET
 from tests.feedback.test_report_new import valid_form
 
 LAT, LON = VANERSBORG_TORGET
-# About 60 m north and 500 m north of the square.
-NEAR = (LAT + 0.00054, LON)
-FAR = (LAT + 0.0045, LON)
+CELL = cell_keys([LAT], [LON])[0]
+CENTRE = cell_centre(CELL)
+# Points inside the square's cell, up to about 100 m from its centre, and one in the next cell.
+INSIDE = [(CENTRE[0] + dy * 0.0009, CENTRE[1] + dx * 0.0017) for dy in (-1, 0, 1) for dx in (-1, 1)]
+NEXT_CELL = (CENTRE[0] + 0.0045, CENTRE[1])
+NEAR = INSIDE[0]
+URL = "/api/k/vanersborg/nara?lat={}&lon={}"
 
 
-def test_nearby_counts_and_reasons_only(client, kommuner, create_report_at):
+def nearby(client, lat=LAT, lon=LON):
+    response = client.get(URL.format(lat, lon))
+    assert response.status_code == 200, response.data
+    return response.get_json()
+
+
+def test_inside_points_share_the_cell():
+    assert all(cell_keys([lat], [lon])[0] == CELL for lat, lon in INSIDE)
+    assert cell_keys(*zip(NEXT_CELL, strict=True))[0] != CELL
+
+
+def test_a_public_cell_gives_its_count_and_common_reasons_only(client, kommuner, create_report_at):
     vanersborg = kommuner["Vänersborg"]
-    for _ in range(3):
-        create_report_at(vanersborg, *NEAR, reasons=["place.dark"], description="Hemligt")
-    create_report_at(vanersborg, *NEAR, reasons=["place.bushes", "place.dark"])
-    create_report_at(vanersborg, *FAR, reasons=["disorder.drugs"])
+    for lat, lon in INSIDE[:3]:
+        create_report_at(vanersborg, lat, lon, reasons=["place.dark"], description="Hemligt")
+    create_report_at(vanersborg, *INSIDE[3], reasons=["place.bushes", "place.dark"])
+    create_report_at(vanersborg, *INSIDE[4], reasons=["disorder.drugs", "place.dark"])
+    create_report_at(vanersborg, *NEXT_CELL, reasons=["disorder.drugs"])
     create_report_at(vanersborg, *NEAR, kind="trygg", reasons=["positive.lighting"])
 
-    data = client.get(f"/api/k/vanersborg/nara?lat={LAT}&lon={LON}").get_json()
-    assert data["count"] == 4
-    assert data["message"].startswith("4 personer har rapporterat otrygghet inom 100 m")
-    assert "oftast belysning saknas" in data["message"]
-    assert data["reasons"][0] == {
-        "code": "place.dark",
-        "count": 4,
-        "label": "Belysning saknas, mörk plats",
-    }
-    assert "Hemligt" not in str(data) and "lat" not in data["reasons"][0]
+    data = nearby(client)
+    assert data["count"] == 5
+    assert data["message"] == (
+        "5 personer har rapporterat otrygghet i den här rutan på 250 × 250 m det senaste året, "
+        "oftast belysning saknas, mörk plats."
+    )
+    # Bushes and drugs were given by one person each: named, they would point at them.
+    assert data["reasons"] == [
+        {"code": "place.dark", "count": 5, "label": "Belysning saknas, mörk plats"}
+    ]
+    assert data["cell"] == {"size_m": 250, "lat": CENTRE[0], "lon": CENTRE[1]}
+    assert "Hemligt" not in json.dumps(data)
 
 
-def test_nearby_nothing_and_bad_input(client, kommuner):
-    assert client.get(f"/api/k/vanersborg/nara?lat={LAT}&lon={LON}").get_json()["count"] == 0
+def test_the_answer_is_the_cells_wherever_in_it_one_asks(client, kommuner, create_report_at):
+    """No bisection: every point of a cell gets the same answer, so no pin can be found."""
+    for lat, lon in INSIDE[:5]:
+        create_report_at(kommuner["Vänersborg"], lat, lon)
+    answers = {json.dumps(nearby(client, lat, lon), sort_keys=True) for lat, lon in INSIDE}
+    assert len(answers) == 1
+    assert nearby(client, *NEXT_CELL)["count"] == 0
+
+
+def test_a_cell_below_k_says_nothing(client, kommuner, create_report_at):
+    empty = nearby(client)
+    for lat, lon in INSIDE[:4]:
+        create_report_at(kommuner["Vänersborg"], lat, lon, reasons=["disorder.drugs"])
+    assert (
+        nearby(client)
+        == empty
+        == {
+            "count": 0,
+            "cell": {"size_m": 250, "lat": CENTRE[0], "lon": CENTRE[1]},
+            "message": "",
+            "reasons": [],
+        }
+    )
+
+
+def test_only_the_public_maps_reports_count(app, client, kommuner, session, create_report_at):
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 2
+    vanersborg = kommuner["Vänersborg"]
+    kept = create_report_at(vanersborg, *NEAR)
+    hidden = create_report_at(vanersborg, *NEAR)
+    duplicate = create_report_at(vanersborg, *NEAR)
+    erased = create_report_at(vanersborg, *NEAR)
+    create_report_at(vanersborg, *NEAR, created_at=datetime.now(UTC) - timedelta(days=400))
+    hidden.hidden = True
+    duplicate.merged_into_id = kept.id
+    erased.erasure_requested_at = datetime.now(UTC)
+    session.add_all([hidden, duplicate, erased])
+    session.commit()
+    assert nearby(client)["count"] == 0  # one counted report: below k
+    create_report_at(vanersborg, *NEAR)
+    assert nearby(client)["count"] == 2
+
+
+def test_nearby_is_rate_limited(app, client, kommuner):
+    app.config["NEARBY_RATE_LIMIT"] = "3 per minute"
+    codes = [client.get(URL.format(LAT, LON)).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_bad_input(client, kommuner):
     assert client.get("/api/k/vanersborg/nara?lat=x&lon=1").status_code == 400
     assert client.get("/api/k/vanersborg/nara?lat=nan&lon=nan").status_code == 400
     response = client.get("/api/k/vanersborg/nara?lat=59.39&lon=15.84")
@@ -43,17 +118,57 @@ def test_nearby_nothing_and_bad_input(client, kommuner):
     assert "utanför Vänersborg" in response.get_json()["error"]
 
 
-def test_jag_kanner_likadant(client, kommuner, session, create_report_at):
-    original = create_report_at(kommuner["Vänersborg"], *NEAR, reasons=["place.bushes"])
+def test_jag_kanner_likadant_copies_nothing_of_the_report_it_agrees_with(
+    client, kommuner, session, create_report_at
+):
+    vanersborg = kommuner["Vänersborg"]
+    others = [
+        create_report_at(vanersborg, lat, lon, reasons=["disorder.drugs"], description="Hemligt")
+        for lat, lon in INSIDE[1:6]
+    ]
     data = valid_form(reasons=[], description="", likadant="Jag känner likadant")
     response = client.post("/k/vanersborg/", data=data)
     assert response.status_code == 303
-    support = session.scalar(select(Report).where(Report.id != original.id))
-    assert support.source == "support"
-    assert support.supports_id == original.id
-    assert support.reason_codes == ["place.bushes"]  # agreeing means the same reasons
-    page = client.get(f"/status/{original.receipt_code}").get_data(as_text=True)
-    assert "1 person till" in page
+    support = session.scalar(select(Report).where(Report.source == "support"))
+    assert support.supports_id in {r.id for r in others}  # a link for staff
+    assert support.reason_codes == []  # the supporter chose none: none are copied
+
+    receipt = support.receipt_code
+    download = client.get(f"/status/{receipt}/mitt-forslag.json").get_json()
+    assert download["skal"] == [] and download["kanner_likadant"] is True
+    assert "drugs" not in json.dumps(download) and "Hemligt" not in json.dumps(download)
+    page = client.get(f"/status/{receipt}").get_data(as_text=True)
+    assert "narkotikahandel" not in page and "Du instämde med andra" in page
+
+    supported = session.get(Report, support.supports_id)
+    original_page = client.get(f"/status/{supported.receipt_code}").get_data(as_text=True)
+    assert "1 person till" in original_page
+
+
+def test_a_supporter_keeps_their_own_reasons(client, kommuner, session, create_report_at):
+    for lat, lon in INSIDE[:5]:
+        create_report_at(kommuner["Vänersborg"], lat, lon, reasons=["disorder.drugs"])
+    data = valid_form(reasons=["place.dark"], likadant="Jag känner likadant")
+    assert client.post("/k/vanersborg/", data=data).status_code == 303
+    support = session.scalar(select(Report).where(Report.source == "support"))
+    assert support.reason_codes == ["place.dark"]
+
+
+def test_likadant_in_a_cell_below_k_is_answered_as_where_nobody_reported(
+    client, kommuner, session, create_report_at
+):
+    """Whether a support is taken must not tell that someone reported in a quiet cell."""
+    lonely = create_report_at(kommuner["Vänersborg"], *NEAR, reasons=["place.bushes"])
+    data = valid_form(reasons=[], likadant="Jag känner likadant")
+    response = client.post("/k/vanersborg/", data=data)
+    assert response.status_code == 400
+    assert "Ingen har rapporterat just här" in response.get_data(as_text=True)
+    assert session.scalar(select(Report).where(Report.id != lonely.id)) is None
+
+    with_reasons = valid_form(likadant="Jag känner likadant")
+    assert client.post("/k/vanersborg/", data=with_reasons).status_code == 303
+    report = session.scalar(select(Report).where(Report.id != lonely.id))
+    assert report.source == "online" and report.supports_id is None
 
 
 def test_likadant_with_nobody_nearby_is_a_plain_report(client, kommuner, session):
@@ -69,15 +184,3 @@ def test_likadant_without_reasons_where_nobody_reported(client, kommuner, sessio
     assert response.status_code == 400
     assert "Ingen har rapporterat just här" in response.get_data(as_text=True)
     assert session.scalar(select(Report)) is None
-
-
-def test_hidden_and_merged_reports_are_not_counted(client, kommuner, session, create_report_at):
-    vanersborg = kommuner["Vänersborg"]
-    kept = create_report_at(vanersborg, *NEAR)
-    hidden = create_report_at(vanersborg, *NEAR)
-    duplicate = create_report_at(vanersborg, *NEAR)
-    hidden.hidden = True
-    duplicate.merged_into_id = kept.id
-    session.add_all([hidden, duplicate])
-    session.commit()
-    assert client.get(f"/api/k/vanersborg/nara?lat={LAT}&lon={LON}").get_json()["count"] == 1

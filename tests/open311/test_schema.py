@@ -10,8 +10,11 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import select
 
+from feedback.models import Report
 from open311.keys import create_key
+from privacy.public import public_id
 
 LAT, LON = 58.38065, 12.32265  # Vänersborg, Torget
 CHECKS = [
@@ -79,13 +82,20 @@ def test_answers_to_good_requests_match_the_schema(app, kommuner, session):
     )
     assert posted.status_code == 201
     number = posted.json()[0]["service_request_id"]
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 1  # so that the public reads it too
+    with app.test_request_context():
+        public = public_id(kommuner["Vänersborg"], session.scalar(select(Report.id)))
     for fmt in ("json", "xml"):
-        for api_key in (key, None):
+        for api_key, request_id in ((key, number), (None, public)):
             query = {"jurisdiction_id": "1487"} | ({"api_key": api_key} if api_key else {})
             one = schema["/requests/{service_request_id}.{format}"]["GET"].Case(
-                path_parameters={"service_request_id": number, "format": fmt}, query=query
+                path_parameters={"service_request_id": request_id, "format": fmt}, query=query
             )
             assert one.call_and_validate(checks=CHECKS).status_code == 200
+        listed = schema["/requests.{format}"]["GET"].Case(
+            path_parameters={"format": fmt}, query={"jurisdiction_id": "1487"}
+        )
+        assert listed.call_and_validate(checks=CHECKS).status_code == 200
     for path, parameters in (
         ("/services/{service_code}.{format}", {"service_code": "place.dark"}),
         ("/tokens/{token}.{format}", {"token": posted.json()[0]["token"]}),

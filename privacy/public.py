@@ -1,0 +1,224 @@
+"""What anyone may learn about residents' reports: the k-rule, in one place.
+
+Every answer built from reports that leaves without a staff login goes through this module:
+the map on the promises page, the report form's "others have reported here", "Jag känner
+likadant", and Open311 reads without a staff key of the kommun. The rule (see
+docs/threat-model.md):
+
+- The population is what the public map counts: reports received since the start of the week
+  ``WINDOW_DAYS`` days ago that are not hidden, merged into another or asked to be erased.
+- Places are cells of one fixed grid: 250 m squares of SWEREF 99 TM anchored at whole
+  multiples of 250 m, the grid ``privacy.retention.coarsen`` moves old pins to. A cell is the
+  same square whatever the question, so nobody can move a window around a point and subtract
+  to find a pin. Never a pin, never a radius around the asker's point.
+- A cell holding fewer than ``PUBLIC_MIN_CELL_REPORTS`` (k) reports does not exist in public:
+  no count, no reason, no request, no "likadant".
+- A reason is named for a cell only when at least k of the cell's reports give it, so a rare
+  reason never points at the one person who chose it.
+- Times are weeks (from Monday, local time), never moments; public requests have an opaque
+  id, never the registration number, which is sequential and printed on every receipt.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from feedback.models import Report, ReportReason
+from geo.cells import Cell, aggregate_cells, cell_shape, grid_keys
+from geo.projection import SWEREF99TM, MetricPlane, distance_m, plane
+from kommun.models import Kommun
+from review.periods import LOCAL_ZONE, period_for
+
+CELL_M = 250.0
+WINDOW_DAYS = 365
+TOP_REASONS = 3
+
+
+def min_reports() -> int:
+    """k: the fewest reports a cell must hold before anything about it is shown."""
+    return int(current_app.config["PUBLIC_MIN_CELL_REPORTS"])
+
+
+def _grid() -> MetricPlane:
+    return plane(SWEREF99TM)
+
+
+def cell_keys(lat: Any, lon: Any) -> list[tuple[int, int]]:
+    """The (row, col) of the public grid cell of each WGS84 point."""
+    if not len(lat):
+        return []
+    keys = grid_keys(lat, lon, cell_m=CELL_M, metric=_grid())
+    return [(int(r), int(c)) for r, c in keys]
+
+
+def cell_centre(key: tuple[int, int]) -> tuple[float, float]:
+    """The centre (lat, lon) of a public grid cell: the only place the public sees."""
+    centre, _polygon = cell_shape(*key, cell_m=CELL_M, metric=_grid())
+    return centre
+
+
+def week_of(moment: datetime) -> datetime:
+    """The start (Monday 00:00 local time, in UTC) of the week a moment falls in."""
+    return period_for("week", moment.astimezone(LOCAL_ZONE).date()).start
+
+
+def window_start(now: datetime) -> datetime:
+    """The first moment the public year counts from: a week start, so reports leave it a
+    whole week at a time (a count that dropped the minute a report turned a year old would
+    tell that report's time to the minute)."""
+    return week_of(now - timedelta(days=WINDOW_DAYS))
+
+
+def _counted(kommun: Kommun, now: datetime) -> list[Any]:
+    """The conditions of the public population (the public map's reports)."""
+    return [
+        Report.kommun_id == kommun.id,
+        Report.hidden.is_(False),
+        Report.merged_into_id.is_(None),
+        Report.erasure_requested_at.is_(None),
+        Report.created_at >= window_start(now),
+        Report.created_at <= now,
+    ]
+
+
+# --- the public map --------------------------------------------------------------------
+
+
+def map_cells(session: Session, kommun: Kommun, now: datetime) -> list[Cell]:
+    """The public map: cells holding at least k unsafe reports, densest first."""
+    rows = session.execute(
+        select(Report.lat, Report.lon).where(*_counted(kommun, now), Report.kind == "otrygg")
+    ).all()
+    if not rows:
+        return []
+    table = np.asarray(rows, dtype=np.float64)
+    return aggregate_cells(
+        table[:, 0], table[:, 1], cell_m=CELL_M, min_count=min_reports(), metric=_grid()
+    )
+
+
+# --- one cell: "others have reported here" and "Jag känner likadant" ---------------------
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """What the public may know of the unsafe reports in one cell."""
+
+    centre: tuple[float, float]  # lat, lon of the cell's centre
+    count: int  # 0 when the cell holds fewer than k reports
+    reasons: list[tuple[str, int]]  # each given by at least k of the cell's reports
+    # The report a "Jag känner likadant" links to, for staff; never shown to the public.
+    anchor_id: int | None
+
+
+def cell_summary(
+    session: Session, kommun: Kommun, lat: float, lon: float, now: datetime
+) -> CellSummary:
+    """The unsafe reports in the public cell that holds a point, under the k-rule."""
+    key = cell_keys([lat], [lon])[0]
+    centre, polygon = cell_shape(*key, cell_m=CELL_M, metric=_grid())
+    ring = polygon["coordinates"][0]
+    pad = 1e-4  # degrees; the exact cell is checked on the grid below
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    candidates = list(
+        session.scalars(
+            select(Report)
+            .where(
+                *_counted(kommun, now),
+                Report.kind == "otrygg",
+                Report.lat.between(min(lats) - pad, max(lats) + pad),
+                Report.lon.between(min(lons) - pad, max(lons) + pad),
+            )
+            .options(selectinload(Report.reasons))
+        )
+    )
+    keys = cell_keys([r.lat for r in candidates], [r.lon for r in candidates])
+    inside = [r for r, k in zip(candidates, keys, strict=True) if k == key]
+    k = min_reports()
+    if len(inside) < k:
+        return CellSummary(centre, 0, [], None)
+    counts = Counter(code for r in inside for code in r.reason_codes)
+    named = sorted(((c, n) for c, n in counts.items() if n >= k), key=lambda cn: (-cn[1], cn[0]))
+    # "Jag känner likadant" agrees with an original report, not with someone else's support.
+    originals = [r for r in inside if r.supports_id is None] or inside
+    distances = distance_m(lat, lon, [r.lat for r in originals], [r.lon for r in originals])
+    anchor = min(zip(distances, originals, strict=True), key=lambda dr: (dr[0], dr[1].id))[1]
+    return CellSummary(centre, len(inside), named[:TOP_REASONS], anchor.id)
+
+
+# --- single requests (Open311) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicRequest:
+    """A report as the public may read it: its cell, its service, its week and its status."""
+
+    report_id: int
+    public_id: str
+    centre: tuple[float, float]
+    service_code: str
+    week: datetime  # when it came in, to the week
+    updated_week: datetime  # when it last changed, to the week
+    status: str
+
+
+def public_id(kommun: Kommun, report_id: int) -> str:
+    """A report's opaque public id: not sequential, so it says nothing about when or whose."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, f"public-request:{report_id}".encode(), hashlib.sha256).digest()
+    return f"{kommun.code}-" + base64.b32encode(digest).decode()[:16].lower()
+
+
+def public_requests(session: Session, kommun: Kommun, now: datetime) -> list[PublicRequest]:
+    """The reports the public may read one by one: those whose cell holds at least k reports
+    presented under the same service (their first reason), newest week first."""
+    counted = _counted(kommun, now)
+    rows = session.execute(
+        select(
+            Report.id, Report.lat, Report.lon, Report.created_at, Report.updated_at, Report.status
+        ).where(*counted)
+    ).all()
+    if not rows:
+        return []
+    first_reason = dict(
+        session.execute(
+            select(ReportReason.report_id, func.min(ReportReason.code))
+            .where(ReportReason.report_id.in_(select(Report.id).where(*counted)))
+            .group_by(ReportReason.report_id)
+        ).all()
+    )
+    keys = cell_keys([r.lat for r in rows], [r.lon for r in rows])
+    groups = Counter((key, first_reason.get(row.id)) for row, key in zip(rows, keys, strict=True))
+    k = min_reports()
+    centres: dict[tuple[int, int], tuple[float, float]] = {}
+    out = []
+    for row, key in zip(rows, keys, strict=True):
+        code = first_reason.get(row.id)
+        if code is None or groups[(key, code)] < k:
+            continue
+        if key not in centres:
+            centres[key] = cell_centre(key)
+        out.append(
+            PublicRequest(
+                report_id=row.id,
+                public_id=public_id(kommun, row.id),
+                centre=centres[key],
+                service_code=code,
+                week=week_of(row.created_at),
+                updated_week=week_of(row.updated_at),
+                status=row.status,
+            )
+        )
+    out.sort(key=lambda p: (-p.week.timestamp(), p.public_id))
+    return out

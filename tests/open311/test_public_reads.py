@@ -1,0 +1,139 @@
+"""What anyone may read through Open311 without the kommun's staff key.
+
+A request is listed only when at least k (PUBLIC_MIN_CELL_REPORTS) reports of the past year in
+its 250 m cell share its service; it has an opaque id, the cell's centre and the week, never
+the registration number, the pin, the time or the text. A staff key keeps full reads.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from audit.models import AuditEvent
+from feedback.models import Report
+from privacy.public import cell_centre, cell_keys
+from review.periods import LOCAL_ZONE
+from tests.open311.test_server import BASE, LAT, LON, PUBLIC_ID, post
+
+PUBLIC = f"{BASE}/requests.json?jurisdiction_id=1487"
+CENTRE = cell_centre(cell_keys([LAT], [LON])[0])
+LONELY = (58.3600, 12.2900)
+
+
+def listed(client, query=""):
+    response = client.get(f"{PUBLIC}&{query}")
+    assert response.status_code == 200, response.data
+    return response.get_json()
+
+
+def is_week_start(text):
+    moment = datetime.fromisoformat(text).astimezone(LOCAL_ZONE)
+    return moment.weekday() == 0 and moment.time() == time(0, 0)
+
+
+def test_only_services_k_people_share_in_a_cell_are_listed(app, client, kommuner, keys, session):
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 3
+    for _ in range(3):
+        post(client, keys["client"], description="Ring 070-123 45 67")
+    post(client, keys["client"], service_code="disorder.drugs")  # same cell, one person
+    post(client, keys["client"], lat=str(LONELY[0]), long=str(LONELY[1]))  # a cell of its own
+
+    public = listed(client)
+    assert len(public) == 3
+    for request in public:
+        assert PUBLIC_ID.fullmatch(request["service_request_id"])
+        assert request["service_code"] == "place.dark"
+        assert (request["lat"], request["long"]) == CENTRE
+        assert "description" not in request and "address" not in request
+        assert is_week_start(request["requested_datetime"])
+        assert is_week_start(request["updated_datetime"])
+    assert listed(client, f"api_key={keys['client']}") == public  # a client key reads the same
+
+    # Registration numbers are sequential and on every receipt: never shown, never answered.
+    numbers = session.scalars(select(Report.registration_number)).all()
+    everything = client.get(PUBLIC).get_data(as_text=True) + client.get(
+        PUBLIC.replace(".json", ".xml")
+    ).get_data(as_text=True)
+    assert not any(number in everything for number in numbers)
+    for number in numbers:
+        assert client.get(f"{BASE}/requests/{number}.json?jurisdiction_id=1487").status_code == (
+            404
+        )
+
+    staff = listed(client, f"api_key={keys['staff']}")
+    assert len(staff) == 5 and set(numbers) == {r["service_request_id"] for r in staff}
+    exact = next(r for r in staff if r["description"].startswith("Ring"))
+    assert (exact["lat"], exact["long"]) == (LAT, LON)
+    assert exact["description"] == "Ring [telefonnummer]"
+    logged = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "open311.read_exact")
+    ).all()
+    assert len(logged) == 1 and logged[0].details["client"] == "Felanmälan Vänersborg"
+    assert "Ring" not in str(logged[0].details)
+    # A staff key of another kommun reads Vänersborg as the public does.
+    assert listed(client, f"api_key={keys['arboga']}") == public
+
+
+def test_dates_filter_whole_weeks_so_no_time_can_be_bisected(
+    app, client, kommuner, keys, session, create_report_at
+):
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 2
+    monday = datetime.combine(
+        (datetime.now(LOCAL_ZONE) - timedelta(days=21)).date(), time.min, tzinfo=LOCAL_ZONE
+    )
+    monday -= timedelta(days=monday.weekday())
+    sent = monday + timedelta(days=2, hours=14, minutes=37, seconds=12)
+    for offset in (0, 3600):
+        create_report_at(
+            kommuner["Vänersborg"], LAT, LON, created_at=(sent + timedelta(seconds=offset))
+        )
+    week = {r["service_request_id"] for r in listed(client)}
+    assert len(week) == 2
+    for moment in (monday, sent - timedelta(seconds=1), sent, sent + timedelta(hours=2)):
+        since = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        until = (moment + timedelta(seconds=1)).astimezone(UTC).isoformat().replace("+00:00", "Z")
+        assert {r["service_request_id"] for r in listed(client, f"start_date={since}")} == week
+        assert {r["service_request_id"] for r in listed(client, f"end_date={until}")} == week
+    next_week = (monday + timedelta(days=7)).astimezone(UTC).isoformat()
+    assert listed(client, f"start_date={next_week.replace('+00:00', 'Z')}") == []
+    requested = {r["requested_datetime"] for r in listed(client)}
+    assert requested == {monday.isoformat(timespec="seconds")}
+
+
+def test_a_service_code_filter_returns_only_requests_presented_with_that_code(
+    app, client, kommuner, keys, create_report_at
+):
+    """A report with several reasons is one request under its first reason, found there only."""
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 2
+    vanersborg = kommuner["Vänersborg"]
+    for _ in range(2):
+        create_report_at(vanersborg, LAT, LON, reasons=["place.dark", "place.bushes"])
+        create_report_at(vanersborg, LAT, LON, reasons=["place.dark"])
+    for reader in ("", f"api_key={keys['staff']}"):
+        everything = listed(client, reader)
+        assert len(everything) == 4
+        for code in ("place.bushes", "place.dark", "disorder.drugs"):
+            found = listed(client, f"{reader}&service_code={code}")
+            assert {r["service_code"] for r in found} <= {code}
+            assert len(found) == (0 if code == "disorder.drugs" else 2)
+            assert all(r in everything for r in found)  # presented as in the whole list
+        both = listed(client, f"{reader}&service_code=place.bushes,place.dark")
+        assert sorted(json.dumps(r, sort_keys=True) for r in both) == sorted(
+            json.dumps(r, sort_keys=True) for r in everything
+        )
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_id_of_a_quiet_cell_answers_like_no_id(app, client, kommuner, keys, fmt):
+    answer = post(client, keys["client"], lat=str(LONELY[0]), long=str(LONELY[1]))
+    public = answer.get_json()[0]["service_request_id"]
+    quiet = client.get(f"{BASE}/requests/{public}.{fmt}?jurisdiction_id=1487")
+    never = client.get(f"{BASE}/requests/1487-aaaaaaaaaaaaaaaa.{fmt}?jurisdiction_id=1487")
+    assert quiet.status_code == never.status_code == 404
+    assert quiet.data.replace(public.encode(), b"ID") == never.data.replace(
+        b"1487-aaaaaaaaaaaaaaaa", b"ID"
+    )

@@ -1,0 +1,74 @@
+"""The k-rule of privacy.public: one grid, one population, one threshold for every answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from shapely.geometry import Point, shape
+
+from privacy.public import (
+    cell_centre,
+    cell_keys,
+    cell_summary,
+    map_cells,
+    public_id,
+    public_requests,
+    window_start,
+)
+from review.periods import LOCAL_ZONE
+from tests.conftest import VANERSBORG_TORGET
+
+LAT, LON = VANERSBORG_TORGET
+# A Wednesday noon: two hours later is the same week.
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=LOCAL_ZONE)
+
+
+def test_map_nearby_and_open311_name_the_same_cell(app, kommuner, session, create_report_at):
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 2
+    vanersborg = kommuner["Vänersborg"]
+    for _ in range(2):
+        create_report_at(vanersborg, LAT, LON, created_at=NOW - timedelta(days=3))
+    with app.test_request_context():
+        [cell] = map_cells(session, vanersborg, NOW)
+        first, second = public_requests(session, vanersborg, NOW)
+        summary = cell_summary(session, vanersborg, LAT, LON, NOW)
+    centre = cell_centre(cell_keys([LAT], [LON])[0])
+    assert first.centre == second.centre == summary.centre == centre
+    assert shape(cell.polygon).contains(Point(centre[1], centre[0]))
+    assert cell.count == summary.count == 2
+
+
+def test_the_public_year_moves_a_whole_week_at_a_time(app, kommuner, session, create_report_at):
+    """A report leaving the year the minute it turned a year old would tell its time."""
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 2
+    vanersborg = kommuner["Vänersborg"]
+    year_ago = NOW - timedelta(days=365) + timedelta(hours=1)
+    for minutes in (0, 30):
+        create_report_at(vanersborg, LAT, LON, created_at=year_ago + timedelta(minutes=minutes))
+    assert window_start(NOW).astimezone(LOCAL_ZONE).weekday() == 0
+    with app.test_request_context():
+        answers = [
+            (
+                [r.public_id for r in public_requests(session, vanersborg, now)],
+                [c.count for c in map_cells(session, vanersborg, now)],
+                cell_summary(session, vanersborg, LAT, LON, now).count,
+            )
+            for now in (NOW, NOW + timedelta(hours=2), NOW + timedelta(days=4, hours=11))
+        ]
+        gone = NOW + timedelta(days=5, hours=12)  # the next Monday
+        assert public_requests(session, vanersborg, gone) == []
+        assert map_cells(session, vanersborg, gone) == []
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][1:] == ([2], 2)
+
+
+def test_public_ids_are_opaque_and_keyed(app, kommuner, create_report_at):
+    vanersborg = kommuner["Vänersborg"]
+    reports = [create_report_at(vanersborg, LAT, LON) for _ in range(2)]
+    with app.test_request_context():
+        ids = [public_id(vanersborg, r.id) for r in reports]
+        app.config["SECRET_KEY"] = "another-secret"
+        rekeyed = public_id(vanersborg, reports[0].id)
+    assert ids[0] != ids[1] and rekeyed != ids[0]
+    assert all(re.fullmatch(r"1487-[a-z2-7]{16}", i) for i in ids)
