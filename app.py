@@ -59,6 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Survey results by age band or gender only for groups with at least this many answers.
         SURVEY_MIN_GROUP=int(os.environ.get("SURVEY_MIN_GROUP", "10")),
         PUBLIC_MIN_CELL_REPORTS=int(os.environ.get("PUBLIC_MIN_CELL_REPORTS", "5")),
+        # A follow-up may be dated this many days after the promise's end (the last
+        # tertial is often written up after it closes), never before its start or in the future.
+        PROMISE_FOLLOWUP_GRACE_DAYS=int(os.environ.get("PROMISE_FOLLOWUP_GRACE_DAYS", "60")),
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

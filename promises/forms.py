@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -154,9 +156,23 @@ class ActivityForm(BaseForm):
             raise ValidationError(_l("Ett namn får vara högst 120 tecken."))
 
 
+class FocusEditForm(BaseForm):
+    title = StringField(
+        _l("Rubrik"), validators=[InputRequired(_l("Ge fokusområdet en rubrik.")), Length(max=200)]
+    )
+    theme = SelectField(_l("Tema"), choices=choices(THEME_LABELS, THEMES), default="annat")
+    description = TextAreaField(_l("Beskrivning"), validators=[Length(max=2000)])
+
+
+class DeleteForm(BaseForm):
+    """A delete button: only the CSRF token, so a link or a crawler cannot delete."""
+
+
 class FollowUpForm(BaseForm):
     activity = SelectField(_l("Aktivitet"), choices=[], default="")
     done_on = DateField(_l("Datum"), validators=[InputRequired(_l("Ange ett datum."))])
+    # (first day, last day with grace, today, grace days): set by the view with limit_dates.
+    limits: tuple[date, date, date, int] | None = None
     text = TextAreaField(
         _l("Vad har gjorts?"),
         validators=[InputRequired(_l("Skriv vad som har gjorts.")), Length(max=4000)],
@@ -171,3 +187,36 @@ class FollowUpForm(BaseForm):
         + choices(ACTIVITY_STATUS_LABELS, ACTIVITY_STATUSES),
         default="",
     )
+
+    def limit_dates(self, starts_on: date, ends_on: date, today: date, grace_days: int) -> None:
+        """Accept dates from the promise's start to its end plus grace, and not after today."""
+        self.limits = (starts_on, ends_on + timedelta(days=grace_days), today, grace_days)
+
+    def validate_done_on(self, field: DateField) -> None:
+        if field.data is None or self.limits is None:
+            return
+        first, last, today, grace_days = self.limits
+        if field.data < first:
+            raise ValidationError(
+                _l(
+                    "Datumet ligger före löftets början (%(day)s). En uppföljning gäller "
+                    "det som gjorts under löftets period.",
+                    day=format_date(first, "d MMMM yyyy"),
+                )
+            )
+        if field.data > today:
+            raise ValidationError(
+                _l(
+                    "Datumet ligger i framtiden. En uppföljning beskriver det som redan "
+                    "har gjorts: ange dagens datum eller ett tidigare."
+                )
+            )
+        if field.data > last:
+            raise ValidationError(
+                _l(
+                    "Datumet ligger efter löftets slut. Den sista uppföljningen får dateras "
+                    "högst %(n)d dagar efter slutet, senast %(day)s.",
+                    n=grace_days,
+                    day=format_date(last, "d MMMM yyyy"),
+                )
+            )

@@ -121,7 +121,7 @@ class Activity(Base):
         secondary=activity_focus, back_populates="activities", order_by="FocusArea.id"
     )
     follow_ups: Mapped[list[FollowUp]] = relationship(
-        back_populates="activity", order_by="FollowUp.done_on"
+        back_populates="activity", order_by="(FollowUp.done_on, FollowUp.id)"
     )
 
 
@@ -142,6 +142,7 @@ class FollowUp(Base):
     done_on: Mapped[date] = mapped_column(Date)
     text: Mapped[str] = mapped_column(Text)
     progress: Mapped[int | None] = mapped_column(Integer)  # the activity's progress then
+    status: Mapped[str | None] = mapped_column(String(10))  # the activity's status, if set
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -93,6 +93,34 @@ def set_progress(activity: Activity, progress: int) -> None:
         activity.status = "pagar"
 
 
+def state_as_of(activity: Activity, day: date | None = None) -> tuple[int, str]:
+    """(progress, status) of an activity as its follow-ups up to `day` (inclusive) report it.
+
+    Follow-ups are the record: the activity's own progress and status are a cache of this
+    state with no day limit, so a correction or a deletion can always rebuild them.
+    """
+    progress, status = 0, "planerad"
+    for entry in sorted(activity.follow_ups, key=lambda f: (f.done_on, f.id or 0)):
+        if day is not None and entry.done_on > day:
+            break
+        if entry.progress is not None:
+            progress = max(0, min(100, entry.progress))
+            if progress == 100:
+                status = "klar"
+            elif progress > 0 and status == "planerad":
+                status = "pagar"
+        if entry.status:
+            status = entry.status
+            if status == "klar":
+                progress = 100
+    return progress, status
+
+
+def refresh_state(activity: Activity) -> None:
+    """Set the activity's progress and status from all its follow-ups."""
+    activity.progress, activity.status = state_as_of(activity)
+
+
 def follow_up_period(promise: Promise, day: date) -> date:
     """The first day of the follow-up period holding `day` (tertials: Jan, May, Sep)."""
     months = promise.cadence_months
@@ -126,6 +154,7 @@ def record_follow_up(
     text: str,
     progress: int | None,
     author: User | None,
+    status: str | None = None,
 ) -> FollowUp:
     entry = FollowUp(
         promise=promise,
@@ -133,14 +162,128 @@ def record_follow_up(
         period_start=follow_up_period(promise, done_on),
         done_on=done_on,
         text=text,
-        progress=progress,
+        progress=progress if activity is not None else None,
+        status=(status or None) if activity is not None else None,
         author=author,
     )
-    if activity is not None and progress is not None:
-        set_progress(activity, progress)
     session.add(entry)
     session.flush()
+    if activity is not None:
+        refresh_state(activity)
+        session.flush()
     return entry
+
+
+# --- corrections ----------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit log's JSON can keep it."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set the attributes that differ; return {field: [old, new]} for the history."""
+    changes = {}
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(obj, field, new)
+    return changes
+
+
+def content_of(obj: FocusArea | Activity | FollowUp) -> dict[str, Any]:
+    """What a part of a promise said, kept in the history when it is deleted."""
+    if isinstance(obj, FocusArea):
+        return {"title": obj.title, "theme": obj.theme, "description": obj.description}
+    if isinstance(obj, Activity):
+        return {
+            "title": obj.title,
+            "owners": list(obj.owners),
+            "target_on": _plain(obj.target_on),
+            "description": obj.description,
+        }
+    return {
+        "activity": obj.activity.title if obj.activity else None,
+        "done_on": _plain(obj.done_on),
+        "text": obj.text,
+        "progress": obj.progress,
+        "status": obj.status,
+    }
+
+
+def update_follow_up(
+    session: Session,
+    entry: FollowUp,
+    *,
+    activity: Activity | None,
+    done_on: date,
+    text: str,
+    progress: int | None,
+    status: str | None,
+) -> dict[str, list[Any]]:
+    """Correct a follow-up; the activities it touches get their state rebuilt."""
+    before = entry.activity
+    changes = apply_changes(
+        entry,
+        {
+            "activity": activity,
+            "done_on": done_on,
+            "period_start": follow_up_period(entry.promise, done_on),
+            "text": text,
+            "progress": progress if activity is not None else None,
+            "status": (status or None) if activity is not None else None,
+        },
+    )
+    if "activity" in changes:
+        changes["activity"] = [
+            before.title if before else None,
+            activity.title if activity else None,
+        ]
+    session.flush()
+    for touched in {a for a in (before, activity) if a is not None}:
+        session.refresh(touched, ["follow_ups"])
+        refresh_state(touched)
+    session.flush()
+    return changes
+
+
+def delete_follow_up(session: Session, entry: FollowUp) -> dict[str, Any]:
+    """Remove a follow-up (from the public page and the feed too); returns what it said."""
+    content = content_of(entry)
+    activity = entry.activity
+    session.delete(entry)
+    session.flush()
+    if activity is not None:
+        session.refresh(activity, ["follow_ups"])
+        refresh_state(activity)
+        session.flush()
+    return content
+
+
+def delete_activity(session: Session, activity: Activity) -> dict[str, Any]:
+    """Remove an activity and the follow-ups written about it; returns what they said."""
+    content = content_of(activity) | {"follow_ups": [content_of(f) for f in activity.follow_ups]}
+    for entry in list(activity.follow_ups):
+        session.delete(entry)
+    activity.promise.activities.remove(activity)
+    session.delete(activity)
+    session.flush()
+    return content
+
+
+def delete_focus(session: Session, focus: FocusArea) -> dict[str, Any]:
+    """Remove a focus area (its activities stay, linked to the other areas)."""
+    content = content_of(focus)
+    focus.promise.focus_areas.remove(focus)
+    session.delete(focus)
+    session.flush()
+    return content
 
 
 # --- evaluation -----------------------------------------------------------------------------
