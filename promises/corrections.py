@@ -123,8 +123,12 @@ def _part(items: list[Any], part_id: int) -> Any:
     return found
 
 
-def _editable(promise: Promise) -> None:
-    """Refuse changes a promise's phase does not allow (see promises.lifecycle)."""
+def frozen(promise: Promise) -> Response | None:
+    """An archived promise is the record: changes are refused, with a message saying why."""
+    if promise.archived_on is None:
+        return None
+    flash(_("Löftet är arkiverat och kan inte ändras."), "error")
+    return redirect(url_for("promises.show", promise_id=promise.id), 303)
 
 
 def _edit_page(
@@ -157,7 +161,8 @@ def edit_focus(promise_id: int, focus_id: int) -> Response | tuple[str, int]:
     form = FocusEditForm(obj=focus, prefix="edit")
     if not form.is_submitted():
         return _edit_page(promise, focus, "focus", form)
-    _editable(promise)
+    if (refused := frozen(promise)) is not None:
+        return refused
     if not form.validate():
         return _edit_page(promise, focus, "focus", form, 400)
     changes = apply_changes(
@@ -181,7 +186,8 @@ def edit_focus(promise_id: int, focus_id: int) -> Response | tuple[str, int]:
 def remove_focus(promise_id: int, focus_id: int) -> Response:
     """Delete a focus area; the history keeps what it said."""
     promise: Promise = g.promise
-    _editable(promise)
+    if (refused := frozen(promise)) is not None:
+        return refused
     focus: FocusArea = _part(promise.focus_areas, focus_id)
     if not DeleteForm(prefix="delete").validate():
         abort(400)
@@ -214,7 +220,8 @@ def edit_activity(promise_id: int, activity_id: int) -> Response | tuple[str, in
     form = _activity_form(promise, activity)
     if not form.is_submitted():
         return _edit_page(promise, activity, "activity", form)
-    _editable(promise)
+    if (refused := frozen(promise)) is not None:
+        return refused
     if not form.validate():
         return _edit_page(promise, activity, "activity", form, 400)
     chosen = set(form.focus.data or [])
@@ -250,7 +257,8 @@ def edit_activity(promise_id: int, activity_id: int) -> Response | tuple[str, in
 def remove_activity(promise_id: int, activity_id: int) -> Response:
     """Delete an activity and its follow-ups; the history keeps what they said."""
     promise: Promise = g.promise
-    _editable(promise)
+    if (refused := frozen(promise)) is not None:
+        return refused
     activity: Activity = _part(promise.activities, activity_id)
     if not DeleteForm(prefix="delete").validate():
         abort(400)
@@ -287,7 +295,8 @@ def edit_follow_up(promise_id: int, follow_up_id: int) -> Response | tuple[str, 
     form = _follow_up_form(promise, entry)
     if not form.is_submitted():
         return _edit_page(promise, entry, "follow_up", form)
-    _editable(promise)
+    if (refused := frozen(promise)) is not None:
+        return refused
     if not form.validate():
         return _edit_page(promise, entry, "follow_up", form, 400)
     activity = next((a for a in promise.activities if str(a.id) == form.activity.data), None)
@@ -318,7 +327,8 @@ def edit_follow_up(promise_id: int, follow_up_id: int) -> Response | tuple[str, 
 def remove_follow_up(promise_id: int, follow_up_id: int) -> Response:
     """Delete a follow-up: it leaves the public page and the feed; the history keeps it."""
     promise: Promise = g.promise
-    _editable(promise)
+    if (refused := frozen(promise)) is not None:
+        return refused
     entry: FollowUp = _part(promise.follow_ups, follow_up_id)
     if not DeleteForm(prefix="delete").validate():
         abort(400)
@@ -345,7 +355,8 @@ def remove_draft(promise_id: int) -> Response:
     """Delete a draft; a signed promise is public record and is ended, not deleted."""
     promise: Promise = g.promise
     if promise.status != "utkast":
-        abort(409, _("Ett undertecknat löfte kan inte tas bort. Avsluta det i stället."))
+        flash(_("Ett undertecknat löfte kan inte tas bort. Avsluta det i stället."), "error")
+        return redirect(url_for("promises.show", promise_id=promise.id), 303)
     if not DeleteForm(prefix="delete").validate():
         abort(400)
     session = get_session()

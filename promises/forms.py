@@ -13,7 +13,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField
@@ -220,3 +227,15 @@ class FollowUpForm(BaseForm):
                     day=format_date(last, "d MMMM yyyy"),
                 )
             )
+
+
+class EvaluationForm(BaseForm):
+    """The yearly evaluation's written conclusion for the whole promise."""
+
+    summary = TextAreaField(
+        _l("Slutsats för hela löftet"),
+        description=_l(
+            "Vad blev gjort, vad gav det, och vad tar ni med till nästa löfte? Visas för invånarna."
+        ),
+        validators=[DataRequired(_l("Skriv en slutsats.")), Length(max=8000)],
+    )

@@ -51,6 +51,12 @@ class Promise(Base):
     summary: Mapped[str] = mapped_column(Text, default="")  # plain Swedish, for the public page
     # Follow-up cadence in months: 4 is a tertial.
     cadence_months: Mapped[int] = mapped_column(Integer, default=4)
+    # Decisions of the year (see promises.lifecycle): ended before its last day, evaluated
+    # (with a written conclusion for the whole promise), archived.
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    evaluated_on: Mapped[date | None] = mapped_column(Date)
+    archived_on: Mapped[date | None] = mapped_column(Date)
+    evaluation_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     kommun: Mapped[Kommun] = relationship()

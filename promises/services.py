@@ -20,6 +20,7 @@ from geo.projection import plane
 from hotspots.models import HotSpotRecord
 from hotspots.services import HotSpotParams, current_run
 from kommun.models import Kommun, Landmark
+from promises.lifecycle import last_day
 from promises.models import Activity, FocusArea, FollowUp, PlaceFeeling, Promise
 from review.periods import LOCAL_ZONE
 
@@ -129,8 +130,8 @@ def follow_up_period(promise: Promise, day: date) -> date:
 
 
 def periods_of(promise: Promise, today: date) -> list[date]:
-    """Every follow-up period from the promise's start to its end (or today)."""
-    last = min(promise.ends_on, today)
+    """Every follow-up period from the promise's start to its last day (or today)."""
+    last = min(last_day(promise), today)
     out = []
     current = follow_up_period(promise, promise.starts_on)
     while current <= last:
@@ -353,10 +354,10 @@ def _count_in(
 def evaluate(session: Session, promise: Promise, today: date) -> list[PlaceEvaluation]:
     """For each focus place: reports and the trygg share before and since the start.
 
-    "Since" runs from the start to the end of the promise or today, whichever is first;
+    "Since" runs from the start to the promise's last day or today, whichever is first;
     "before" is a window of the same length just before the start, so seasons compare.
     """
-    after_last = min(promise.ends_on, today)
+    after_last = min(last_day(promise), today)
     if after_last < promise.starts_on:
         after_last = promise.starts_on - timedelta(days=1)
     length = (after_last - promise.starts_on).days + 1

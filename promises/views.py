@@ -14,7 +14,7 @@ from accounts.access import staff_user
 from audit.services import record
 from db import get_session
 from promises.blueprint import bp
-from promises.corrections import history_context, limit_follow_up
+from promises.corrections import frozen, history_context, limit_follow_up
 from promises.forms import (
     ActivityForm,
     DeleteForm,
@@ -24,6 +24,7 @@ from promises.forms import (
     PromiseForm,
     _lines,
 )
+from promises.lifecycle import end_early, phase
 from promises.models import Activity, FocusArea, Promise
 from promises.services import (
     apply_changes,
@@ -76,12 +77,15 @@ def index(slug: str) -> str | Response | tuple[str, int]:
         flash(_("Utkastet är sparat. Lägg till aktiviteter och ansvariga."), "success")
         return redirect(url_for("promises.show", promise_id=promise.id), 303)
     status = 400 if form.is_submitted() else 200
+    promises = promises_of(session, kommun, public=False)
+    today = today_local()
     return render_template(
         "promises/index.html",
         kommun=kommun,
-        promises=promises_of(session, kommun, public=False),
+        promises=promises,
+        phases={p.id: phase(p, today) for p in promises},
         form=form,
-        today=today_local(),
+        today=today,
     ), status
 
 
@@ -123,6 +127,7 @@ def _page(promise: Promise, forms: dict[str, Any], status: int = 200) -> tuple[s
         evaluation=evaluate(get_session(), promise, today),
         periods=periods_of(promise, today),
         today=today,
+        phase=phase(promise, today),
         delete_form=DeleteForm(prefix="delete", formdata=None),
         **history_context(promise),
     ), status
@@ -136,6 +141,8 @@ def show(promise_id: int) -> tuple[str, int]:
 @bp.post("/loften/<int:promise_id>/uppgifter")
 def update(promise_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
+    if (refused := frozen(promise)) is not None:
+        return refused
     forms = _forms(promise)
     form = forms["details"]
     if not form.validate():
@@ -154,6 +161,10 @@ def update(promise_id: int) -> Response | tuple[str, int]:
             "cadence_months": int(form.cadence_months.data),
         },
     )
+    if promise.status == "avslutat" and promise.ended_on is None:
+        end_early(promise, today_local())
+    elif promise.status != "avslutat":
+        promise.ended_on = None
     session = get_session()
     record(session, staff_user(), "promise.update", promise, changes=changes)
     session.commit()
@@ -164,6 +175,8 @@ def update(promise_id: int) -> Response | tuple[str, int]:
 @bp.post("/loften/<int:promise_id>/fokus")
 def add_focus(promise_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
+    if (refused := frozen(promise)) is not None:
+        return refused
     forms = _forms(promise)
     form = forms["focus"]
     if not form.validate():
@@ -195,6 +208,8 @@ def add_focus(promise_id: int) -> Response | tuple[str, int]:
 @bp.post("/loften/<int:promise_id>/aktiviteter")
 def add_activity(promise_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
+    if (refused := frozen(promise)) is not None:
+        return refused
     forms = _forms(promise)
     form = forms["activity"]
     if not form.validate():
@@ -226,6 +241,8 @@ def add_activity(promise_id: int) -> Response | tuple[str, int]:
 @bp.post("/loften/<int:promise_id>/uppfoljning")
 def add_follow_up(promise_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
+    if (refused := frozen(promise)) is not None:
+        return refused
     forms = _forms(promise)
     form = forms["follow"]
     if not form.validate():
@@ -275,3 +292,6 @@ def report(promise_id: int) -> tuple[str, int]:
         picture=picture,
         evaluation=evaluate(get_session(), promise, min(last, today)),
     ), 200
+
+
+from promises import decisions as _decisions  # noqa: E402,F401  (routes on this blueprint)

@@ -207,7 +207,8 @@ def test_activities_and_focus_areas_are_edited_and_deleted(client, session, sign
 
 
 def test_only_drafts_can_be_deleted(client, session, signed, coordinator, kommuner):
-    assert client.post(f"/samordnare/loften/{signed.id}/ta-bort").status_code == 409
+    refused = client.post(f"/samordnare/loften/{signed.id}/ta-bort", follow_redirects=True)
+    assert "kan inte tas bort. Avsluta det i stället" in refused.get_data(as_text=True)
     draft = Promise(
         kommun_id=kommuner["Vänersborg"].id,
         title="Testutkast",
