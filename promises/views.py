@@ -37,6 +37,7 @@ from promises.services import (
     periods_of,
     promises_of,
     record_follow_up,
+    state_as_of,
 )
 from review.lagesbild import build
 from review.periods import Period, today_local
@@ -289,6 +290,8 @@ def report(promise_id: int) -> tuple[str, int]:
         last=last,
         periods=periods,
         entries=entries,
+        # Each activity as its follow-ups had reported it by the period's last day.
+        states={a.id: state_as_of(a, last) for a in promise.activities},
         picture=picture,
         evaluation=evaluate(get_session(), promise, min(last, today)),
     ), 200
