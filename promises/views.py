@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -15,6 +14,7 @@ from audit.services import record
 from db import get_session
 from promises.blueprint import bp
 from promises.corrections import frozen, history_context, limit_follow_up
+from promises.documents import report_context
 from promises.forms import (
     ActivityForm,
     DeleteForm,
@@ -33,14 +33,11 @@ from promises.services import (
     evaluate,
     focus_from_hotspot,
     focus_from_landmark,
-    period_end,
     periods_of,
     promises_of,
     record_follow_up,
-    state_as_of,
 )
-from review.lagesbild import build
-from review.periods import Period, today_local
+from review.periods import today_local
 
 __all__ = ["bp"]
 
@@ -269,32 +266,8 @@ def add_follow_up(promise_id: int) -> Response | tuple[str, int]:
 @bp.get("/loften/<int:promise_id>/rapport")
 def report(promise_id: int) -> tuple[str, int]:
     """The follow-up report of one period: what was done, and the figures for the places."""
-    promise: Promise = g.promise
-    today = today_local()
-    periods = periods_of(promise, today) or [promise.starts_on]
-    try:
-        first = date.fromisoformat(request.args.get("period", ""))
-    except ValueError:
-        first = periods[-1]
-    if first not in periods:
-        first = periods[-1]
-    last = period_end(promise, first)
-    entries = [f for f in promise.follow_ups if f.period_start == first]
-    kind = "tertial" if promise.cadence_months == 4 else "custom"
-    picture = build(get_session(), promise.kommun, Period(kind, first, last))
-    return render_template(
-        "promises/report.html",
-        kommun=promise.kommun,
-        promise=promise,
-        first=first,
-        last=last,
-        periods=periods,
-        entries=entries,
-        # Each activity as its follow-ups had reported it by the period's last day.
-        states={a.id: state_as_of(a, last) for a in promise.activities},
-        picture=picture,
-        evaluation=evaluate(get_session(), promise, min(last, today)),
-    ), 200
+    context = report_context(g.promise, request.args.get("period"))
+    return render_template("promises/report.html", **context), 200
 
 
 from promises import decisions as _decisions  # noqa: E402,F401  (routes on this blueprint)
