@@ -7,10 +7,12 @@ from typing import Any
 from flask import Blueprint
 
 from accounts.access import kommun_scope
+from feedback.reasons import GROUPS
 from promises.models import Promise
 from promises.public_forms import (
     ACTIVITY_STATUS_LABELS,
     FEELING_LABELS,
+    INDICATOR_LABELS,
     PHASE_LABELS,
     PROMISE_STATUS_LABELS,
     THEME_LABELS,
@@ -28,6 +30,8 @@ def labels() -> dict[str, Any]:
         "phase_labels": PHASE_LABELS,
         "activity_status_labels": ACTIVITY_STATUS_LABELS,
         "feeling_labels": FEELING_LABELS,
+        "indicator_labels": INDICATOR_LABELS,
+        "reason_group_labels": {g.code: g.label for g in GROUPS},
         "trend_labels": TREND_LABELS,
     }
 

@@ -10,7 +10,8 @@ from accounts.access import staff_user
 from audit.services import record
 from db import get_session
 from promises.blueprint import bp
-from promises.forms import DeleteForm, EvaluationForm
+from promises.forms import DeleteForm, EvaluationForm, evaluation_form
+from promises.indicators import FocusInput, focus_results, save_evaluation
 from promises.lifecycle import can_archive, can_end, can_evaluate, end_early, last_day, phase
 from promises.models import Promise
 from promises.services import evaluate
@@ -46,15 +47,16 @@ def _evaluation_page(promise: Promise, form: EvaluationForm, status: int = 200) 
         form=form,
         phase=phase(promise, today),
         last=last_day(promise),
+        results=focus_results(get_session(), promise, today),
         evaluation=evaluate(get_session(), promise, today),
     ), status
 
 
 @bp.route("/loften/<int:promise_id>/utvardering", methods=["GET", "POST"])
 def evaluation(promise_id: int) -> Response | tuple[str, int]:
-    """The yearly evaluation: figures per focus area and a written conclusion."""
+    """The yearly evaluation: an indicator per focus area and written conclusions."""
     promise: Promise = g.promise
-    form = EvaluationForm(prefix="eval", data={"summary": promise.evaluation_summary})
+    form = evaluation_form(promise)
     if not form.is_submitted():
         return _evaluation_page(promise, form)
     today = today_local()
@@ -63,19 +65,21 @@ def evaluation(promise_id: int) -> Response | tuple[str, int]:
         return _show(promise)
     if not form.validate():
         return _evaluation_page(promise, form, 400)
-    before = promise.evaluation_summary
-    promise.evaluation_summary = form.summary.data.strip()
-    promise.evaluated_on = promise.evaluated_on or today
+    inputs = {
+        focus.id: FocusInput(
+            indicator=form[f"f{focus.id}_indicator"].data or None,
+            group=form[f"f{focus.id}_group"].data or None,
+            baseline=form[f"f{focus.id}_baseline"].data,
+            target=form[f"f{focus.id}_target"].data,
+            conclusion=(form[f"f{focus.id}_conclusion"].data or "").strip(),
+        )
+        for focus in promise.focus_areas
+    }
     session = get_session()
-    record(
-        session,
-        staff_user(),
-        "promise.evaluate",
-        promise,
-        changes={"summary": [before, promise.evaluation_summary]}
-        if before != promise.evaluation_summary
-        else {},
+    changes = save_evaluation(
+        session, promise, summary=form.summary.data.strip(), inputs=inputs, today=today
     )
+    record(session, staff_user(), "promise.evaluate", promise, changes=changes)
     session.commit()
     flash(_("Utvärderingen är sparad och syns på löftets offentliga sida."), "success")
     return redirect(url_for("promises.evaluation", promise_id=promise.id), 303)

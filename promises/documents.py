@@ -17,6 +17,7 @@ from werkzeug.exceptions import NotFound
 
 from db import get_session
 from promises.blueprint import bp
+from promises.indicators import focus_results
 from promises.lifecycle import last_day, phase
 from promises.models import Promise
 from promises.services import evaluate, period_end, periods_of, state_as_of
@@ -115,5 +116,6 @@ def evaluation_pdf(promise_id: int) -> Response:
         last=last_day(promise),
         states={a.id: state_as_of(a, last_day(promise)) for a in promise.activities},
         evaluation=evaluate(get_session(), promise, today),
+        results=focus_results(get_session(), promise, today),
     )
     return pdf_response(html, "utvardering", promise.title)

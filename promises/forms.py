@@ -7,6 +7,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
+    FloatField,
     IntegerField,
     SelectField,
     StringField,
@@ -24,9 +25,10 @@ from wtforms.validators import (
 
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField
-from promises.models import ACTIVITY_STATUSES, PROMISE_STATUSES, THEMES
+from promises.models import ACTIVITY_STATUSES, PROMISE_STATUSES, THEMES, FocusArea, Promise
 from promises.public_forms import (
     ACTIVITY_STATUS_LABELS,
+    INDICATOR_LABELS,
     PROMISE_STATUS_LABELS,
     THEME_LABELS,
     choices,
@@ -230,7 +232,10 @@ class FollowUpForm(BaseForm):
 
 
 class EvaluationForm(BaseForm):
-    """The yearly evaluation's written conclusion for the whole promise."""
+    """The yearly evaluation's written conclusion for the whole promise (and, built by
+    evaluation_form, an indicator per focus area)."""
+
+    focus_areas: list[FocusArea] = []
 
     summary = TextAreaField(
         _l("Slutsats för hela löftet"),
@@ -239,3 +244,83 @@ class EvaluationForm(BaseForm):
         ),
         validators=[DataRequired(_l("Skriv en slutsats.")), Length(max=8000)],
     )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for focus in self.focus_areas:
+            key = f"f{focus.id}"
+            indicator = self[f"{key}_indicator"]
+            group = self[f"{key}_group"]
+            if indicator.data == "reports" and focus.polygon is None:
+                indicator.errors.append(
+                    _l(
+                        "%(title)s har ingen plats på kartan: välj EST-observationer "
+                        "eller andelen ”tryggare”.",
+                        title=focus.title,
+                    )
+                )
+                ok = False
+            if indicator.data == "est" and not group.data:
+                group.errors.append(
+                    _l("Välj vilken orsaksgrupp som räknas för %(title)s.", title=focus.title)
+                )
+                ok = False
+            target = self[f"{key}_target"]
+            if indicator.data == "tryggare" and target.data is not None and target.data > 100:
+                target.errors.append(_l("En andel är högst 100 %."))
+                ok = False
+        return ok
+
+
+def evaluation_form(promise: Promise) -> EvaluationForm:
+    """The evaluation form with an indicator, baseline, target and conclusion per focus area."""
+    from feedback import reasons as taxonomy
+
+    class PromiseEvaluationForm(EvaluationForm):
+        pass
+
+    groups = [SelectChoice("", _l("Ingen"))] + [
+        SelectChoice(g.code, g.label) for g in taxonomy.groups(positive=False)
+    ]
+    indicators = [SelectChoice("", _l("Ingen indikator"))] + [
+        SelectChoice(k, v) for k, v in INDICATOR_LABELS.items()
+    ]
+    data: dict[str, Any] = {"summary": promise.evaluation_summary}
+    for focus in promise.focus_areas:
+        key = f"f{focus.id}"
+        title = focus.title
+        fields = {
+            "indicator": SelectField(
+                _l("Indikator för %(title)s", title=title), choices=indicators
+            ),
+            "group": SelectField(
+                _l("Orsaksgrupp för %(title)s", title=title),
+                choices=groups,
+                description=_l("Bara för EST-observationer."),
+            ),
+            "baseline": FloatField(
+                _l("Utgångsläge för %(title)s", title=title),
+                validators=[Optional(), NumberRange(min=0, message=_l("Ange ett tal från 0."))],
+                description=_l("Tomt: mäts under lika många dagar före löftets start."),
+            ),
+            "target": FloatField(
+                _l("Mål för %(title)s", title=title),
+                validators=[Optional(), NumberRange(min=0, message=_l("Ange ett tal från 0."))],
+            ),
+            "conclusion": TextAreaField(
+                _l("Slutsats för %(title)s", title=title), validators=[Length(max=4000)]
+            ),
+        }
+        for name, field in fields.items():
+            setattr(PromiseEvaluationForm, f"{key}_{name}", field)
+        data |= {
+            f"{key}_indicator": focus.indicator
+            or ("reports" if focus.polygon is not None else "est"),
+            f"{key}_group": focus.indicator_group or "",
+            f"{key}_baseline": focus.baseline,
+            f"{key}_target": focus.target,
+            f"{key}_conclusion": focus.conclusion,
+        }
+    form = PromiseEvaluationForm(prefix="eval", data=data)
+    form.focus_areas = list(promise.focus_areas)
+    return form

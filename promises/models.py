@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
@@ -94,6 +94,14 @@ class FocusArea(Base):
     hotspot_stable_id: Mapped[str | None] = mapped_column(String(40), index=True)
     landmark_id: Mapped[int | None] = mapped_column(ForeignKey("landmark.id", ondelete="SET NULL"))
     polygon: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The evaluation (promises.indicators): what the area is measured by, where it started,
+    # the target, the result stored when the evaluation was saved, and what it concludes.
+    indicator: Mapped[str | None] = mapped_column(String(20))
+    indicator_group: Mapped[str | None] = mapped_column(String(20))  # reason group, for "est"
+    baseline: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    result: Mapped[float | None] = mapped_column(Float)
+    conclusion: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     promise: Mapped[Promise] = relationship(back_populates="focus_areas")
     landmark: Mapped[Landmark | None] = relationship()

@@ -33,6 +33,7 @@ from geo.maps import base_map, components, localize
 from hotspots.services import HotSpotParams, coordinates_for
 from kommun.models import Kommun
 from kommun.services import kommun_by_slug
+from promises.indicators import focus_results
 from promises.lifecycle import CURRENT, EARLIER, asks_feeling, last_day, phase
 from promises.models import FocusArea, PlaceFeeling, Promise
 from promises.public_forms import FeelingForm
@@ -183,6 +184,8 @@ def promise_page(slug: str, promise_id: int) -> str:
         promise=promise,
         phase=phase(promise, today),
         last=last_day(promise),
+        results=focus_results(get_session(), promise, today) if promise.evaluated_on else [],
+        min_k=int(current_app.config["PUBLIC_MIN_CELL_REPORTS"]),
     )
 
 

@@ -47,6 +47,12 @@ ACTIVITY_STATUS_LABELS = {
     "klar": _l("Klar"),
     "installd": _l("Inställd"),
 }
+# What a focus area is evaluated by (promises.indicators).
+INDICATOR_LABELS = {
+    "reports": _l("Otrygghetsförslag inom platsen"),
+    "tryggare": _l("Andel som svarat ”tryggare” (%)"),
+    "est": _l("EST-observationer i en orsaksgrupp"),
+}
 FEELING_LABELS = {
     "tryggare": _l("Ja, tryggare"),
     "som_forut": _l("Som förut"),

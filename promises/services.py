@@ -290,7 +290,7 @@ def delete_focus(session: Session, focus: FocusArea) -> dict[str, Any]:
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def _midnight(day: date) -> datetime:
+def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE).astimezone(UTC)
 
 
@@ -328,7 +328,7 @@ class PlaceEvaluation:
         return sum(self.feelings.values())
 
 
-def _count_in(
+def count_in(
     session: Session, kommun_id: int, polygon: dict[str, Any], first: date, last: date
 ) -> tuple[int, int]:
     """Reports (otrygg, trygg) inside the polygon between two local dates, inclusive."""
@@ -342,8 +342,8 @@ def _count_in(
             Report.merged_into_id.is_(None),
             Report.lat.between(min_lat, max_lat),
             Report.lon.between(min_lon, max_lon),
-            Report.created_at >= _midnight(first),
-            Report.created_at < _midnight(last + timedelta(days=1)),
+            Report.created_at >= local_midnight(first),
+            Report.created_at < local_midnight(last + timedelta(days=1)),
         )
     ).all()
     inside = prep(area)
@@ -368,9 +368,9 @@ def evaluate(session: Session, promise: Promise, today: date) -> list[PlaceEvalu
     for focus in promise.focus_areas:
         if focus.polygon is None:
             continue
-        b = _count_in(session, promise.kommun_id, focus.polygon, before_first, before_last)
+        b = count_in(session, promise.kommun_id, focus.polygon, before_first, before_last)
         a = (
-            _count_in(session, promise.kommun_id, focus.polygon, promise.starts_on, after_last)
+            count_in(session, promise.kommun_id, focus.polygon, promise.starts_on, after_last)
             if length > 0
             else (0, 0)
         )

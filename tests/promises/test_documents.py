@@ -73,8 +73,24 @@ def test_the_promise_the_report_and_the_evaluation_print_as_pdf(
     assert "25 % · Pågår" in t1 and "100 %" not in t1
 
     assert client.get(f"{base}/utvardering.pdf").status_code == 200  # ended: awaiting evaluation
-    client.post(f"{base}/utvardering", data={"eval-summary": "Vandringarna i Sätra blev av."})
+    sätra = arboga.focus_areas[0].id
+    refused = client.post(f"{base}/utvardering", data={"eval-summary": "Klart."})
+    assert refused.status_code == 400
+    assert "Välj vilken orsaksgrupp som räknas för Sätra" in refused.get_data(as_text=True)
+    saved = client.post(
+        f"{base}/utvardering",
+        data={
+            "eval-summary": "Vandringarna i Sätra blev av.",
+            f"eval-f{sätra}_indicator": "est",
+            f"eval-f{sätra}_group": "DAMAGE",
+            f"eval-f{sätra}_target": "3",
+            f"eval-f{sätra}_conclusion": "Mindre klotter kring Sätra centrum.",
+        },
+    )
+    assert saved.status_code == 303
     evaluation = pdf_text(client.get(f"{base}/utvardering.pdf"))
     assert "Utvärdering av Medborgarlöften i Arboga kommun 2021" in evaluation
     assert "Vandringarna i Sätra blev av." in evaluation
     assert "100 % · Klar" in evaluation and "2 uppföljningar" in evaluation
+    assert "EST-observationer i en orsaksgrupp: Skadegörelse" in evaluation
+    assert "Mindre klotter kring Sätra centrum." in evaluation
