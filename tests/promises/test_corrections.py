@@ -222,3 +222,24 @@ def test_only_drafts_can_be_deleted(client, session, signed, coordinator, kommun
     assert response.status_code == 303 and response.location.endswith("/vanersborg/loften")
     session.expire_all()
     assert session.scalars(select(Promise.title)).all() == ["Tryggare Torpa"]
+
+
+def test_signatories_and_dates_are_corrected_with_a_history(client, session, signed, coordinator):
+    details = {
+        "details-title": "Tryggare Torpa",
+        "details-lokalpolisomrade": "Östra Fyrbodal",
+        "details-starts_on": "2026-01-01",
+        "details-ends_on": "2027-12-31",
+        "details-status": "undertecknat",
+        "details-signatories": "Kommunstyrelsens ordförande\nLokalpolisområdeschef, Östra Fyrbodal",
+        "details-signed_on": "2025-12-21",
+        "details-cadence_months": "4",
+    }
+    assert client.post(f"/samordnare/loften/{signed.id}/uppgifter", data=details).status_code == 303
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "promise.update"))
+    assert event.details["changes"]["signed_on"] == ["2025-12-20", "2025-12-21"]
+    assert event.details["changes"]["signatories"][1].endswith("Östra Fyrbodal")
+    assert set(event.details["changes"]) == {"signed_on", "signatories"}
+    history = parse_page(client.get(f"/samordnare/loften/{signed.id}").data)
+    text = history.select_one("#history-heading").parent.get_text()
+    assert "Uppgifterna ändrades" in text and "Undertecknat den" in text

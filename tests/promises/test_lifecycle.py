@@ -149,6 +149,11 @@ def test_coordinator_ends_evaluates_and_archives_a_promise(
     )
     assert "arkiverat och kan inte ändras" in refused.get_data(as_text=True)
     assert session.scalars(select(Activity.id)).all() == []
+    archived = parse_page(client.get(base).data)
+    assert archived.select("form[action$='/aktiviteter'], form[action$='/uppgifter']") == []
+    assert (
+        "arkiverat den" in archived.select_one("section[aria-labelledby=year-heading]").get_text()
+    )
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-3:] == ["promise.end", "promise.evaluate", "promise.archive"]
     # Archived promises stay public, under the earlier ones.
