@@ -130,6 +130,9 @@ class FocusResult:
     baseline: float | None
     target: float | None
     result: float | None
+    # Residents' "tryggare" answers during the promise, shown beside any indicator.
+    tryggare_n: int = 0
+    tryggare_share: float | None = None
 
     @property
     def met(self) -> bool | None:
@@ -157,7 +160,10 @@ def focus_results(session: Session, promise: Promise, today: date) -> list[Focus
         result = focus.result if promise.evaluated_on is not None else None
         if result is None:
             result = measure(session, focus, indicator, group, *during)
-        out.append(FocusResult(focus, indicator, group, baseline, focus.target, result))
+        answers = tryggare_answers(session, focus, *during) if focus.polygon else Counter()
+        n = sum(answers.values())
+        share = round(100 * answers.get("tryggare", 0) / n, 1) if n else None
+        out.append(FocusResult(focus, indicator, group, baseline, focus.target, result, n, share))
     return out
 
 

@@ -131,3 +131,15 @@ def test_the_public_page_shows_results_without_small_counts(client, session, vag
     row = page.select_one(f"#result-{place.id}").get_text()
     assert "färre än 5" in row  # the result, 2 reports, is below the public k
     assert "6" in row and "Belysningen hjälpte." in row and "Ja" in row
+    assert "Tryggare" not in row  # no answers yet
+
+    # Residents' answers show beside the indicator once there are at least k of them.
+    for answer in ("tryggare",) * 4 + ("som_forut",):
+        session.add(
+            PlaceFeeling(
+                focus_area_id=place.id, answer=answer, created_at=datetime(2025, 9, 1, tzinfo=UTC)
+            )
+        )
+    session.commit()
+    page = parse_page(client.get(f"/k/vanersborg/loften/{promise.id}").data)
+    assert "”Tryggare”: 80 % av 5 svar" in page.select_one(f"#result-{place.id}").get_text()
