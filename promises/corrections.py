@@ -26,6 +26,7 @@ from promises.forms import (
     FocusEditForm,
     FollowUpForm,
 )
+from promises.lifecycle import last_day
 from promises.models import Activity, FocusArea, FollowUp, Promise
 from promises.services import (
     apply_changes,
@@ -108,9 +109,11 @@ def history(promise: Promise, part_id: int | None = None, limit: int = 50) -> li
 
 
 def limit_follow_up(form: FollowUpForm, promise: Promise) -> None:
+    """Follow-ups fall within the promise: its start to its last day (plus grace), not later
+    than today."""
     form.limit_dates(
         promise.starts_on,
-        promise.ends_on,
+        last_day(promise),
         today_local(),
         int(current_app.config["PROMISE_FOLLOWUP_GRACE_DAYS"]),
     )

@@ -76,6 +76,12 @@ def test_follow_up_dates_outside_the_period_or_in_the_future_are_refused(
     assert "efter löftets slut" in text and "10 dagar" in text and "10 oktober 2026" in text
     assert _follow(client, signed, "2026-10-10").status_code == 303
 
+    # Ended early, the promise's last day is the day it ended.
+    signed.status, signed.ended_on = "avslutat", date(2026, 6, 30)
+    session.commit()
+    assert _follow(client, signed, "2026-07-10").status_code == 303
+    assert "senast 10 juli 2026" in _follow(client, signed, "2026-07-11").get_data(as_text=True)
+
 
 def test_a_wrong_follow_up_is_corrected_and_the_history_keeps_both(
     client, session, signed, coordinator
