@@ -25,9 +25,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("baseline", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("target", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("result", sa.Float(), nullable=True))
-        batch_op.add_column(
-            sa.Column("conclusion", sa.Text(), nullable=False, server_default="")
-        )
+        batch_op.add_column(sa.Column("conclusion", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
