@@ -74,6 +74,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # k: no public answer (map, "nearby", Open311 reads) tells of a 250 m cell with fewer
         # reports than this (privacy.public).
         PUBLIC_MIN_CELL_REPORTS=int(os.environ.get("PUBLIC_MIN_CELL_REPORTS", "5")),
+        # A follow-up may be dated this many days after the promise's end (the last
+        # tertial is often written up after it closes), never before its start or in the future.
+        PROMISE_FOLLOWUP_GRACE_DAYS=int(os.environ.get("PROMISE_FOLLOWUP_GRACE_DAYS", "60")),
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

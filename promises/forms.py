@@ -1,23 +1,34 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
+    FloatField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField
-from promises.models import ACTIVITY_STATUSES, PROMISE_STATUSES, THEMES
+from promises.models import ACTIVITY_STATUSES, PROMISE_STATUSES, THEMES, FocusArea, Promise
 from promises.public_forms import (
     ACTIVITY_STATUS_LABELS,
+    INDICATOR_LABELS,
     PROMISE_STATUS_LABELS,
     THEME_LABELS,
     choices,
@@ -154,9 +165,23 @@ class ActivityForm(BaseForm):
             raise ValidationError(_l("Ett namn får vara högst 120 tecken."))
 
 
+class FocusEditForm(BaseForm):
+    title = StringField(
+        _l("Rubrik"), validators=[InputRequired(_l("Ge fokusområdet en rubrik.")), Length(max=200)]
+    )
+    theme = SelectField(_l("Tema"), choices=choices(THEME_LABELS, THEMES), default="annat")
+    description = TextAreaField(_l("Beskrivning"), validators=[Length(max=2000)])
+
+
+class DeleteForm(BaseForm):
+    """A delete button: only the CSRF token, so a link or a crawler cannot delete."""
+
+
 class FollowUpForm(BaseForm):
     activity = SelectField(_l("Aktivitet"), choices=[], default="")
     done_on = DateField(_l("Datum"), validators=[InputRequired(_l("Ange ett datum."))])
+    # (first day, last day with grace, today, grace days): set by the view with limit_dates.
+    limits: tuple[date, date, date, int] | None = None
     text = TextAreaField(
         _l("Vad har gjorts?"),
         validators=[InputRequired(_l("Skriv vad som har gjorts.")), Length(max=4000)],
@@ -171,3 +196,131 @@ class FollowUpForm(BaseForm):
         + choices(ACTIVITY_STATUS_LABELS, ACTIVITY_STATUSES),
         default="",
     )
+
+    def limit_dates(self, starts_on: date, ends_on: date, today: date, grace_days: int) -> None:
+        """Accept dates from the promise's start to its end plus grace, and not after today."""
+        self.limits = (starts_on, ends_on + timedelta(days=grace_days), today, grace_days)
+
+    def validate_done_on(self, field: DateField) -> None:
+        if field.data is None or self.limits is None:
+            return
+        first, last, today, grace_days = self.limits
+        if field.data < first:
+            raise ValidationError(
+                _l(
+                    "Datumet ligger före löftets början (%(day)s). En uppföljning gäller "
+                    "det som gjorts under löftets period.",
+                    day=format_date(first, "d MMMM yyyy"),
+                )
+            )
+        if field.data > today:
+            raise ValidationError(
+                _l(
+                    "Datumet ligger i framtiden. En uppföljning beskriver det som redan "
+                    "har gjorts: ange dagens datum eller ett tidigare."
+                )
+            )
+        if field.data > last:
+            raise ValidationError(
+                _l(
+                    "Datumet ligger efter löftets slut. Den sista uppföljningen får dateras "
+                    "högst %(n)d dagar efter slutet, senast %(day)s.",
+                    n=grace_days,
+                    day=format_date(last, "d MMMM yyyy"),
+                )
+            )
+
+
+class EvaluationForm(BaseForm):
+    """The yearly evaluation's written conclusion for the whole promise (and, built by
+    evaluation_form, an indicator per focus area)."""
+
+    focus_areas: list[FocusArea] = []
+
+    summary = TextAreaField(
+        _l("Slutsats för hela löftet"),
+        description=_l(
+            "Vad blev gjort, vad gav det, och vad tar ni med till nästa löfte? Visas för invånarna."
+        ),
+        validators=[DataRequired(_l("Skriv en slutsats.")), Length(max=8000)],
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for focus in self.focus_areas:
+            key = f"f{focus.id}"
+            indicator = self[f"{key}_indicator"]
+            group = self[f"{key}_group"]
+            if indicator.data == "reports" and focus.polygon is None:
+                indicator.errors.append(
+                    _l(
+                        "%(title)s har ingen plats på kartan: välj EST-observationer "
+                        "eller andelen ”tryggare”.",
+                        title=focus.title,
+                    )
+                )
+                ok = False
+            if indicator.data == "est" and not group.data:
+                group.errors.append(
+                    _l("Välj vilken orsaksgrupp som räknas för %(title)s.", title=focus.title)
+                )
+                ok = False
+            target = self[f"{key}_target"]
+            if indicator.data == "tryggare" and target.data is not None and target.data > 100:
+                target.errors.append(_l("En andel är högst 100 %."))
+                ok = False
+        return ok
+
+
+def evaluation_form(promise: Promise) -> EvaluationForm:
+    """The evaluation form with an indicator, baseline, target and conclusion per focus area."""
+    from feedback import reasons as taxonomy
+
+    class PromiseEvaluationForm(EvaluationForm):
+        pass
+
+    groups = [SelectChoice("", _l("Ingen"))] + [
+        SelectChoice(g.code, g.label) for g in taxonomy.groups(positive=False)
+    ]
+    indicators = [SelectChoice("", _l("Ingen indikator"))] + [
+        SelectChoice(k, v) for k, v in INDICATOR_LABELS.items()
+    ]
+    data: dict[str, Any] = {"summary": promise.evaluation_summary}
+    for focus in promise.focus_areas:
+        key = f"f{focus.id}"
+        title = focus.title
+        fields = {
+            "indicator": SelectField(
+                _l("Indikator för %(title)s", title=title), choices=indicators
+            ),
+            "group": SelectField(
+                _l("Orsaksgrupp för %(title)s", title=title),
+                choices=groups,
+                description=_l("Bara för EST-observationer."),
+            ),
+            "baseline": FloatField(
+                _l("Utgångsläge för %(title)s", title=title),
+                validators=[Optional(), NumberRange(min=0, message=_l("Ange ett tal från 0."))],
+                description=_l("Tomt: mäts under lika många dagar före löftets start."),
+            ),
+            "target": FloatField(
+                _l("Mål för %(title)s", title=title),
+                validators=[Optional(), NumberRange(min=0, message=_l("Ange ett tal från 0."))],
+            ),
+            "conclusion": TextAreaField(
+                _l("Slutsats för %(title)s", title=title), validators=[Length(max=4000)]
+            ),
+        }
+        for name, field in fields.items():
+            setattr(PromiseEvaluationForm, f"{key}_{name}", field)
+        data |= {
+            f"{key}_indicator": focus.indicator
+            or ("reports" if focus.polygon is not None else "est"),
+            f"{key}_group": focus.indicator_group or "",
+            f"{key}_baseline": focus.baseline,
+            f"{key}_target": focus.target,
+            f"{key}_conclusion": focus.conclusion,
+        }
+    form = PromiseEvaluationForm(prefix="eval", data=data)
+    form.focus_areas = list(promise.focus_areas)
+    return form

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
@@ -51,6 +51,12 @@ class Promise(Base):
     summary: Mapped[str] = mapped_column(Text, default="")  # plain Swedish, for the public page
     # Follow-up cadence in months: 4 is a tertial.
     cadence_months: Mapped[int] = mapped_column(Integer, default=4)
+    # Decisions of the year (see promises.lifecycle): ended before its last day, evaluated
+    # (with a written conclusion for the whole promise), archived.
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    evaluated_on: Mapped[date | None] = mapped_column(Date)
+    archived_on: Mapped[date | None] = mapped_column(Date)
+    evaluation_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     kommun: Mapped[Kommun] = relationship()
@@ -88,6 +94,14 @@ class FocusArea(Base):
     hotspot_stable_id: Mapped[str | None] = mapped_column(String(40), index=True)
     landmark_id: Mapped[int | None] = mapped_column(ForeignKey("landmark.id", ondelete="SET NULL"))
     polygon: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The evaluation (promises.indicators): what the area is measured by, where it started,
+    # the target, the result stored when the evaluation was saved, and what it concludes.
+    indicator: Mapped[str | None] = mapped_column(String(20))
+    indicator_group: Mapped[str | None] = mapped_column(String(20))  # reason group, for "est"
+    baseline: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    result: Mapped[float | None] = mapped_column(Float)
+    conclusion: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     promise: Mapped[Promise] = relationship(back_populates="focus_areas")
     landmark: Mapped[Landmark | None] = relationship()
@@ -121,7 +135,7 @@ class Activity(Base):
         secondary=activity_focus, back_populates="activities", order_by="FocusArea.id"
     )
     follow_ups: Mapped[list[FollowUp]] = relationship(
-        back_populates="activity", order_by="FollowUp.done_on"
+        back_populates="activity", order_by="(FollowUp.done_on, FollowUp.id)"
     )
 
 
@@ -142,6 +156,7 @@ class FollowUp(Base):
     done_on: Mapped[date] = mapped_column(Date)
     text: Mapped[str] = mapped_column(Text)
     progress: Mapped[int | None] = mapped_column(Integer)  # the activity's progress then
+    status: Mapped[str | None] = mapped_column(String(10))  # the activity's status, if set
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -33,10 +33,12 @@ from geo.maps import base_map, components, localize
 from kommun.models import Kommun
 from kommun.services import kommun_by_slug
 from privacy.public import map_cells
-from promises.models import FocusArea, PlaceFeeling
+from promises.indicators import focus_results
+from promises.lifecycle import CURRENT, EARLIER, asks_feeling, last_day, phase
+from promises.models import FocusArea, PlaceFeeling, Promise
 from promises.public_forms import FeelingForm
 from promises.services import promises_of
-from review.periods import LOCAL_ZONE
+from review.periods import LOCAL_ZONE, today_local
 from surveys.public import published_walks
 
 bp = Blueprint("public_promises", __name__, url_prefix="/k")
@@ -106,10 +108,13 @@ def _map(kommun: Kommun, cells: list[tuple[int, dict[str, object]]]) -> dict[str
 def _page(kommun: Kommun, forms: dict[int, FeelingForm] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     session = get_session()
     promises = promises_of(session, kommun, public=True)
-    current = [p for p in promises if p.status == "undertecknat"]
-    earlier = [p for p in promises if p.status == "avslutat"]
+    today = today_local()
+    current = [p for p in promises if phase(p, today) in CURRENT]
+    earlier = [p for p in promises if phase(p, today) in EARLIER]
     forms = forms or {}
     for promise in current:
+        if not asks_feeling(promise, today):
+            continue
         for focus in promise.focus_areas:
             if focus.is_place and focus.id not in forms:
                 forms[focus.id] = FeelingForm(prefix=f"f{focus.id}", formdata=None)
@@ -119,6 +124,7 @@ def _page(kommun: Kommun, forms: dict[int, FeelingForm] | None = None, status: i
         kommun=kommun,
         current=current,
         earlier=earlier,
+        phases={p.id: phase(p, today) for p in promises},
         forms=forms,
         cells=cells,
         min_cell=current_app.config["PUBLIC_MIN_CELL_REPORTS"],
@@ -143,7 +149,7 @@ def feeling(slug: str, focus_id: int) -> BaseResponse | tuple[str, int]:
     if (
         focus is None
         or focus.promise.kommun_id != kommun.id
-        or focus.promise.status != "undertecknat"
+        or not asks_feeling(focus.promise, today_local())
         or not focus.is_place
     ):
         abort(404)
@@ -154,6 +160,25 @@ def feeling(slug: str, focus_id: int) -> BaseResponse | tuple[str, int]:
     session.commit()
     flash(_("Tack! Ditt svar räknas in i uppföljningen av löftet."), "success")
     return redirect(url_for("public_promises.page", slug=kommun.slug) + f"#focus-{focus.id}", 303)
+
+
+@bp.get("/<slug>/loften/<int:promise_id>")
+def promise_page(slug: str, promise_id: int) -> str:
+    """One promise at its lasting address: activities, every follow-up, the evaluation."""
+    kommun = _kommun(slug)
+    promise = get_session().get(Promise, promise_id)
+    if promise is None or promise.kommun_id != kommun.id or not promise.is_public:
+        abort(404)
+    today = today_local()
+    return render_template(
+        "public/promise.html",
+        kommun=kommun,
+        promise=promise,
+        phase=phase(promise, today),
+        last=last_day(promise),
+        results=focus_results(get_session(), promise, today) if promise.evaluated_on else [],
+        min_k=int(current_app.config["PUBLIC_MIN_CELL_REPORTS"]),
+    )
 
 
 @bp.get("/<slug>/loften/flode.atom")

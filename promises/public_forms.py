@@ -32,11 +32,26 @@ PROMISE_STATUS_LABELS = {
     "undertecknat": _l("Undertecknat"),
     "avslutat": _l("Avslutat"),
 }
+# The promise's place in its year (promises.lifecycle.phase).
+PHASE_LABELS = {
+    "draft": _l("Utkast"),
+    "signed": _l("Undertecknat, har inte börjat"),
+    "running": _l("Pågår"),
+    "ended": _l("Avslutat, väntar på utvärdering"),
+    "evaluated": _l("Utvärderat"),
+    "archived": _l("Arkiverat"),
+}
 ACTIVITY_STATUS_LABELS = {
     "planerad": _l("Planerad"),
     "pagar": _l("Pågår"),
     "klar": _l("Klar"),
     "installd": _l("Inställd"),
+}
+# What a focus area is evaluated by (promises.indicators).
+INDICATOR_LABELS = {
+    "reports": _l("Otrygghetsförslag inom platsen"),
+    "tryggare": _l("Andel som svarat ”tryggare” (%)"),
+    "est": _l("EST-observationer i en orsaksgrupp"),
 }
 FEELING_LABELS = {
     "tryggare": _l("Ja, tryggare"),

@@ -20,6 +20,7 @@ from geo.projection import plane
 from hotspots.models import HotSpotRecord
 from hotspots.services import HotSpotParams, current_run
 from kommun.models import Kommun, Landmark
+from promises.lifecycle import last_day
 from promises.models import Activity, FocusArea, FollowUp, PlaceFeeling, Promise
 from review.periods import LOCAL_ZONE
 
@@ -93,6 +94,34 @@ def set_progress(activity: Activity, progress: int) -> None:
         activity.status = "pagar"
 
 
+def state_as_of(activity: Activity, day: date | None = None) -> tuple[int, str]:
+    """(progress, status) of an activity as its follow-ups up to `day` (inclusive) report it.
+
+    Follow-ups are the record: the activity's own progress and status are a cache of this
+    state with no day limit, so a correction or a deletion can always rebuild them.
+    """
+    progress, status = 0, "planerad"
+    for entry in sorted(activity.follow_ups, key=lambda f: (f.done_on, f.id or 0)):
+        if day is not None and entry.done_on > day:
+            break
+        if entry.progress is not None:
+            progress = max(0, min(100, entry.progress))
+            if progress == 100:
+                status = "klar"
+            elif progress > 0 and status == "planerad":
+                status = "pagar"
+        if entry.status:
+            status = entry.status
+            if status == "klar":
+                progress = 100
+    return progress, status
+
+
+def refresh_state(activity: Activity) -> None:
+    """Set the activity's progress and status from all its follow-ups."""
+    activity.progress, activity.status = state_as_of(activity)
+
+
 def follow_up_period(promise: Promise, day: date) -> date:
     """The first day of the follow-up period holding `day` (tertials: Jan, May, Sep)."""
     months = promise.cadence_months
@@ -101,8 +130,8 @@ def follow_up_period(promise: Promise, day: date) -> date:
 
 
 def periods_of(promise: Promise, today: date) -> list[date]:
-    """Every follow-up period from the promise's start to its end (or today)."""
-    last = min(promise.ends_on, today)
+    """Every follow-up period from the promise's start to its last day (or today)."""
+    last = min(last_day(promise), today)
     out = []
     current = follow_up_period(promise, promise.starts_on)
     while current <= last:
@@ -126,6 +155,7 @@ def record_follow_up(
     text: str,
     progress: int | None,
     author: User | None,
+    status: str | None = None,
 ) -> FollowUp:
     entry = FollowUp(
         promise=promise,
@@ -133,20 +163,134 @@ def record_follow_up(
         period_start=follow_up_period(promise, done_on),
         done_on=done_on,
         text=text,
-        progress=progress,
+        progress=progress if activity is not None else None,
+        status=(status or None) if activity is not None else None,
         author=author,
     )
-    if activity is not None and progress is not None:
-        set_progress(activity, progress)
     session.add(entry)
     session.flush()
+    if activity is not None:
+        refresh_state(activity)
+        session.flush()
     return entry
+
+
+# --- corrections ----------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit log's JSON can keep it."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set the attributes that differ; return {field: [old, new]} for the history."""
+    changes = {}
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(obj, field, new)
+    return changes
+
+
+def content_of(obj: FocusArea | Activity | FollowUp) -> dict[str, Any]:
+    """What a part of a promise said, kept in the history when it is deleted."""
+    if isinstance(obj, FocusArea):
+        return {"title": obj.title, "theme": obj.theme, "description": obj.description}
+    if isinstance(obj, Activity):
+        return {
+            "title": obj.title,
+            "owners": list(obj.owners),
+            "target_on": _plain(obj.target_on),
+            "description": obj.description,
+        }
+    return {
+        "activity": obj.activity.title if obj.activity else None,
+        "done_on": _plain(obj.done_on),
+        "text": obj.text,
+        "progress": obj.progress,
+        "status": obj.status,
+    }
+
+
+def update_follow_up(
+    session: Session,
+    entry: FollowUp,
+    *,
+    activity: Activity | None,
+    done_on: date,
+    text: str,
+    progress: int | None,
+    status: str | None,
+) -> dict[str, list[Any]]:
+    """Correct a follow-up; the activities it touches get their state rebuilt."""
+    before = entry.activity
+    changes = apply_changes(
+        entry,
+        {
+            "activity": activity,
+            "done_on": done_on,
+            "period_start": follow_up_period(entry.promise, done_on),
+            "text": text,
+            "progress": progress if activity is not None else None,
+            "status": (status or None) if activity is not None else None,
+        },
+    )
+    if "activity" in changes:
+        changes["activity"] = [
+            before.title if before else None,
+            activity.title if activity else None,
+        ]
+    session.flush()
+    for touched in {a for a in (before, activity) if a is not None}:
+        session.refresh(touched, ["follow_ups"])
+        refresh_state(touched)
+    session.flush()
+    return changes
+
+
+def delete_follow_up(session: Session, entry: FollowUp) -> dict[str, Any]:
+    """Remove a follow-up (from the public page and the feed too); returns what it said."""
+    content = content_of(entry)
+    activity = entry.activity
+    session.delete(entry)
+    session.flush()
+    if activity is not None:
+        session.refresh(activity, ["follow_ups"])
+        refresh_state(activity)
+        session.flush()
+    return content
+
+
+def delete_activity(session: Session, activity: Activity) -> dict[str, Any]:
+    """Remove an activity and the follow-ups written about it; returns what they said."""
+    content = content_of(activity) | {"follow_ups": [content_of(f) for f in activity.follow_ups]}
+    for entry in list(activity.follow_ups):
+        session.delete(entry)
+    activity.promise.activities.remove(activity)
+    session.delete(activity)
+    session.flush()
+    return content
+
+
+def delete_focus(session: Session, focus: FocusArea) -> dict[str, Any]:
+    """Remove a focus area (its activities stay, linked to the other areas)."""
+    content = content_of(focus)
+    focus.promise.focus_areas.remove(focus)
+    session.delete(focus)
+    session.flush()
+    return content
 
 
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def _midnight(day: date) -> datetime:
+def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE).astimezone(UTC)
 
 
@@ -184,7 +328,7 @@ class PlaceEvaluation:
         return sum(self.feelings.values())
 
 
-def _count_in(
+def count_in(
     session: Session, kommun_id: int, polygon: dict[str, Any], first: date, last: date
 ) -> tuple[int, int]:
     """Reports (otrygg, trygg) inside the polygon between two local dates, inclusive."""
@@ -198,8 +342,8 @@ def _count_in(
             Report.merged_into_id.is_(None),
             Report.lat.between(min_lat, max_lat),
             Report.lon.between(min_lon, max_lon),
-            Report.created_at >= _midnight(first),
-            Report.created_at < _midnight(last + timedelta(days=1)),
+            Report.created_at >= local_midnight(first),
+            Report.created_at < local_midnight(last + timedelta(days=1)),
         )
     ).all()
     inside = prep(area)
@@ -210,10 +354,10 @@ def _count_in(
 def evaluate(session: Session, promise: Promise, today: date) -> list[PlaceEvaluation]:
     """For each focus place: reports and the trygg share before and since the start.
 
-    "Since" runs from the start to the end of the promise or today, whichever is first;
+    "Since" runs from the start to the promise's last day or today, whichever is first;
     "before" is a window of the same length just before the start, so seasons compare.
     """
-    after_last = min(promise.ends_on, today)
+    after_last = min(last_day(promise), today)
     if after_last < promise.starts_on:
         after_last = promise.starts_on - timedelta(days=1)
     length = (after_last - promise.starts_on).days + 1
@@ -224,9 +368,9 @@ def evaluate(session: Session, promise: Promise, today: date) -> list[PlaceEvalu
     for focus in promise.focus_areas:
         if focus.polygon is None:
             continue
-        b = _count_in(session, promise.kommun_id, focus.polygon, before_first, before_last)
+        b = count_in(session, promise.kommun_id, focus.polygon, before_first, before_last)
         a = (
-            _count_in(session, promise.kommun_id, focus.polygon, promise.starts_on, after_last)
+            count_in(session, promise.kommun_id, focus.polygon, promise.starts_on, after_last)
             if length > 0
             else (0, 0)
         )

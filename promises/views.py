@@ -2,63 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from shapely.geometry import box, mapping
 from werkzeug.wrappers import Response
 
-from accounts.access import kommun_scope, staff_user
+from accounts.access import staff_user
 from audit.services import record
 from db import get_session
+from promises.blueprint import bp
+from promises.corrections import frozen, history_context, limit_follow_up
+from promises.documents import report_context
 from promises.forms import (
     ActivityForm,
+    DeleteForm,
     FocusForm,
     FollowUpForm,
     NewPromiseForm,
     PromiseForm,
     _lines,
 )
+from promises.lifecycle import end_early, phase
 from promises.models import Activity, FocusArea, Promise
-from promises.public_forms import (
-    ACTIVITY_STATUS_LABELS,
-    FEELING_LABELS,
-    PROMISE_STATUS_LABELS,
-    THEME_LABELS,
-)
 from promises.services import (
+    apply_changes,
     current_hotspots,
     draft_promise,
     evaluate,
     focus_from_hotspot,
     focus_from_landmark,
-    period_end,
     periods_of,
     promises_of,
     record_follow_up,
-    set_progress,
 )
-from review.lagesbild import build
-from review.periods import Period, today_local
-from review.statuses import TREND_LABELS
+from review.periods import today_local
 
-bp = Blueprint("promises", __name__, url_prefix="/samordnare")
-
-
-@bp.app_context_processor
-def labels() -> dict[str, Any]:
-    return {
-        "theme_labels": THEME_LABELS,
-        "promise_status_labels": PROMISE_STATUS_LABELS,
-        "activity_status_labels": ACTIVITY_STATUS_LABELS,
-        "feeling_labels": FEELING_LABELS,
-        "trend_labels": TREND_LABELS,
-    }
-
-
-bp.before_request(kommun_scope("admin", "coordinator", promise_id=Promise))
+__all__ = ["bp"]
 
 
 def _hotspot_choices(kommun: Any) -> tuple[list[Any], list[tuple[str, str]]]:
@@ -94,12 +75,15 @@ def index(slug: str) -> str | Response | tuple[str, int]:
         flash(_("Utkastet är sparat. Lägg till aktiviteter och ansvariga."), "success")
         return redirect(url_for("promises.show", promise_id=promise.id), 303)
     status = 400 if form.is_submitted() else 200
+    promises = promises_of(session, kommun, public=False)
+    today = today_local()
     return render_template(
         "promises/index.html",
         kommun=kommun,
-        promises=promises_of(session, kommun, public=False),
+        promises=promises,
+        phases={p.id: phase(p, today) for p in promises},
         form=form,
-        today=today_local(),
+        today=today,
     ), status
 
 
@@ -125,8 +109,9 @@ def _forms(promise: Promise) -> dict[str, Any]:
     follow.activity.choices = [("", _("Löftet som helhet"))] + [
         (str(a.id), a.title) for a in promise.activities
     ]
+    limit_follow_up(follow, promise)
     if not follow.is_submitted():
-        follow.done_on.data = today_local()
+        follow.done_on.data = min(today_local(), promise.ends_on)
     return {"details": details, "focus": focus, "activity": activity, "follow": follow}
 
 
@@ -140,6 +125,9 @@ def _page(promise: Promise, forms: dict[str, Any], status: int = 200) -> tuple[s
         evaluation=evaluate(get_session(), promise, today),
         periods=periods_of(promise, today),
         today=today,
+        phase=phase(promise, today),
+        delete_form=DeleteForm(prefix="delete", formdata=None),
+        **history_context(promise),
     ), status
 
 
@@ -151,21 +139,32 @@ def show(promise_id: int) -> tuple[str, int]:
 @bp.post("/loften/<int:promise_id>/uppgifter")
 def update(promise_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
+    if (refused := frozen(promise)) is not None:
+        return refused
     forms = _forms(promise)
     form = forms["details"]
     if not form.validate():
         return _page(promise, forms, 400)
-    old_status = promise.status
-    promise.title = form.title.data.strip()
-    promise.lokalpolisomrade = form.lokalpolisomrade.data.strip()
-    promise.starts_on, promise.ends_on = form.starts_on.data, form.ends_on.data
-    promise.status = form.status.data
-    promise.signatories = "\n".join(_lines(form.signatories.data))
-    promise.signed_on = form.signed_on.data
-    promise.summary = (form.summary.data or "").strip()
-    promise.cadence_months = int(form.cadence_months.data)
+    changes = apply_changes(
+        promise,
+        {
+            "title": form.title.data.strip(),
+            "lokalpolisomrade": form.lokalpolisomrade.data.strip(),
+            "starts_on": form.starts_on.data,
+            "ends_on": form.ends_on.data,
+            "status": form.status.data,
+            "signatories": "\n".join(_lines(form.signatories.data)),
+            "signed_on": form.signed_on.data,
+            "summary": (form.summary.data or "").strip(),
+            "cadence_months": int(form.cadence_months.data),
+        },
+    )
+    if promise.status == "avslutat" and promise.ended_on is None:
+        end_early(promise, today_local())
+    elif promise.status != "avslutat":
+        promise.ended_on = None
     session = get_session()
-    record(session, staff_user(), "promise.update", promise, status=[old_status, promise.status])
+    record(session, staff_user(), "promise.update", promise, changes=changes)
     session.commit()
     flash(_("Löftet är sparat."), "success")
     return redirect(url_for("promises.show", promise_id=promise.id), 303)
@@ -174,6 +173,8 @@ def update(promise_id: int) -> Response | tuple[str, int]:
 @bp.post("/loften/<int:promise_id>/fokus")
 def add_focus(promise_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
+    if (refused := frozen(promise)) is not None:
+        return refused
     forms = _forms(promise)
     form = forms["focus"]
     if not form.validate():
@@ -195,7 +196,8 @@ def add_focus(promise_id: int) -> Response | tuple[str, int]:
     focus.title = (form.title.data or "").strip() or focus.title
     focus.description = (form.description.data or "").strip() or focus.description
     promise.focus_areas.append(focus)
-    record(session, staff_user(), "promise.focus", promise, title=focus.title)
+    session.flush()
+    record(session, staff_user(), "promise.focus", promise, part_id=focus.id, title=focus.title)
     session.commit()
     flash(_("Fokusområdet är tillagt."), "success")
     return redirect(url_for("promises.show", promise_id=promise.id) + "#focus-heading", 303)
@@ -204,6 +206,8 @@ def add_focus(promise_id: int) -> Response | tuple[str, int]:
 @bp.post("/loften/<int:promise_id>/aktiviteter")
 def add_activity(promise_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
+    if (refused := frozen(promise)) is not None:
+        return refused
     forms = _forms(promise)
     form = forms["activity"]
     if not form.validate():
@@ -218,7 +222,15 @@ def add_activity(promise_id: int) -> Response | tuple[str, int]:
     )
     promise.activities.append(activity)
     session = get_session()
-    record(session, staff_user(), "promise.activity", promise, title=activity.title)
+    session.flush()
+    record(
+        session,
+        staff_user(),
+        "promise.activity",
+        promise,
+        part_id=activity.id,
+        title=activity.title,
+    )
     session.commit()
     flash(_("Aktiviteten är tillagd."), "success")
     return redirect(url_for("promises.show", promise_id=promise.id) + "#activities-heading", 303)
@@ -227,26 +239,25 @@ def add_activity(promise_id: int) -> Response | tuple[str, int]:
 @bp.post("/loften/<int:promise_id>/uppfoljning")
 def add_follow_up(promise_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
+    if (refused := frozen(promise)) is not None:
+        return refused
     forms = _forms(promise)
     form = forms["follow"]
     if not form.validate():
         return _page(promise, forms, 400)
     activity = next((a for a in promise.activities if str(a.id) == form.activity.data), None)
     session = get_session()
-    record_follow_up(
+    entry = record_follow_up(
         session,
         promise,
         activity=activity,
         done_on=form.done_on.data,
         text=form.text.data.strip(),
-        progress=form.progress.data if activity is not None else None,
+        progress=form.progress.data,
+        status=form.status.data,
         author=staff_user(),
     )
-    if activity is not None and form.status.data:
-        activity.status = form.status.data
-        if activity.status == "klar":
-            set_progress(activity, 100)
-    record(session, staff_user(), "promise.follow_up", promise)
+    record(session, staff_user(), "promise.follow_up", promise, part_id=entry.id)
     session.commit()
     flash(_("Uppföljningen är sparad."), "success")
     return redirect(url_for("promises.show", promise_id=promise.id) + "#follow-heading", 303)
@@ -255,27 +266,8 @@ def add_follow_up(promise_id: int) -> Response | tuple[str, int]:
 @bp.get("/loften/<int:promise_id>/rapport")
 def report(promise_id: int) -> tuple[str, int]:
     """The follow-up report of one period: what was done, and the figures for the places."""
-    promise: Promise = g.promise
-    today = today_local()
-    periods = periods_of(promise, today) or [promise.starts_on]
-    try:
-        first = date.fromisoformat(request.args.get("period", ""))
-    except ValueError:
-        first = periods[-1]
-    if first not in periods:
-        first = periods[-1]
-    last = period_end(promise, first)
-    entries = [f for f in promise.follow_ups if f.period_start == first]
-    kind = "tertial" if promise.cadence_months == 4 else "custom"
-    picture = build(get_session(), promise.kommun, Period(kind, first, last))
-    return render_template(
-        "promises/report.html",
-        kommun=promise.kommun,
-        promise=promise,
-        first=first,
-        last=last,
-        periods=periods,
-        entries=entries,
-        picture=picture,
-        evaluation=evaluate(get_session(), promise, min(last, today)),
-    ), 200
+    context = report_context(g.promise, request.args.get("period"))
+    return render_template("promises/report.html", **context), 200
+
+
+from promises import decisions as _decisions  # noqa: E402,F401  (routes on this blueprint)

@@ -21,6 +21,7 @@ RESIDENT_TEMPLATES = (
     "feedback/*.html",
     "public/*.html",
     "promises/_progress.html",
+    "promises/_focus_results.html",
     "surveys/protocol.html",
 )
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}

@@ -56,6 +56,8 @@ def url_for_rule(rule, **values):
         "token": "x",
         "promise_id": 1,
         "focus_id": 1,
+        "activity_id": 1,
+        "follow_up_id": 1,
         "key_id": 1,
         "target_id": 1,
         "forwarding_id": 1,

@@ -43,6 +43,9 @@ def demo(app, runner, session):
         "code": report.receipt_code,
         "report_id": report.id,
         "promise_id": promise.id,
+        "focus_id": promise.focus_areas[0].id,
+        "activity_id": promise.activities[0].id,
+        "follow_up_id": promise.follow_ups[0].id,
         "survey": survey.id,
         "instrument": survey.version.instrument_id,
         "walk": walk.id,
@@ -96,6 +99,7 @@ def test_resident_pages(axe_context, live_server, demo, lang):
     for path in (
         "/k/vanersborg/",
         "/k/vanersborg/loften",
+        f"/k/vanersborg/loften/{demo['promise_id']}",
         f"/kvitto/{demo['code']}",
         "/status",
         f"/status/{demo['code']}",
@@ -133,6 +137,10 @@ def test_staff_pages(axe_context, live_server, demo, create_user, lang):
         "/samordnare/vanersborg/loften",
         f"/samordnare/loften/{demo['promise_id']}",
         f"/samordnare/loften/{demo['promise_id']}/rapport",
+        f"/samordnare/loften/{demo['promise_id']}/utvardering",
+        f"/samordnare/loften/{demo['promise_id']}/fokus/{demo['focus_id']}",
+        f"/samordnare/loften/{demo['promise_id']}/aktiviteter/{demo['activity_id']}",
+        f"/samordnare/loften/{demo['promise_id']}/uppfoljning/{demo['follow_up_id']}",
     ):
         problems += audit(page, live_server + path)
     for user, paths in (

@@ -1,0 +1,39 @@
+"""The coordinators' blueprint for medborgarlöften: its guard and its template labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from accounts.access import kommun_scope
+from feedback.reasons import GROUPS
+from promises.models import Promise
+from promises.public_forms import (
+    ACTIVITY_STATUS_LABELS,
+    FEELING_LABELS,
+    INDICATOR_LABELS,
+    PHASE_LABELS,
+    PROMISE_STATUS_LABELS,
+    THEME_LABELS,
+)
+from review.statuses import TREND_LABELS
+
+bp = Blueprint("promises", __name__, url_prefix="/samordnare")
+
+
+@bp.app_context_processor
+def labels() -> dict[str, Any]:
+    return {
+        "theme_labels": THEME_LABELS,
+        "promise_status_labels": PROMISE_STATUS_LABELS,
+        "phase_labels": PHASE_LABELS,
+        "activity_status_labels": ACTIVITY_STATUS_LABELS,
+        "feeling_labels": FEELING_LABELS,
+        "indicator_labels": INDICATOR_LABELS,
+        "reason_group_labels": {g.code: g.label for g in GROUPS},
+        "trend_labels": TREND_LABELS,
+    }
+
+
+bp.before_request(kommun_scope("admin", "coordinator", promise_id=Promise))
