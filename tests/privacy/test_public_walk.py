@@ -95,6 +95,7 @@ def town(app, kommuner, session, create_report_at, create_dialogue):
         "busy": busy,
         "quiet": quiet,
         "walk": walk,
+        "promise": promise,
         "key": client_key,
         "past": past,
     }
@@ -131,6 +132,7 @@ def urls(client, town) -> dict[str, list[str]]:
         "accounts.login": ["/inloggning"],
         "accounts.accept": ["/inbjudan/not-a-token"],
         "public_promises.page": ["/k/vanersborg/loften", "/k/vanersborg/loften?lang=ar"],
+        "public_promises.promise_page": [f"/k/vanersborg/loften/{town['promise'].id}"],
         "public_promises.feed": ["/k/vanersborg/loften/flode.atom"],
         "public_walks.protocol": [f"/k/vanersborg/trygghetsvandringar/{town['walk'].id}"],
         "open311.discovery": [f"{o311}/discovery.json", f"{o311}/discovery.xml"],
