@@ -111,11 +111,11 @@ def app(migrated_url: str, tmp_path: Path) -> Iterator[Any]:
             "WTF_CSRF_ENABLED": False,
             "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
             "HOTSPOTS_RECOMPUTE": "off",
+            "JOBS_IMMEDIATE": True,
         }
     )
     app.instance_path = str(tmp_path)
     yield app
-    app.extensions["tryggkartan.hotspot_worker"].stop()
     engine = db.get_engine(app)
     _empty_tables(engine)
     engine.dispose()
