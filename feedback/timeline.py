@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app, has_app_context, url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -19,6 +19,9 @@ from feedback.models import Questionnaire, Report, ReportUpdate
 from mail.models import OutgoingMail
 from mail.outbox import add_mail, cancel_for_report
 from privacy.masking import mask
+
+# At most one update mail per report in this time, when no app says otherwise.
+DEFAULT_INTERVAL_S = 3600.0
 
 
 def wants_mail(report: Report) -> bool:
@@ -74,7 +77,12 @@ def _pending_update_mail(session: Session, report: Report, now: datetime) -> Out
     )
     if pending is not None:
         return pending
-    interval = timedelta(seconds=float(current_app.config["MAIL_UPDATE_INTERVAL_S"]))
+    seconds = (
+        float(current_app.config["MAIL_UPDATE_INTERVAL_S"])
+        if has_app_context()
+        else DEFAULT_INTERVAL_S
+    )
+    interval = timedelta(seconds=seconds)
     last = session.scalar(
         select(func.max(func.coalesce(OutgoingMail.sent_at, OutgoingMail.claimed_at))).where(
             OutgoingMail.report_id == report.id,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from accounts.models import User
 from feedback import reasons as taxonomy
 from feedback.models import Report
+from feedback.questionnaire import answered_places
 from geo.projection import plane
 from hotspots.models import HotSpotRecord
 from hotspots.services import HotSpotParams, current_run
@@ -207,6 +208,24 @@ def _count_in(
     return kinds.get("otrygg", 0), kinds.get("trygg", 0)
 
 
+def _mailed_answers(session: Session, promise: Promise, polygon: dict[str, Any]) -> Counter[str]:
+    """Answers by mail ("Känns det tryggare där nu?") about reports inside the place, given
+    since the promise started."""
+    area = shape(polygon)
+    min_lon, min_lat, max_lon, max_lat = area.bounds
+    inside = prep(area)
+    return Counter(
+        answer
+        for lat, lon, answer in answered_places(
+            session,
+            promise.kommun_id,
+            (min_lat, min_lon, max_lat, max_lon),
+            _midnight(promise.starts_on),
+        )
+        if inside.contains(Point(lon, lat))
+    )
+
+
 def evaluate(session: Session, promise: Promise, today: date) -> list[PlaceEvaluation]:
     """For each focus place: reports and the trygg share before and since the start.
 
@@ -235,6 +254,7 @@ def evaluate(session: Session, promise: Promise, today: date) -> list[PlaceEvalu
                 select(PlaceFeeling.answer).where(PlaceFeeling.focus_area_id == focus.id)
             )
         )
+        feelings.update(_mailed_answers(session, promise, focus.polygon))
         out.append(
             PlaceEvaluation(
                 focus,

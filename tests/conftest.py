@@ -24,6 +24,9 @@ from demo import load_places
 from feedback.services import ReportInput, create_report
 from kommun.models import Kommun
 
+# The loopback SMTP server and mail helpers (tests/mail_fixtures.py).
+pytest_plugins = ("tests.mail_fixtures",)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("TRYGGKARTAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
