@@ -149,6 +149,9 @@ def compose(session: Session, mail: OutgoingMail) -> EmailMessage:
         html = render_template(f"mail/{mail.kind}.html", **context)
         unsubscribe_url = context["unsubscribe_url"]
     message = EmailMessage()
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    # After the content: setting content clears Content-* headers.
     message["From"] = app.config["MAIL_FROM"]
     message["To"] = recipient
     message["Subject"] = subject
@@ -158,6 +161,4 @@ def compose(session: Session, mail: OutgoingMail) -> EmailMessage:
     message["Content-Language"] = language
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
     return message

@@ -99,8 +99,9 @@ def backoff(attempts: int, first_s: float) -> timedelta:
     return min(timedelta(seconds=first_s * 2 ** max(attempts - 1, 0)), LONGEST_RETRY)
 
 
-def _claim(session: Session, mail_id: int, now: datetime, *, due_only: bool) -> bool:
-    timeout = timedelta(seconds=float(current_app.config["MAIL_CLAIM_TIMEOUT_S"]))
+def _claim(
+    session: Session, mail_id: int, now: datetime, timeout: timedelta, *, due_only: bool
+) -> bool:
     queued = OutgoingMail.state == "queued"
     if due_only:
         queued = and_(queued, OutgoingMail.next_attempt_at <= now)
@@ -134,8 +135,9 @@ def send_one(
 
     now = now or _now()
     config = app.config
-    with Session(get_engine(app), expire_on_commit=False) as session:
-        if not _claim(session, mail_id, now, due_only=due_only):
+    timeout = timedelta(seconds=float(config["MAIL_CLAIM_TIMEOUT_S"]))
+    with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
+        if not _claim(session, mail_id, now, timeout, due_only=due_only):
             return Outcome("")
         mail = session.get_one(OutgoingMail, mail_id)
         try:
