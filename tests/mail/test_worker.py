@@ -51,7 +51,8 @@ def test_a_worker_killed_mid_batch_sends_every_mail_once_after_restart(
         "PUBLIC_BASE_URL": "http://tryggkartan.test",
         "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
         "JOBS_POLL_MAX_S": "0.2",
-        "JOBS_WORKERS": "2",
+        # One thread: when the third mail waits in the server, nothing else is in flight.
+        "JOBS_WORKERS": "1",
         "HOTSPOTS_RECOMPUTE": "off",
         # Only the dead-claim check may hand the third mail back, not a timeout.
         "MAIL_CLAIM_TIMEOUT_S": "3600",
@@ -78,12 +79,17 @@ def test_a_worker_killed_mid_batch_sends_every_mail_once_after_restart(
         restarted = [p for p, c in _children(worker.pid).items() if "jobs consume" in c]
         assert restarted and restarted != [consumer]
     finally:
+        inbox.release.set()
         worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=30)
-        finally:
-            stderr = worker.stderr.read().decode() if worker.stderr else ""
-            worker.stderr.close()
+        except subprocess.TimeoutExpired:
+            for pid in _children(worker.pid):
+                os.kill(pid, signal.SIGKILL)
+            worker.kill()
+            worker.wait()
+        stderr = worker.stderr.read().decode() if worker.stderr else ""
+        worker.stderr.close()
     assert worker.returncode == 0, stderr[-3000:]
     ids = inbox.message_ids()
     assert len(ids) == MAILS and len(set(ids)) == MAILS
