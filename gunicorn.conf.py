@@ -40,4 +40,8 @@ def on_exit(server):  # noqa: ANN001, ANN201
     worker = getattr(server, "jobs_worker", None)
     if worker is not None and worker.poll() is None:
         worker.terminate()  # running jobs finish; what waits stays queued for the next start
-        worker.wait(timeout=30)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a stuck job: its outbox row is sent after restart
+            worker.kill()
+            worker.wait()

@@ -36,6 +36,17 @@ def worker_command(workers: int | None) -> None:
     sys.exit(supervise([*command, "--workers", str(count)]))
 
 
+def _die_with_parent() -> None:
+    """In the child: if the supervisor is killed outright, the consumer ends too (Linux)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def supervise(command: list[str]) -> int:
     """Run command as a child and start it again whenever it dies, until SIGTERM or SIGINT."""
     stopping = False
@@ -52,7 +63,7 @@ def supervise(command: list[str]) -> int:
     pause = 1.0
     while True:
         started = time.monotonic()
-        child = subprocess.Popen(command)
+        child = subprocess.Popen(command, preexec_fn=_die_with_parent)
         code = child.wait()
         if stopping:
             return 0
