@@ -27,8 +27,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # The report form's "others have reported here" (per client address): its answers are
         # whole public cells, so a limit only slows a scraper down.
         NEARBY_RATE_LIMIT=os.environ.get("NEARBY_RATE_LIMIT", "60 per minute;600 per hour"),
-        # background: recompute hot spots in a thread after reports arrive; sync; off.
-        HOTSPOTS_RECOMPUTE=os.environ.get("HOTSPOTS_RECOMPUTE", "background"),
+        # queue: recompute hot spots as a job after reports arrive (jobs/); sync; off.
+        HOTSPOTS_RECOMPUTE=os.environ.get("HOTSPOTS_RECOMPUTE", "queue"),
         HOTSPOTS_DEBOUNCE_S=2.0,
         # At most one recomputation per kommun in this many seconds (a busy day's reports
         # would otherwise keep every worker clustering).
@@ -77,6 +77,28 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # A follow-up may be dated this many days after the promise's end (the last
         # tertial is often written up after it closes), never before its start or in the future.
         PROMISE_FOLLOWUP_GRACE_DAYS=int(os.environ.get("PROMISE_FOLLOWUP_GRACE_DAYS", "60")),
+        # Mail to residents (mail/): SMTP when MAIL_URL is set, else a maildir in instance/.
+        MAIL_URL=os.environ.get("MAIL_URL") or None,
+        MAIL_FROM=os.environ.get("MAIL_FROM", "Tryggkartan <no-reply@localhost>"),
+        # Where the links in mails point: the public address of this site.
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        MAIL_UPDATE_INTERVAL_S=float(os.environ.get("MAIL_UPDATE_INTERVAL_S", "3600")),
+        MAIL_MAX_ATTEMPTS=int(os.environ.get("MAIL_MAX_ATTEMPTS", "6")),
+        MAIL_RETRY_DELAY_S=float(os.environ.get("MAIL_RETRY_DELAY_S", "60")),
+        MAIL_CLAIM_TIMEOUT_S=float(os.environ.get("MAIL_CLAIM_TIMEOUT_S", "600")),
+        QUESTIONNAIRE_WEEKS=float(os.environ.get("QUESTIONNAIRE_WEEKS", "4")),
+        QUESTIONNAIRE_LINK_DAYS=float(os.environ.get("QUESTIONNAIRE_LINK_DAYS", "60")),
+        SUBSCRIBE_LINK_DAYS=int(os.environ.get("SUBSCRIBE_LINK_DAYS", "7")),
+        SUBSCRIBE_RATE_LIMIT=os.environ.get("SUBSCRIBE_RATE_LIMIT", "10 per hour"),
+        # Background jobs (jobs/, Huey): Redis when REDIS_URL (or a redis:// rate-limit
+        # storage) is set, else an SQLite file in instance/. Immediate: run where added.
+        REDIS_URL=os.environ.get("REDIS_URL") or None,
+        JOBS_SQLITE_PATH=os.environ.get("JOBS_SQLITE_PATH") or None,
+        JOBS_IMMEDIATE=os.environ.get("JOBS_IMMEDIATE", "") == "1",
+        JOBS_WORKERS=int(os.environ.get("JOBS_WORKERS", "2")),
+        JOBS_POLL_MAX_S=float(os.environ.get("JOBS_POLL_MAX_S", "2")),
+        JOBS_NAME=os.environ.get("JOBS_NAME")
+        or os.environ.get("RATELIMIT_KEY_PREFIX", "tryggkartan") + "-jobs",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -96,6 +118,7 @@ def register_extensions(app: Flask) -> None:
     from accounts import security
     from core import headers, i18n, proxy
     from hotspots import worker
+    from jobs import init_app as init_jobs
 
     proxy.init_app(app)
     db.init_app(app)
@@ -103,6 +126,7 @@ def register_extensions(app: Flask) -> None:
     headers.init_app(app)
     security.init_app(app)
     worker.init_app(app)
+    init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -110,8 +134,11 @@ def register_blueprints(app: Flask) -> None:
     from accounts.views import bp as accounts_bp
     from core import assets, health
     from feedback.views import bp as feedback_bp
+    from mail.admin import bp as mail_admin_bp
+    from mail.views import bp as resident_mail_bp
     from open311 import api as open311_api
     from open311.admin import bp as open311_admin_bp
+    from promises import follow as _follow  # noqa: F401  (its routes on public_promises)
     from promises.public import bp as public_promises_bp
     from promises.views import bp as promises_bp
     from review.exports import bp as exports_bp
@@ -133,6 +160,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(open311_admin_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(public_walks_bp)
+    app.register_blueprint(resident_mail_bp)
+    app.register_blueprint(mail_admin_bp)
     open311_api.init_app(app)
 
 

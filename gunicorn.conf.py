@@ -16,8 +16,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Production serves over HTTPS (behind the TLS proxy): the session cookie is never sent over
 # plain HTTP unless SESSION_COOKIE_SECURE=0 says so.
 os.environ.setdefault("SESSION_COOKIE_SECURE", "1")
-# Hot spots are recomputed by one separate process, not in the web workers (see when_ready).
-os.environ.setdefault("HOTSPOTS_RECOMPUTE", "external")
+# Background jobs (mail, hot spots, forwarding, retention) run in one separate, supervised
+# `flask jobs worker` process, never in the web workers (see when_ready).
 accesslog = "-"
 # Method, path and status only: no client address, query string, body or user agent.
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
@@ -33,14 +33,18 @@ def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
 
 
 def when_ready(server):  # noqa: ANN001, ANN201
-    if os.environ.get("HOTSPOTS_RECOMPUTE") == "external":
-        server.hotspot_worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app:create_app", "hotspots", "worker"]
+    if os.environ.get("JOBS_WORKER", "1") == "1":
+        server.jobs_worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app:create_app", "jobs", "worker"]
         )
 
 
 def on_exit(server):  # noqa: ANN001, ANN201
-    worker = getattr(server, "hotspot_worker", None)
+    worker = getattr(server, "jobs_worker", None)
     if worker is not None and worker.poll() is None:
-        worker.terminate()
-        worker.wait(timeout=10)
+        worker.terminate()  # running jobs finish; what waits stays queued for the next start
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a stuck job: its outbox row is sent after restart
+            worker.kill()
+            worker.wait()

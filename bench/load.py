@@ -302,6 +302,8 @@ def run(kind: str, reports: int, clients: int, paced_seconds: float, pg_url: str
         "WEB_CONCURRENCY": workers,
         "REPORT_RATE_LIMIT": "1000000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # The job worker gunicorn starts keeps its queue with the run, not in instance/.
+        "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
     }
     ours = Server([gunicorn, "-c", "gunicorn.conf.py"], env, port)
     bare_port = free_port()

@@ -15,7 +15,9 @@ LANG_COOKIE = "lang"
 
 RTL = frozenset({"ar"})
 # The residents' pages, and error pages (which may be a resident's): every language.
-RESIDENT_BLUEPRINTS = frozenset({"feedback", "public_promises", "public_walks", None})
+RESIDENT_BLUEPRINTS = frozenset(
+    {"feedback", "public_promises", "public_walks", "resident_mail", None}
+)
 
 
 def page_languages() -> dict[str, str]:

@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -278,6 +279,7 @@ class ReportForm(BaseForm):
             landmark=self.chosen_landmark,
             place_description=self.place_description.data,
             submission_id=self.submission_id.data,
+            language=str(get_locale() or "sv"),
             **personal,
             **extra,
         )

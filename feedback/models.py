@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, SmallInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db import Base, utcnow
 from kommun.models import Kommun, Landmark
+
+if TYPE_CHECKING:
+    from promises.models import Activity
 
 KINDS = ("otrygg", "trygg")
 SOURCES = ("online", "support", "survey", "walk", "staff", "open311")
@@ -23,6 +27,8 @@ STATUSES = (
 )
 AGE_BANDS = ("0-15", "16-19", "20-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+")
 GENDERS = ("kvinna", "man", "annat")
+# The languages a resident can be written to in (the residents' pages' languages).
+MAIL_LANGUAGES = ("sv", "en", "ar")
 
 
 class Report(Base):
@@ -69,6 +75,8 @@ class Report(Base):
     gender: Mapped[str | None] = mapped_column(String(8))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_consent_at: Mapped[datetime | None] = mapped_column()
+    # The language the resident wrote in: every mail to them is in it.
+    language: Mapped[str] = mapped_column(String(5), default="sv", server_default="sv")
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -136,3 +144,51 @@ class ReportReason(Base):
     code: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
 
     report: Mapped[Report] = relationship(back_populates="reasons")
+
+
+class ReportUpdate(Base):
+    """One step of a report's public timeline: a status change and/or a public reply.
+
+    The reply (svar till förslagsställaren) is written for the resident and shown masked;
+    internal notes stay in review.models.ReportNote.
+    """
+
+    __tablename__ = "report_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    # The status after this step (None: a reply without a change of status).
+    status: Mapped[str | None] = mapped_column(String(20))
+    status_reason: Mapped[str | None] = mapped_column(String(30))
+    forwarded_to: Mapped[str | None] = mapped_column(String(30))
+    # "Åtgärd planerad": the activity of a medborgarlöfte that the action belongs to.
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activity.id", ondelete="SET NULL"), index=True
+    )
+    public_reply: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The mail that tells the resident about this step (several steps within an hour share one).
+    mail_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outgoing_mail.id", ondelete="SET NULL"), index=True
+    )
+
+    activity: Mapped[Activity | None] = relationship()
+
+
+class Questionnaire(Base):
+    """ "Känns det tryggare där nu?", asked by mail weeks after action was planned or the
+    report was closed. One per report; the first answer counts."""
+
+    __tablename__ = "report_questionnaire"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), unique=True)
+    # The status that started the wait (atgard_planerad or avslutad).
+    trigger_status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(String(12))
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    report: Mapped[Report] = relationship()

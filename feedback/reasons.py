@@ -138,6 +138,9 @@ STATUS_LABELS = {
     "vidarebefordrad": _l("Vidarebefordrad till den som ansvarar"),
     "avslutad": _l("Avslutad"),
 }
+# The first step of a report's public timeline, and a step that is only a reply.
+RECEIVED_LABEL = _l("Mottaget")
+REPLY_LABEL = _l("Svar från kommunen")
 TIME_LABELS = {"dag": _l("dag"), "kvall": _l("kväll"), "natt": _l("natt")}
 DAY_TYPE_LABELS = {"vardag": _l("vardag"), "helg": _l("helg")}
 

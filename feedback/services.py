@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from feedback.models import Report, ReportReason
+from feedback.models import MAIL_LANGUAGES, Report, ReportReason
 from kommun.models import Kommun, Landmark
+from mail.outbox import add_mail
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper.
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -57,6 +58,8 @@ class ReportInput:
     source: str = "online"
     created_at: datetime | None = None
     submission_id: str | None = None
+    # The resident's language (sv, en, ar): every mail to them is written in it.
+    language: str = "sv"
 
 
 _REPORTS = cast(Table, Report.__table__)
@@ -107,6 +110,7 @@ def insert_report(
             "gender": data.gender or None,
             "contact_email": (data.email or "").strip() or None,
             "contact_consent_at": now if data.email else None,
+            "language": data.language if data.language in MAIL_LANGUAGES else "sv",
             "created_at": now,
             "updated_at": now,
             "hidden": False,
@@ -124,6 +128,15 @@ def insert_report(
         _SET_REGISTRATION_NUMBER,
         {"report_id": report_id, "number": f"{kommun.code}-{now:%Y}-{report_id:06d}"},
     )
+    if data.email:
+        # The receipt by mail, in this same transaction (so web and Open311 posts alike).
+        add_mail(
+            session,
+            kind="confirmation",
+            kommun_id=kommun.id,
+            report_id=report_id,
+            language=data.language if data.language in MAIL_LANGUAGES else "sv",
+        )
     return report_id, receipt_code
 
 
@@ -156,3 +169,8 @@ def request_erasure(report: Report) -> None:
     report.age_band = None
     report.gender = None
     report.updated_at = now
+    session = object_session(report)
+    if session is not None:
+        from feedback.timeline import forget_resident_text
+
+        forget_resident_text(session, report.id)

@@ -28,6 +28,7 @@ from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
 from feedback.models import Report
 from feedback.services import find_by_receipt, insert_report, request_erasure
 from feedback.signals import reports_changed
+from feedback.timeline import timeline
 from kommun.models import Kommun
 from kommun.services import (
     active_kommuner,
@@ -248,5 +249,9 @@ def status(code: str) -> Response | tuple[str, int] | str:
         select(func.count(Report.id)).where(Report.supports_id == report.id)
     )
     return render_template(
-        "feedback/status.html", report=report, form=form, supporters=supporters or 0
+        "feedback/status.html",
+        report=report,
+        form=form,
+        supporters=supporters or 0,
+        timeline=timeline(session, report),
     ), (400 if request.method == "POST" else 200)

@@ -1,18 +1,13 @@
 from __future__ import annotations
 
-import os
-import signal
-import threading
-
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import get_engine
 from hotspots.services import HotSpotParams, compute_run, current_run
-from hotspots.worker import run_forever
 from kommun.models import Kommun
 
 
@@ -86,18 +81,6 @@ def show_command(
             raise click.ClickException("No stored run with these settings; run recompute.")
         for h in run.hotspots:
             click.echo(f"{h.stable_id}\t{h.trend}\t{h.count}\t{h.name or ''}")
-
-
-@hotspots_cli.command("worker")
-@click.option(
-    "--poll", default=2.0, show_default=True, help="Seconds between looks for stale kommuner."
-)
-def worker_command(poll: float) -> None:
-    """Recompute stale kommuner's hot spots until stopped (HOTSPOTS_RECOMPUTE=external)."""
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    os.nice(5)  # residents' requests first
-    run_forever(current_app._get_current_object(), poll, stop)  # type: ignore[attr-defined]
 
 
 def init_app(app: Flask) -> None:

@@ -1,18 +1,18 @@
-"""Recompute hot spots in the background when reports arrive.
+"""Recompute hot spots off the request, as a job (jobs/) when reports arrive.
 
-The resident's request only marks the kommun stale and wakes this thread (or, with
-HOTSPOTS_RECOMPUTE=external as under gunicorn, a separate `flask hotspots worker` process,
-so clustering never holds a web worker's interpreter); the clustering runs afterwards,
-outside the request. Several arrivals within the debounce interval cause
-one recomputation. A kommun left stale (a crash, another process) is picked up by the next
-wake-up or by `flask hotspots recompute`.
+The resident's request only marks the kommun stale; the `hotspots.recompute` job clusters
+afterwards in the job worker, so clustering never holds a web worker. Several arrivals within
+HOTSPOTS_DEBOUNCE_S add one job. A kommun left stale (a crash, a job lost with its worker,
+the minimum interval) is picked up by the `hotspots.sweep` job every minute or by
+`flask hotspots recompute`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -24,43 +24,6 @@ from feedback.signals import reports_changed
 from kommun.models import Kommun
 
 log = logging.getLogger(__name__)
-
-
-class HotSpotWorker:
-    def __init__(self, app: Flask, debounce_s: float, min_interval_s: float = 0.0) -> None:
-        self.app = app
-        self.debounce_s = debounce_s
-        self.min_interval_s = min_interval_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def notify(self) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._loop, name="hotspot-worker", daemon=True
-                )
-                self._thread.start()
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait()
-            if self._stop.is_set():
-                return
-            # Let a burst of reports settle, then compute once for all of them.
-            self._stop.wait(self.debounce_s)
-            self._wake.clear()
-            if recompute_once(self.app, self.min_interval_s):
-                self._wake.set()  # held back by the interval: look again later
 
 
 def _stale_left(session: Session) -> bool:
@@ -87,16 +50,6 @@ def recompute_once(app: Flask, min_interval_s: float) -> bool:
         return False
 
 
-def run_forever(app: Flask, poll_s: float, stop: threading.Event | None = None) -> None:
-    """The separate recomputation process (HOTSPOTS_RECOMPUTE=external): web processes only
-    mark kommuner stale, so clustering never takes a web worker's time."""
-    stop = stop or threading.Event()
-    min_interval_s = float(app.config.get("HOTSPOTS_MIN_INTERVAL_S", 0.0))
-    while not stop.is_set():
-        recompute_once(app, min_interval_s)
-        stop.wait(poll_s)
-
-
 def mark_stale(app: Flask, kommun_id: int) -> None:
     with Session(get_engine(app)) as session:
         # Under load the kommun is stale already: a read, not another write transaction.
@@ -110,8 +63,24 @@ def mark_stale(app: Flask, kommun_id: int) -> None:
         session.commit()
 
 
+class _Debounce:
+    """At most one recompute job per interval from this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = float("-inf")
+
+    def due(self, interval_s: float) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last < interval_s:
+                return False
+            self._last = now
+            return True
+
+
 def _on_reports_changed(app: Flask, **extra: Any) -> None:
-    mode = app.config.get("HOTSPOTS_RECOMPUTE", "background")
+    mode = app.config.get("HOTSPOTS_RECOMPUTE", "queue")
     if mode == "off":
         return
     if not extra.get("stale_marked"):  # else the sender marked it in its own transaction
@@ -123,15 +92,14 @@ def _on_reports_changed(app: Flask, **extra: Any) -> None:
             recompute_stale(session)
             session.commit()
         return
-    if mode == "background":
-        app.extensions["tryggkartan.hotspot_worker"].notify()
-    # "external": `flask hotspots worker` (started by gunicorn.conf.py) picks the mark up.
+    debounce_s = float(app.config.get("HOTSPOTS_DEBOUNCE_S", 2.0))
+    if app.extensions["tryggkartan.hotspot_debounce"].due(debounce_s):
+        from jobs import enqueue
+
+        # Let a burst of reports settle, then compute once for all of them.
+        enqueue(app, "hotspots.recompute", eta=datetime.now(UTC) + timedelta(seconds=debounce_s))
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["tryggkartan.hotspot_worker"] = HotSpotWorker(
-        app,
-        float(app.config.get("HOTSPOTS_DEBOUNCE_S", 2.0)),
-        float(app.config.get("HOTSPOTS_MIN_INTERVAL_S", 0.0)),
-    )
+    app.extensions["tryggkartan.hotspot_debounce"] = _Debounce()
     reports_changed.connect(_on_reports_changed, sender=app)

@@ -8,6 +8,7 @@ from audit import models as _audit_models  # noqa: F401
 from feedback import models as _feedback_models  # noqa: F401
 from hotspots import models as _hotspot_models  # noqa: F401
 from kommun import models as _kommun_models  # noqa: F401
+from mail import models as _mail_models  # noqa: F401
 from open311 import models as _open311_models  # noqa: F401
 from promises import models as _promise_models  # noqa: F401
 from review import models as _review_models  # noqa: F401

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from feedback.models import Report, ReportReason
+from feedback.timeline import record_update
 from open311.models import Forwarding, ForwardTarget
 from privacy.masking import mask
 
@@ -188,6 +189,8 @@ def send_due(session: Session, client: httpx.Client, now: datetime, result: RunR
             if report.status in ("ny", "granskad"):
                 report.status, report.forwarded_to = "vidarebefordrad", "felanmalan"
                 report.updated_at = now
+                # A step of the public timeline, and a mail when the resident asked for one.
+                record_update(session, report, author_id=None, status="vidarebefordrad", now=now)
             result.sent += 1
         session.commit()
 

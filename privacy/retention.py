@@ -97,6 +97,10 @@ def drop_contacts(
 def run(session: Session, *, retention_days: int, contact_days: int) -> RetentionResult:
     contacts = drop_contacts(session, timedelta(days=contact_days))
     anonymised = anonymise_old(session, timedelta(days=retention_days))
+    # The mail loop's own data: questionnaire text, outbox rows, promise subscriptions.
+    from mail import retention as mail_retention
+
+    mail_retention.run(session, retention_days=retention_days, contact_days=contact_days)
     return RetentionResult(anonymised, contacts)
 
 

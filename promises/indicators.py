@@ -23,7 +23,7 @@ from feedback import reasons as taxonomy
 from feedback.models import Report, ReportReason
 from promises.lifecycle import last_day
 from promises.models import FocusArea, PlaceFeeling, Promise
-from promises.services import apply_changes, count_in, local_midnight
+from promises.services import apply_changes, count_in, local_midnight, mailed_answers
 
 INDICATORS = ("reports", "tryggare", "est")
 HIGHER_IS_BETTER = frozenset({"tryggare"})
@@ -46,7 +46,17 @@ def place_feelings(session: Session, focus: FocusArea, first: date, last: date) 
     return Counter(rows)
 
 
-TRYGGARE_SOURCES: list[TryggareSource] = [place_feelings]
+def mailed_feelings(session: Session, focus: FocusArea, first: date, last: date) -> Counter[str]:
+    """The answers to the questionnaire mailed to residents who reported inside the place."""
+    if not focus.polygon:
+        return Counter()
+    kommun_id = session.scalar(select(Promise.kommun_id).where(Promise.id == focus.promise_id))
+    if kommun_id is None:
+        return Counter()
+    return mailed_answers(session, kommun_id, focus.polygon, first, last)
+
+
+TRYGGARE_SOURCES: list[TryggareSource] = [place_feelings, mailed_feelings]
 
 
 def register_tryggare_source(source: TryggareSource) -> TryggareSource:

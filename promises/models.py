@@ -176,3 +176,23 @@ class PlaceFeeling(Base):
     )
     answer: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PromiseSubscription(Base):
+    """A resident who follows a promise by mail: confirmed by a link (double opt-in), then a
+    digest of the follow-ups once per follow-up period. The address is used for nothing else."""
+
+    __tablename__ = "promise_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promise_id: Mapped[int] = mapped_column(
+        ForeignKey("promise.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5), default="sv")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    # The first day of the last follow-up period a digest was made for.
+    last_period: Mapped[date | None] = mapped_column(Date)
+
+    promise: Mapped[Promise] = relationship()

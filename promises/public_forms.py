@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField
+from wtforms import BooleanField, EmailField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from core.forms import BaseForm
 from promises.models import FEELINGS
@@ -75,3 +75,23 @@ class FeelingForm(BaseForm):
     def validate_answer(self, field: RadioField) -> None:
         if field.data not in FEELINGS:
             raise ValidationError(_l("Välj ett av svaren."))
+
+
+class FollowForm(BaseForm):
+    email = EmailField(
+        _l("Din e-postadress"),
+        validators=[
+            InputRequired(_l("Skriv din e-postadress.")),
+            Length(max=254),
+            Email(
+                message=_l("Skriv en e-postadress som namn@exempel.se."), check_deliverability=False
+            ),
+        ],
+    )
+    consent = BooleanField(
+        _l(
+            "Jag samtycker till att kommunen sparar min e-postadress för att skicka uppföljningen "
+            "av löftet. Jag kan sluta följa när som helst."
+        ),
+        validators=[InputRequired(_l("Kryssa i samtycket för att följa löftet."))],
+    )

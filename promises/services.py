@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from accounts.models import User
 from feedback import reasons as taxonomy
 from feedback.models import Report
+from feedback.questionnaire import answered_places
 from geo.projection import plane
 from hotspots.models import HotSpotRecord
 from hotspots.services import HotSpotParams, current_run
@@ -351,6 +352,32 @@ def count_in(
     return kinds.get("otrygg", 0), kinds.get("trygg", 0)
 
 
+def mailed_answers(
+    session: Session,
+    kommun_id: int,
+    polygon: dict[str, Any],
+    first: date,
+    last: date | None = None,
+) -> Counter[str]:
+    """Answers by mail ("Känns det tryggare där nu?") about reports inside the place, given
+    from the first local day (to the last, when given)."""
+    area = shape(polygon)
+    min_lon, min_lat, max_lon, max_lat = area.bounds
+    inside = prep(area)
+    until = local_midnight(last + timedelta(days=1)) if last else None
+    return Counter(
+        answer
+        for lat, lon, answer in answered_places(
+            session,
+            kommun_id,
+            (min_lat, min_lon, max_lat, max_lon),
+            local_midnight(first),
+            until,
+        )
+        if inside.contains(Point(lon, lat))
+    )
+
+
 def evaluate(session: Session, promise: Promise, today: date) -> list[PlaceEvaluation]:
     """For each focus place: reports and the trygg share before and since the start.
 
@@ -378,6 +405,9 @@ def evaluate(session: Session, promise: Promise, today: date) -> list[PlaceEvalu
             session.scalars(
                 select(PlaceFeeling.answer).where(PlaceFeeling.focus_area_id == focus.id)
             )
+        )
+        feelings.update(
+            mailed_answers(session, promise.kommun_id, focus.polygon, promise.starts_on)
         )
         out.append(
             PlaceEvaluation(

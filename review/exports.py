@@ -216,7 +216,8 @@ COMMON = [
     "platsmetod",
 ]
 TEXT = ["platsbeskrivning", "beskrivning"]
-PERSONAL = ["beskrivning_original", "aldersgrupp", "kon", "epost"]
+# No e-mail: the address is only for the mails the app sends itself (mail/).
+PERSONAL = ["beskrivning_original", "aldersgrupp", "kon"]
 
 
 def columns(detail: Detail, epsg: int) -> list[str]:
@@ -278,7 +279,6 @@ def _values(
         values["beskrivning_original"] = report.description
         values["aldersgrupp"] = report.age_band
         values["kon"] = report.gender
-        values["epost"] = report.contact_email
     return values
 
 

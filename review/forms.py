@@ -170,6 +170,23 @@ class StatusFieldsMixin:
 
 class StatusForm(StatusFieldsMixin, BaseForm):
     status = SelectField(_l("Ny status"), choices=options(*STAFF_STATUS_LABELS.items()))
+    activity = SelectField(
+        _l("Aktivitet i medborgarlöftet"),
+        choices=[],
+        default="",
+        description=_l(
+            "När en åtgärd är planerad: den aktivitet i ett löfte som åtgärden hör till. "
+            "Invånaren får en länk till den."
+        ),
+    )
+    public_reply = TextAreaField(
+        _l("Svar till förslagsställaren"),
+        validators=[Length(max=NOTE_MAX)],
+        description=_l(
+            "Syns på förslagets statussida och skickas med e-post om invånaren har bett om "
+            "det. Personuppgifter maskeras. Skriv inte namn på personer."
+        ),
+    )
     comment = TextAreaField(
         _l("Kommentar (intern)"),
         validators=[Length(max=NOTE_MAX)],
@@ -178,12 +195,30 @@ class StatusForm(StatusFieldsMixin, BaseForm):
         ),
     )
 
+    def __init__(self, activities: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.activity.choices = _any(_l("Ingen aktivitet")) + options(
+            *((str(i), title) for i, title in activities or [])
+        )
+
     def chosen_status(self) -> str:
         return str(self.status.data or "")
 
     def validate_status(self, field: SelectField) -> None:
         if field.data not in STATUSES:
             raise ValidationError(_l("Välj en status ur listan."))
+
+    def validate_activity(self, field: SelectField) -> None:
+        allowed = {str(choice.value) for choice in field.choices}  # type: ignore[union-attr]
+        if field.data and field.data not in allowed:
+            raise ValidationError(_l("Välj en aktivitet ur listan."))
+
+    @property
+    def activity_id(self) -> int | None:
+        """The chosen activity, which only an "åtgärd planerad" carries."""
+        if self.status.data != "atgard_planerad" or not self.activity.data:
+            return None
+        return int(self.activity.data)
 
     def validate_comment(self, field: TextAreaField) -> None:
         if self.status_reason.data == "ingen_atgard_mojlig" and not (field.data or "").strip():

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback.models import SOURCES, STATUSES, TIMES_OF_DAY, Report
+from feedback.questionnaire import ANSWERS, answers_between
 from geo import hotspots as engine
 from geo.tracking import match_hotspots
 from hotspots.services import HotSpotParams, Place, places_for, spot_stats
@@ -68,6 +69,8 @@ class Lagesbild:
     statuses: dict[str, int]
     hotspots: list[SpotRow]
     gone: list[SpotRow] = field(default_factory=list)
+    # Residents' answers to "Känns det tryggare där nu?" given in the period (by mail).
+    feelings: dict[str, Figure] = field(default_factory=dict)
     params: HotSpotParams = field(default_factory=HotSpotParams)
 
     @property
@@ -208,6 +211,8 @@ def build(
             )
         )
     rows.sort(key=lambda r: (-r.count, r.stable_id))
+    answered_now = answers_between(session, kommun.id, period.start, period.end)
+    answered_before = answers_between(session, kommun.id, previous.start, previous.end)
     return Lagesbild(
         kommun=kommun,
         period=period,
@@ -226,4 +231,5 @@ def build(
         hotspots=rows,
         gone=gone,
         params=params,
+        feelings={a: Figure(answered_now[a], answered_before[a]) for a in ANSWERS},
     )

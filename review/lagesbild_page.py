@@ -17,6 +17,7 @@ from db import get_session
 from feedback import reasons as taxonomy
 from geo.maps import TREND_STYLE
 from geo.sketch import sketch
+from promises.public_forms import FEELING_LABELS
 from review.lagesbild import build
 from review.periods import Period, period_for, today_local
 from review.statuses import TREND_LABELS, TREND_SYMBOLS
@@ -98,6 +99,7 @@ def lagesbild(slug: str) -> tuple[str, int]:
         reason_peak=reason_peak,
         kind_labels=KIND_LABELS,
         trend_labels=TREND_LABELS,
+        feeling_labels=FEELING_LABELS,
         trend_symbols=TREND_SYMBOLS,
         trend_style=TREND_STYLE,
         is_current=period.contains(today_local()),

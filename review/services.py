@@ -19,6 +19,7 @@ from audit.services import record
 from feedback import reasons as taxonomy
 from feedback.models import STATUSES, Report, ReportReason
 from feedback.services import ReportInput, create_report
+from feedback.timeline import record_update
 from geo.projection import distance_m
 from kommun.models import Kommun
 from review.models import ReportChange, ReportNote
@@ -62,8 +63,14 @@ def change_status(
     reason: str | None = None,
     forwarded_to: str | None = None,
     comment: str | None = None,
+    public_reply: str | None = None,
+    activity_id: int | None = None,
 ) -> None:
-    """Set a status; avslutad needs a reason and vidarebefordrad says to whom."""
+    """Set a status; avslutad needs a reason and vidarebefordrad says to whom.
+
+    A change of status, or a public reply, is a step of the report's public timeline and
+    reaches the resident by mail when they asked for it (feedback.timeline).
+    """
     if status not in STATUSES:
         raise ReviewError(f"unknown status {status!r}")
     if status == "avslutad" and reason not in CLOSE_REASONS:
@@ -79,6 +86,18 @@ def change_status(
     new = _status_state(report)
     if new != old:
         record_change(session, report, user, "status", old, new)
+    reply = (public_reply or "").strip()
+    if new != old or reply or activity_id is not None:
+        record_update(
+            session,
+            report,
+            author_id=user.id,
+            status=status if new != old or activity_id is not None else None,
+            public_reply=reply or None,
+            activity_id=activity_id if status == "atgard_planerad" else None,
+        )
+        if reply:
+            record(session, user, "report.public_reply", report, reply_length=len(reply))
     if comment and comment.strip():
         add_note(session, report, user, comment)
     session.flush()

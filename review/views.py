@@ -27,10 +27,12 @@ from db import get_session
 from feedback import reasons as taxonomy
 from feedback.models import Report
 from feedback.signals import reports_changed
+from feedback.timeline import timeline
 from hotspots.models import HotSpotRecord, HotSpotRun
 from kommun.models import Kommun
 from open311.models import Forwarding
 from privacy.masking import mask, may_name_person
+from promises.models import Activity, Promise
 from review import statuses
 from review.forms import BulkForm, CorrectionForm, MergeForm, NoteForm, QueueFilterForm, StatusForm
 from review.models import ReportChange, ReportNote
@@ -173,10 +175,26 @@ def bulk(slug: str) -> Response:
 # --- one report -------------------------------------------------------------------------
 
 
+def _activities(kommun_id: int) -> list[tuple[int, str]]:
+    """The activities of the kommun's current promises, for "åtgärd planerad"."""
+    rows = (
+        get_session()
+        .execute(
+            select(Activity.id, Promise.title, Activity.title)
+            .join(Promise, Promise.id == Activity.promise_id)
+            .where(Promise.kommun_id == kommun_id, Promise.status != "avslutat")
+            .order_by(Promise.starts_on.desc(), Activity.id)
+        )
+        .all()
+    )
+    return [(i, f"{promise}: {title}") for i, promise, title in rows]
+
+
 def _render_report(report: Report, *, status: int = 200, original: bool = False, **forms: Any):  # type: ignore[no-untyped-def]
     session = get_session()
     kind_forms = {
         "status_form": StatusForm(
+            _activities(report.kommun_id),
             prefix="status",
             formdata=None,
             status=report.status,
@@ -220,6 +238,7 @@ def _render_report(report: Report, *, status: int = 200, original: bool = False,
         candidates=duplicate_candidates(session, report) if report.merged_into_id is None else [],
         notes=list(notes),
         history=list(history),
+        timeline=timeline(session, report),
         forwardings=session.scalars(
             select(Forwarding).where(Forwarding.report_id == report.id).order_by(Forwarding.id)
         ).all(),
@@ -263,7 +282,7 @@ def _done(report: Report, message: str) -> Response:
 def status(report_id: int):  # type: ignore[no-untyped-def]
     """Change the status (with a reason when avslutad, a receiver when vidarebefordrad)."""
     report = _report()
-    form = StatusForm(prefix="status")
+    form = StatusForm(_activities(report.kommun_id), prefix="status")
     if not form.validate_on_submit():
         return _render_report(report, status=400, status_form=form)
     change_status(
@@ -274,6 +293,8 @@ def status(report_id: int):  # type: ignore[no-untyped-def]
         reason=form.status_reason.data or None,
         forwarded_to=form.forwarded_to.data or None,
         comment=form.comment.data,
+        public_reply=form.public_reply.data,
+        activity_id=form.activity_id,
     )
     return _done(
         report, _("Status ändrad till %(status)s.", status=statuses.staff_status(report.status))

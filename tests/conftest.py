@@ -24,6 +24,9 @@ from demo import load_places
 from feedback.services import ReportInput, create_report
 from kommun.models import Kommun
 
+# The loopback SMTP server and mail helpers (tests/mail_fixtures.py).
+pytest_plugins = ("tests.mail_fixtures",)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("TRYGGKARTAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
@@ -111,11 +114,11 @@ def app(migrated_url: str, tmp_path: Path) -> Iterator[Any]:
             "WTF_CSRF_ENABLED": False,
             "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
             "HOTSPOTS_RECOMPUTE": "off",
+            "JOBS_IMMEDIATE": True,
         }
     )
     app.instance_path = str(tmp_path)
     yield app
-    app.extensions["tryggkartan.hotspot_worker"].stop()
     engine = db.get_engine(app)
     _empty_tables(engine)
     engine.dispose()

@@ -355,7 +355,6 @@ def csrf_client(migrated_url: str, tmp_path: Any) -> Iterator[Any]:
     )
     app.instance_path = str(tmp_path)
     yield app.test_client()
-    app.extensions["tryggkartan.hotspot_worker"].stop()
     db.get_engine(app).dispose()  # its pooled connections, closed now rather than by GC
 
 

@@ -13,7 +13,14 @@ from tests.pages import parse_page
 ROOT = Path(__file__).resolve().parents[1]
 # What a resident's pages show: the intake code and its templates.
 RESIDENT_CODE = ("core", "feedback", "kommun")
-RESIDENT_MODULES = ("promises/public.py", "promises/public_forms.py")
+RESIDENT_MODULES = (
+    "promises/public.py",
+    "promises/public_forms.py",
+    "promises/follow.py",
+    "mail/views.py",
+    "mail/forms.py",
+    "mail/compose.py",
+)
 RESIDENT_TEMPLATES = (
     "base.html",
     "error.html",
@@ -23,6 +30,9 @@ RESIDENT_TEMPLATES = (
     "promises/_progress.html",
     "promises/_focus_results.html",
     "surveys/protocol.html",
+    "mail/*.html",
+    "mail/*.txt",
+    "mail_pages/*.html",
 )
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
 

@@ -128,6 +128,7 @@ def test_gunicorn_workers_share_login_limits_in_redis(migrated_url, tmp_path):
         "HOTSPOTS_RECOMPUTE": "off",
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "3",
+        "JOBS_WORKER": "0",
     }
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     server = subprocess.Popen(
@@ -241,9 +242,9 @@ def _children(pid: int) -> dict[int, str]:
 
 
 def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
-    migrated_url, kommuner, create_report_at, session
+    migrated_url, kommuner, create_report_at, session, tmp_path
 ):
-    """Under gunicorn the web workers only mark kommuner stale; one separate process
+    """Under gunicorn the web workers only mark kommuner stale; the one job worker process
     clusters, so a recomputation never holds up a web worker, and it stops with gunicorn."""
     vanersborg = kommuner["Vänersborg"]
     for i in range(8):
@@ -257,8 +258,10 @@ def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "HOTSPOTS_MIN_INTERVAL_S": "0",
+        "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
     }
-    env.pop("HOTSPOTS_RECOMPUTE", None)  # gunicorn.conf.py's own choice: "external"
+    env.pop("HOTSPOTS_RECOMPUTE", None)  # the default: a job
+    env.pop("RATELIMIT_STORAGE_URI", None)
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     server = subprocess.Popen(
         [gunicorn, "-c", str(ROOT / "gunicorn.conf.py")],
@@ -277,9 +280,12 @@ def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
             runs = session.scalar(select(func.count()).select_from(HotSpotRun)) or 0
         assert runs >= 1
         assert session.get(Kommun, vanersborg.id).hotspots_stale_since is None
-        workers = [p for p, c in _children(server.pid).items() if "hotspots worker" in c]
+        workers = [p for p, c in _children(server.pid).items() if "jobs worker" in c]
         assert len(workers) == 1
+        consumers = [p for p, c in _children(workers[0]).items() if "jobs consume" in c]
+        assert len(consumers) == 1
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=40)
     assert not Path(f"/proc/{workers[0]}").exists()
+    assert not Path(f"/proc/{consumers[0]}").exists()

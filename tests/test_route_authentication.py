@@ -24,6 +24,7 @@ STAFF_BLUEPRINTS = {
     "promises",
     "open311_admin",
     "surveys",
+    "mail_admin",
 }
 # Pages for anyone: the residents' pages, assets, and the doors into the staff side. The
 # Open311 API checks its keys itself (tests/open311/test_server.py).
@@ -34,6 +35,7 @@ PUBLIC_BLUEPRINTS = {
     "health",
     "open311",
     "public_walks",
+    "resident_mail",
 }
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.logout", "accounts.accept"}
 LOGGED_IN_ENDPOINTS = {"accounts.home"}
@@ -65,6 +67,8 @@ def url_for_rule(rule, **values):
         "dialogue_id": 1,
         "stop_id": 1,
         "number": 1,
+        "mail_id": 1,
+        "box_key": "x",
     }
     defaults.update(values)
     return rule.build({arg: defaults[arg] for arg in rule.arguments})[1]

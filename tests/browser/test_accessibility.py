@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from feedback.models import Report
+from feedback.models import Questionnaire, Report
 from kommun.models import Kommun
+from mail import tokens
 from promises.models import Promise
 from surveys.models import DialogueSession
 from tests.browser.conftest import log_in, screenshot
@@ -39,6 +40,12 @@ def demo(app, runner, session):
     )
     survey = session.scalar(vanersborg.where(DialogueSession.method == "gatuenkat"))
     walk = session.scalar(vanersborg.where(DialogueSession.method == "trygghetsvandring"))
+    questionnaire = Questionnaire(report_id=report.id, trigger_status="avslutad")
+    session.add(questionnaire)
+    session.commit()
+    with app.app_context():
+        unsubscribe = tokens.sign("unsubscribe", r=report.id)
+        asked = tokens.sign("questionnaire", q=questionnaire.id)
     return {
         "code": report.receipt_code,
         "report_id": report.id,
@@ -50,6 +57,8 @@ def demo(app, runner, session):
         "instrument": survey.version.instrument_id,
         "walk": walk.id,
         "stop": walk.stops[0].id,
+        "unsubscribe": unsubscribe,
+        "questionnaire": asked,
     }
 
 
@@ -105,6 +114,10 @@ def test_resident_pages(axe_context, live_server, demo, lang):
         f"/status/{demo['code']}",
         f"/k/vanersborg/trygghetsvandringar/{demo['walk']}",
         "/k/finns-inte/",
+        f"/k/vanersborg/loften/{demo['promise_id']}/folj",
+        f"/epost/avregistrera/{demo['unsubscribe']}",
+        f"/epost/enkat/{demo['questionnaire']}?svar=tryggare",
+        "/epost/enkat/forged",
     ):
         problems += audit(page, live_server + path)
     # The form sent empty: the error summary and the fields' messages.
@@ -144,7 +157,7 @@ def test_staff_pages(axe_context, live_server, demo, create_user, lang):
     ):
         problems += audit(page, live_server + path)
     for user, paths in (
-        (admin, ("/admin/anvandare/", "/admin/anvandare/ny", "/admin/open311/")),
+        (admin, ("/admin/anvandare/", "/admin/anvandare/ny", "/admin/open311/", "/admin/epost/")),
         (
             dialogue_team,
             (

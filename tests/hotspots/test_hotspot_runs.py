@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from hotspots.models import HotSpotRecord, HotSpotRun
 from hotspots.services import HotSpotParams, compute_run, current_run, recompute_stale
+from jobs import get_jobs
 from kommun.models import Kommun
 from tests.conftest import VANERSBORG_TORGET
 from tests.feedback.test_report_new import valid_form
@@ -74,22 +74,27 @@ def test_ids_persist_and_trends_follow_the_next_period(kommuner, session, create
     assert current_run(session, vanersborg, PARAMS).id == second.id
 
 
-def test_new_reports_trigger_recomputation_without_blocking(app, client, kommuner, session):
-    app.config["HOTSPOTS_RECOMPUTE"] = "background"
-    app.config["HOTSPOTS_DEBOUNCE_S"] = 0.05
-    worker = app.extensions["tryggkartan.hotspot_worker"]
-    worker.debounce_s = 0.05
+def test_new_reports_queue_a_recomputation_instead_of_clustering(
+    app, client, kommuner, session, tmp_path
+):
+    app.config.update(
+        HOTSPOTS_RECOMPUTE="queue",
+        HOTSPOTS_DEBOUNCE_S=0.0,
+        JOBS_IMMEDIATE=False,
+        JOBS_SQLITE_PATH=str(tmp_path / "jobs.sqlite"),
+    )
     for _ in range(3):
         assert client.post("/k/vanersborg/", data=valid_form()).status_code == 303
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        session.expire_all()
-        stale = session.scalar(select(Kommun.hotspots_stale_since).where(Kommun.code == "1487"))
-        if stale is None and session.scalar(select(func.count(HotSpotRun.id))):
-            break
-        time.sleep(0.05)
-    worker.stop()
-    assert session.scalar(select(func.count(HotSpotRun.id))) >= 1
+    # The requests only marked the kommun stale and added a job; nothing was clustered.
+    assert session.scalar(select(func.count(HotSpotRun.id))) == 0
+    huey = get_jobs(app).huey
+    queued = [task for task in iter(huey.dequeue, None)]
+    assert {task.name for task in queued} == {"hotspots.recompute"}
+    for task in queued:
+        huey.execute(task)
+    session.expire_all()
+    assert session.scalar(select(func.count(HotSpotRun.id))) == 1
+    stale = session.scalar(select(Kommun.hotspots_stale_since).where(Kommun.code == "1487"))
     assert stale is None
 
 

@@ -133,6 +133,11 @@ def urls(client, town) -> dict[str, list[str]]:
         "accounts.accept": ["/inbjudan/not-a-token"],
         "public_promises.page": ["/k/vanersborg/loften", "/k/vanersborg/loften?lang=ar"],
         "public_promises.promise_page": [f"/k/vanersborg/loften/{town['promise'].id}"],
+        "public_promises.follow": [f"/k/vanersborg/loften/{town['promise'].id}/folj"],
+        "public_promises.follow_sent": [f"/k/vanersborg/loften/{town['promise'].id}/folj/skickat"],
+        "resident_mail.unsubscribe": ["/epost/avregistrera/not-a-token"],
+        "resident_mail.questionnaire": ["/epost/enkat/not-a-token"],
+        "resident_mail.confirm_subscription": ["/epost/folj/not-a-token"],
         "public_promises.feed": ["/k/vanersborg/loften/flode.atom"],
         "public_walks.protocol": [f"/k/vanersborg/trygghetsvandringar/{town['walk'].id}"],
         "open311.discovery": [f"{o311}/discovery.json", f"{o311}/discovery.xml"],
@@ -191,6 +196,9 @@ def test_the_walk_covers_every_public_endpoint(app, client, town):
     refused = {url for url, (status, _headers, _body) in answers.items() if status >= 400}
     assert refused == {
         "/inbjudan/not-a-token",
+        "/epost/avregistrera/not-a-token",
+        "/epost/enkat/not-a-token",
+        "/epost/folj/not-a-token",
         walk["open311.show_request"][1],  # a registration number: staff keys only
     }
 

@@ -1,0 +1,16 @@
+"""The link a resident follows to a report's status page: one place to change it.
+
+Mails and pages build the link here, so when the receipt code leaves the URL (a form, a
+short-lived signed link) only this function changes.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from feedback.models import Report
+
+
+def status_url(report: Report, *, external: bool = False) -> str:
+    """Where the holder of the receipt reads the report's status and timeline."""
+    return url_for("feedback.status", code=report.receipt_code, _external=external)

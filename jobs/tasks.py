@@ -1,0 +1,136 @@
+"""The jobs, registered on the app's Huey instance. Each runs inside the app's context.
+
+| job | when |
+|---|---|
+| mail.send | after the commit that queued a mail; retried with back-off |
+| mail.sweep | every minute and when a worker starts: every due mail, claims of dead workers |
+| mail.questionnaires | hourly: "Känns det tryggare där nu?" N weeks after action or closing |
+| mail.digests | daily: a promise's follow-ups to its followers, once per follow-up period |
+| hotspots.recompute | shortly after reports change |
+| hotspots.sweep | every minute and when a worker starts: kommuner left stale |
+| open311.forward | every minute: queued reports to felanmälan, statuses read back |
+| privacy.retention | nightly |
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from huey import Huey, crontab
+from sqlalchemy.orm import Session
+
+from db import get_engine
+
+log = logging.getLogger(__name__)
+
+
+class MailNotSentYet(Exception):
+    """A mail's attempt failed and it will be tried again: Huey retries the job."""
+
+
+def send_mail(app: Flask, mail_id: int) -> None:
+    from mail.outbox import send_one
+
+    outcome = send_one(app, mail_id)
+    if outcome.state == "queued":
+        raise MailNotSentYet(f"mail {mail_id}: {outcome.error}")
+
+
+def sweep_mail(app: Flask) -> None:
+    from mail.outbox import send_due
+
+    counts = send_due(app)
+    if counts:
+        log.info("mail sweep: %s", counts)
+
+
+def questionnaires(app: Flask) -> None:
+    from feedback.questionnaire import queue_due
+
+    with Session(get_engine(app)) as session:
+        queue_due(session, weeks=float(app.config["QUESTIONNAIRE_WEEKS"]))
+        session.commit()
+
+
+def digests(app: Flask) -> None:
+    from promises.subscriptions import queue_digests
+
+    with Session(get_engine(app)) as session:
+        queue_digests(session)
+        session.commit()
+
+
+def recompute_hotspots(app: Flask) -> None:
+    from hotspots.worker import recompute_once
+
+    recompute_once(app, float(app.config.get("HOTSPOTS_MIN_INTERVAL_S", 0.0)))
+
+
+def forward(app: Flask) -> None:
+    import httpx
+
+    from open311 import forward as forwarding
+
+    with Session(get_engine(app)) as session, httpx.Client(timeout=10.0) as client:
+        result = forwarding.run(session, client, datetime.now(UTC))
+    if result.sent or result.failed or result.retrying:
+        log.info("forwarding: %s", result)
+
+
+def retention(app: Flask) -> None:
+    from privacy.retention import run
+
+    with Session(get_engine(app)) as session:
+        result = run(
+            session,
+            retention_days=int(app.config["RETENTION_DAYS"]),
+            contact_days=int(app.config["CONTACT_DAYS"]),
+        )
+        session.commit()
+    log.info("retention: %s", result)
+
+
+EVERY_MINUTE = {"minute": "*"}
+# name -> (function, crontab for a periodic job or None)
+JOBS: dict[str, tuple[Callable[..., None], dict[str, str] | None]] = {
+    "mail.send": (send_mail, None),
+    "mail.sweep": (sweep_mail, EVERY_MINUTE),
+    "mail.questionnaires": (questionnaires, {"minute": "7"}),
+    "mail.digests": (digests, {"hour": "5", "minute": "11"}),
+    "hotspots.recompute": (recompute_hotspots, None),
+    "hotspots.sweep": (recompute_hotspots, EVERY_MINUTE),
+    "open311.forward": (forward, EVERY_MINUTE),
+    "privacy.retention": (retention, {"hour": "2", "minute": "17"}),
+}
+
+
+def _in_app(app: Flask, fn: Callable[..., None], name: str) -> Callable[..., None]:
+    def run(*args: Any) -> None:
+        with app.app_context():
+            fn(app, *args)
+
+    run.__name__ = name.replace(".", "_")
+    return run
+
+
+def register(huey: Huey, app: Flask) -> dict[str, Any]:
+    """Register every job on huey; returns the task handles by name."""
+    tasks: dict[str, Any] = {}
+    for name, (fn, schedule) in JOBS.items():
+        job = _in_app(app, fn, name)
+        if schedule is not None:
+            tasks[name] = huey.periodic_task(crontab(**schedule), name=name)(job)
+        elif name == "mail.send":
+            tasks[name] = huey.task(
+                name=name,
+                retries=max(int(app.config["MAIL_MAX_ATTEMPTS"]) - 1, 0),
+                retry_delay=float(app.config["MAIL_RETRY_DELAY_S"]),
+                retry_backoff=2,
+            )(job)
+        else:
+            tasks[name] = huey.task(name=name)(job)
+    return tasks
