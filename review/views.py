@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from accounts.access import kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
+from core.errors import OddText
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.models import Report
@@ -146,6 +147,8 @@ def bulk(slug: str) -> Response:
     if not back.startswith(url_for("review.queue", slug=kommun.slug)):
         back = url_for("review.queue", slug=kommun.slug)
     if not form.validate_on_submit():
+        if form.odd_text:
+            raise OddText()
         for field in form:
             for error in field.errors:
                 flash(str(error), "error")
