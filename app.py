@@ -76,12 +76,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     import db
     from accounts import security
-    from core import headers, i18n
+    from core import headers, i18n, templates
     from hotspots import worker
 
     db.init_app(app)
     i18n.init_app(app)
     headers.init_app(app)
+    templates.init_app(app)
     security.init_app(app)
     worker.init_app(app)
 
