@@ -40,6 +40,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         INVITATION_MAX_AGE=timedelta(hours=72),
+        # How long a browser may see a report after its receipt code was shown or typed.
+        RECEIPT_SESSION_MAX_AGE=timedelta(
+            minutes=float(os.environ.get("RECEIPT_SESSION_MINUTES", "30"))
+        ),
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_KEY_PREFIX=os.environ.get("RATELIMIT_KEY_PREFIX", "tryggkartan"),
         RATELIMIT_ENABLED=True,
@@ -76,9 +80,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     import db
     from accounts import security
-    from core import headers, i18n, templates
+    from core import headers, i18n, logs, templates
     from hotspots import worker
 
+    logs.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     headers.init_app(app)

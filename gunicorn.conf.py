@@ -16,8 +16,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Hot spots are recomputed by one separate process, not in the web workers (see when_ready).
 os.environ.setdefault("HOTSPOTS_RECOMPUTE", "external")
 accesslog = "-"
-# Method, path and status only: no client address, query string, body or user agent.
+# Method, path and status only: no client address, query string, body or user agent; and
+# receipt codes, invitation tokens and API keys cut out of what is left (core/logs.py).
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+logger_class = "core.gunicorn_log.AccessLogger"
 
 
 def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Response
 
 from core import text
+from core.logs import redact
 
 MESSAGES = {
     400: _l("Begäran kunde inte läsas. Gå tillbaka och försök igen."),
@@ -86,5 +87,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
-        app.logger.exception("Unhandled error on %s", request.path)
+        app.logger.exception("Unhandled error on %s", redact(request.path))
         return render_error(500)

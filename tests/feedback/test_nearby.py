@@ -52,7 +52,8 @@ def test_jag_kanner_likadant(client, kommuner, session, create_report_at):
     assert support.source == "support"
     assert support.supports_id == original.id
     assert support.reason_codes == ["place.bushes"]  # agreeing means the same reasons
-    page = client.get(f"/status/{original.receipt_code}").get_data(as_text=True)
+    client.post("/status", data={"code": original.receipt_code})
+    page = client.get("/status/mitt-forslag").get_data(as_text=True)
     assert "1 person till" in page
 
 
