@@ -270,11 +270,13 @@ def status_by_code(code: str) -> Response:
 
 @bp.get("/status/<code>/mitt-forslag.json")
 def own_report_by_code(code: str) -> Response:
+    """The old download address: open the report, drop the code."""
     _by_code(code)
     return redirect(url_for("feedback.own_report"), code=303)
 
 
 def _by_code(code: str) -> None:
+    """Remember the report of a receipt code for this browser (404 if there is none)."""
     report = find_by_receipt(get_session(), code)
     if report is None:
         abort(404)
