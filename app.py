@@ -50,6 +50,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # How many reverse proxies in front of the app append to X-Forwarded-For (the
         # same-host TLS proxy: 1). 0 ignores the header; rate limits key on the real client.
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # How long a browser may see a report after its receipt code was shown or typed.
+        RECEIPT_SESSION_MAX_AGE=timedelta(
+            minutes=float(os.environ.get("RECEIPT_SESSION_MINUTES", "30"))
+        ),
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_KEY_PREFIX=os.environ.get("RATELIMIT_KEY_PREFIX", "tryggkartan"),
         RATELIMIT_ENABLED=True,
@@ -116,14 +120,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     import db
     from accounts import security
-    from core import headers, i18n, proxy
+    from core import headers, i18n, logs, proxy, templates
     from hotspots import worker
     from jobs import init_app as init_jobs
 
     proxy.init_app(app)
+    logs.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     headers.init_app(app)
+    templates.init_app(app)
     security.init_app(app)
     worker.init_app(app)
     init_jobs(app)

@@ -19,8 +19,10 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "1")
 # Background jobs (mail, hot spots, forwarding, retention) run in one separate, supervised
 # `flask jobs worker` process, never in the web workers (see when_ready).
 accesslog = "-"
-# Method, path and status only: no client address, query string, body or user agent.
+# Method, path and status only: no client address, query string, body or user agent; and
+# receipt codes, invitation tokens and API keys cut out of what is left (core/logs.py).
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+logger_class = "core.gunicorn_log.AccessLogger"
 
 
 def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)

@@ -10,7 +10,8 @@ from db import Base, utcnow
 
 
 class AuditEvent(Base):
-    """One staff action, or one look at unmasked personal data. Never updated or deleted."""
+    """One staff action, or one look at unmasked personal data. Never deleted, and updated only
+    by retention (privacy.retention), which coarsens the places a correction logged."""
 
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)

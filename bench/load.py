@@ -160,7 +160,20 @@ class Client:
         conn.request("POST", self.path, body=body, headers=headers)
         response = conn.getresponse()
         response.read()
+        cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
+        if cookie:
+            self.cookie = cookie
         return response.status, response.getheader("Location") or ""
+
+    def receipt_page(self, location: str) -> str:
+        """The receipt code on the page the app sends the resident to (never in its address)."""
+        conn = self._connect()
+        conn.request("GET", location, headers={"Cookie": self.cookie})
+        response = conn.getresponse()
+        body = response.read().decode()
+        match = re.search(r'id="receipt-code">([0-9A-Z-]+)<', body)
+        assert response.status == 200 and match, f"no receipt on {location}"
+        return match.group(1).replace("-", "")
 
     def send(self, submission_id: str, stop_at: float) -> tuple[str | None, float, int]:
         """Send one report until a receipt comes back; (receipt, seconds, attempts)."""
@@ -170,7 +183,10 @@ class Client:
             attempts += 1
             try:
                 status, location = self.post_once(submission_id)
-                if status == 303 and "/kvitto/" in location:
+                if status == 303 and location.endswith("/kvitto"):
+                    receipt = self.receipt_page(location)
+                    return receipt, time.perf_counter() - began, attempts
+                if status == 303 and "/kvitto/" in location:  # the bare app puts it there
                     return location.rsplit("/", 1)[1], time.perf_counter() - began, attempts
                 if status == 400 and self.form:  # e.g. a session lost in the crash
                     self._reset()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import parse_qsl
 
 from flask import Flask, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Response
+
+from core import text
+from core.logs import redact
 
 MESSAGES = {
     400: _l("Begäran kunde inte läsas. Gå tillbaka och försök igen."),
-    # A body that is not a form, or not UTF-8 (browsers send neither).
+    # A body that is not a form (browsers never send another to these pages).
     415: _l("Det du skickade kunde inte läsas som ett formulär. Gå tillbaka och försök igen."),
     404: _l("Sidan finns inte. Kontrollera adressen eller börja om från startsidan."),
     405: _l("Den här sidan tar inte emot den sortens begäran."),
@@ -31,11 +33,21 @@ def register_api_errors(app: Flask, prefix: str, render: Callable[[int], Respons
     app.extensions.setdefault(API_ERRORS, {})[prefix] = render
 
 
-def render_error(code: int) -> tuple[str, int] | tuple[dict[str, object], int] | Response:
+class OddText(BadRequest):
+    """Text that is never stored (core.text): refused with a message that says why."""
+
+    @property
+    def message(self) -> str:
+        return str(text.MESSAGE)
+
+
+def render_error(
+    code: int, message: str | None = None
+) -> tuple[str, int] | tuple[dict[str, object], int] | Response:
     for prefix, render in current_app.extensions.get(API_ERRORS, {}).items():
         if request.path.startswith(prefix):
             return render(code)
-    message = str(MESSAGES.get(code, MESSAGES[400]))
+    message = message or str(MESSAGES.get(code, MESSAGES[400]))
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return {"error": message, "status": code}, code
     return render_template("error.html", code=code, message=message), code
@@ -45,8 +57,15 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def refuse_broken_text() -> None:
-    """Pages take HTML forms only, and only as valid UTF-8: never mangled or JSON-smuggled text."""
-    if request.method not in ("POST", "PUT", "PATCH") or request.path.startswith(API_PREFIXES):
+    """Pages take HTML forms only, and only as valid UTF-8: never mangled or JSON-smuggled text.
+
+    The APIs check their own requests (open311.api), to answer in their own format.
+    """
+    if request.path.startswith(API_PREFIXES):
+        return
+    if not text.decodes_strictly(request.query_string):
+        raise OddText()
+    if request.method not in ("POST", "PUT", "PATCH"):
         return
     if request.content_length and request.mimetype not in FORM_TYPES:
         abort(415)
@@ -55,11 +74,8 @@ def refuse_broken_text() -> None:
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         return  # werkzeug answers 413 when the form is read
-    raw = request.get_data(cache=True)
-    try:
-        parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        abort(415)
+    if not text.decodes_strictly(request.get_data(cache=True)):
+        raise OddText()
 
 
 def init_app(app: Flask) -> None:
@@ -67,9 +83,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-        return render_error(exc.code or 500)
+        return render_error(exc.code or 500, exc.message if isinstance(exc, OddText) else None)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
-        app.logger.exception("Unhandled error on %s", request.path)
+        app.logger.exception("Unhandled error on %s", redact(request.path))
         return render_error(500)

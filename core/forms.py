@@ -1,4 +1,5 @@
-"""The base of every form: CSRF failures explained in the resident's language."""
+"""The base of every form: CSRF failures explained in the resident's language, and no field
+takes characters that are never stored (core.text), whatever its type."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from core import text
+
 
 class BaseForm(FlaskForm):
+    # Set by validate(): some field was sent characters that are never stored.
+    odd_text = False
+
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         csrf = getattr(self, "csrf_token", None)
@@ -20,4 +26,19 @@ class BaseForm(FlaskForm):
                     "kvar: kontrollera uppgifterna och skicka igen."
                 )
             ]
-        return ok
+        return self._refuse_odd_text() and ok
+
+    def _refuse_odd_text(self) -> bool:
+        """Mark every field that was sent odd characters; show it back without them."""
+        clean = True
+        for field in self:
+            raw = getattr(field, "raw_data", None) or []
+            if not text.any_odd(raw):
+                continue
+            clean = False
+            self.odd_text = True
+            field.errors = [text.MESSAGE]
+            field.raw_data = [text.without_odd(v) if isinstance(v, str) else v for v in raw]
+            if isinstance(field.data, str):
+                field.data = text.without_odd(field.data)
+        return clean

@@ -13,4 +13,6 @@ from feedback.models import Report
 
 def status_url(report: Report, *, external: bool = False) -> str:
     """Where the holder of the receipt reads the report's status and timeline."""
-    return url_for("feedback.status", code=report.receipt_code, _external=external)
+    # The code opens the report, is remembered in the session and the page moves on at once
+    # to an address without it; core.logs cuts it out of every log line on the way.
+    return url_for("feedback.status_by_code", code=report.receipt_code, _external=external)

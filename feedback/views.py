@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from accounts.security import limiter
 from db import get_session
-from feedback import reasons
+from feedback import reasons, receipts
 from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
 from feedback.models import Report
 from feedback.services import find_by_receipt, insert_report, request_erasure
@@ -78,18 +78,22 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
         supports = _supported_report(form, kommun)
         if supports is not None or form.reasons.data:
             try:
-                _id, code = insert_report(session, kommun, form.report_input(), supports=supports)
+                report_id, _code = insert_report(
+                    session, kommun, form.report_input(), supports=supports
+                )
                 mark_hotspots_stale(session, kommun.id)
                 session.commit()
             except IntegrityError:  # sent twice (a double click, a retry): one report
                 session.rollback()
-                code = _already_sent(form.submission_id.data)
-                if code is None:
+                found = _already_sent(form.submission_id.data)
+                if found is None:
                     raise
+                report_id = found
             reports_changed.send(
                 current_app._get_current_object(), kommun_id=kommun.id, stale_marked=True
             )
-            return redirect(url_for("feedback.receipt", code=code), code=303)
+            receipts.remember(report_id)
+            return redirect(url_for("feedback.receipt"), code=303)
         form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]
     status = 400 if request.method == "POST" else 200
     return render_template(
@@ -102,13 +106,11 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
     ), status
 
 
-def _already_sent(submission_id: str | None) -> str | None:
-    """The receipt code of the report an earlier copy of this form created, if any."""
+def _already_sent(submission_id: str | None) -> int | None:
+    """The report an earlier copy of this form created, if any."""
     if not submission_id:
         return None
-    return get_session().scalar(
-        select(Report.receipt_code).where(Report.submission_id == submission_id)
-    )
+    return get_session().scalar(select(Report.id).where(Report.submission_id == submission_id))
 
 
 def _supported_report(form: ReportForm, kommun: Kommun) -> Report | None:
@@ -164,13 +166,20 @@ def nearby(slug: str) -> Response | tuple[Response, int]:
     )
 
 
-@bp.get("/kvitto/<code>")
-def receipt(code: str) -> str:
+@bp.get("/kvitto")
+def receipt() -> Response | str:
     """Thank the resident and show the receipt code and what happens next."""
-    report = find_by_receipt(get_session(), code)
+    report = receipts.remembered(get_session())
     if report is None:
-        abort(404)
+        return redirect(url_for("feedback.status_lookup"), code=303)
     return render_template("feedback/receipt.html", report=report)
+
+
+@bp.get("/kvitto/<code>")
+def receipt_by_code(code: str) -> Response:
+    """An address with a code in it (an older receipt): open the report, drop the code."""
+    _by_code(code)
+    return redirect(url_for("feedback.receipt"), code=303)
 
 
 @bp.route("/status", methods=["GET", "POST"])
@@ -180,7 +189,8 @@ def status_lookup() -> Response | tuple[str, int] | str:
     if form.validate_on_submit():
         report = find_by_receipt(get_session(), form.code.data or "")
         if report is not None:
-            return redirect(url_for("feedback.status", code=report.receipt_code), code=303)
+            receipts.remember(report.id)
+            return redirect(url_for("feedback.status"), code=303)
         form.code.errors = [
             _("Vi hittar inget förslag med den koden. Kontrollera koden och försök igen.")
         ]
@@ -188,12 +198,12 @@ def status_lookup() -> Response | tuple[str, int] | str:
     return render_template("feedback/status_lookup.html", form=form), code
 
 
-@bp.get("/status/<code>/mitt-forslag.json")
-def own_report(code: str) -> Response:
+@bp.get("/status/mitt-forslag.json")
+def own_report() -> Response:
     """Everything the holder of the receipt sent, as JSON (the right of access, GDPR art. 15)."""
-    report = find_by_receipt(get_session(), code)
+    report = receipts.remembered(get_session())
     if report is None:
-        abort(404)
+        return redirect(url_for("feedback.status_lookup"), code=303)
     data = {
         "kvittokod": report.receipt_display,
         "registreringsnummer": report.registration_number,
@@ -233,18 +243,18 @@ def own_report(code: str) -> Response:
     return response
 
 
-@bp.route("/status/<code>", methods=["GET", "POST"])
-def status(code: str) -> Response | tuple[str, int] | str:
+@bp.route("/status/mitt-forslag", methods=["GET", "POST"])
+def status() -> Response | tuple[str, int] | str:
     """Show a report's status to the holder of its receipt and take an erasure request."""
     session = get_session()
-    report = find_by_receipt(session, code)
+    report = receipts.remembered(session)
     if report is None:
-        abort(404)
+        return redirect(url_for("feedback.status_lookup"), code=303)
     form = ErasureForm()
     if form.validate_on_submit():
         request_erasure(report)
         session.commit()
-        return redirect(url_for("feedback.status", code=report.receipt_code), code=303)
+        return redirect(url_for("feedback.status"), code=303)
     supporters = session.scalar(
         select(func.count(Report.id)).where(Report.supports_id == report.id)
     )
@@ -255,3 +265,29 @@ def status(code: str) -> Response | tuple[str, int] | str:
         supporters=supporters or 0,
         timeline=timeline(session, report),
     ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/status/<code>", methods=["GET", "POST"])
+def status_by_code(code: str) -> Response:
+    """An address with a code in it (an older link): open the report, drop the code.
+
+    A post to it (an erasure asked on an old page) is not carried out: the resident confirms
+    again on the page without the code.
+    """
+    _by_code(code)
+    return redirect(url_for("feedback.status"), code=303)
+
+
+@bp.get("/status/<code>/mitt-forslag.json")
+def own_report_by_code(code: str) -> Response:
+    """The old download address: open the report, drop the code."""
+    _by_code(code)
+    return redirect(url_for("feedback.own_report"), code=303)
+
+
+def _by_code(code: str) -> None:
+    """Remember the report of a receipt code for this browser (404 if there is none)."""
+    report = find_by_receipt(get_session(), code)
+    if report is None:
+        abort(404)
+    receipts.remember(report.id)

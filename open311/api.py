@@ -42,6 +42,7 @@ from wtforms.validators import Length
 
 from accounts.security import limiter
 from audit.services import record
+from core import text
 from core.errors import register_api_errors
 from db import get_session
 from feedback import reasons
@@ -65,6 +66,7 @@ DESCRIPTION_MAX = 4000  # the specification's limit
 DEFAULT_DAYS = 90  # the specification's default window for GET requests
 PAGE_SIZE = 100
 PAGE_SIZE_MAX = 1000
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 class Open311Error(Exception):
@@ -86,6 +88,17 @@ def _open311_error(exc: Open311Error) -> Response:
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
     return render_error(exc.code or 500)
+
+
+@bp.before_request
+def _refuse_odd_text() -> None:
+    """Every parameter as valid UTF-8 without control characters (core.text), as in forms."""
+    body = request.get_data(cache=True) if request.mimetype == FORM_TYPE else b""
+    if not (text.decodes_strictly(request.query_string) and text.decodes_strictly(body)):
+        raise Open311Error(400, str(text.MESSAGE))
+    sent = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    if text.any_odd(value for _name, value in sent):
+        raise Open311Error(400, str(text.MESSAGE))
 
 
 def init_app(app: Flask) -> None:

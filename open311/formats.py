@@ -14,6 +14,8 @@ from xml.etree import ElementTree
 
 from flask import Response
 
+from core.text import xml_safe
+
 MIMETYPES = {"json": "application/json", "xml": "text/xml"}
 # Plural element -> the element of each of its items.
 ITEM_NAMES = {
@@ -27,7 +29,7 @@ ITEM_NAMES = {
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return xml_safe(str(value))
 
 
 def _fill(element: ElementTree.Element, name: str, value: Any) -> None:

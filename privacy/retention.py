@@ -3,26 +3,48 @@
 `anonymise_old` drops the free text, the place description, the contact e-mail and the
 demographics of reports older than the kommun's retention age and moves the pin to the
 centre of its 250 m SWEREF 99 TM cell (the grid of the public map), so the report still
-counts in hot spots and lägesbilder but no longer points at a doorway. `drop_contacts`
-deletes the e-mail of a closed report once the follow-up window has passed. Both are run
-by `flask privacy retention`, from cron or a systemd timer (see the README).
+counts in hot spots and lägesbilder but no longer points at a doorway. Every other copy of
+the report's place or text goes the same way (`_COPIES` below, one function per table):
+
+- report_change: the old and new pins of a corrected place are coarsened;
+- audit_event: the old and new pins logged for that correction are coarsened (the one
+  change the audit log ever sees; who did what, and when, stays);
+- report_note: the text of internal notes and status comments is emptied (author and time
+  stay);
+- open311_forwarding: the felanmälan system's status notes are dropped;
+- survey_response: a paper sheet's place answer is coarsened and its free-text answers go;
+- hotspot_run: runs computed before the cutoff (all their members are past it) are deleted,
+  and the kommun's hot spots are marked stale so the current ones are drawn from coarse pins.
+
+`drop_contacts` deletes the e-mail of a closed report once the follow-up window has passed.
+Both are run by `flask privacy retention`, from cron or a systemd timer (see the README).
+Walk stops (surveys) are not copies of a resident's report: they are the walk group's own
+protocol, and keep their place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import click
 import numpy as np
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from audit.models import AuditEvent
 from db import get_engine
 from feedback.models import Report
 from geo.projection import plane
+from hotspots.models import HotSpotRun
+from kommun.services import mark_hotspots_stale
+from open311.models import Forwarding
+from review.models import ReportChange, ReportNote
+from surveys.models import SheetResponse
 
 CELL_M = 250.0
 BATCH = 1000
@@ -46,6 +68,18 @@ def coarsen(lat: list[float], lon: list[float]) -> tuple[list[float], list[float
     return [round(float(v), 6) for v in clat], [round(float(v), 6) for v in clon]
 
 
+def coarsen_point(point: Any) -> Any:
+    """A [lat, lon] pair as its cell's centre; anything else (None, a code) as it is."""
+    if (
+        isinstance(point, list | tuple)
+        and len(point) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
+    ):
+        (lat,), (lon,) = coarsen([float(point[0])], [float(point[1])])
+        return [lat, lon]
+    return point
+
+
 def anonymise_old(session: Session, older_than: timedelta, *, now: datetime | None = None) -> int:
     """Anonymise every report created before now - older_than; returns how many."""
     now = now or datetime.now(UTC)
@@ -61,7 +95,7 @@ def anonymise_old(session: Session, older_than: timedelta, *, now: datetime | No
             )
         )
         if not batch:
-            return done
+            break
         lats, lons = coarsen([r.lat for r in batch], [r.lon for r in batch])
         for report, lat, lon in zip(batch, lats, lons, strict=True):
             report.description = ""
@@ -72,8 +106,108 @@ def anonymise_old(session: Session, older_than: timedelta, *, now: datetime | No
             report.gender = None
             report.lat, report.lon = lat, lon
             report.anonymised_at = now
+        ids = [r.id for r in batch]
+        for copies in _COPIES:
+            copies(session, ids)
+        for kommun_id in {r.kommun_id for r in batch}:
+            mark_hotspots_stale(session, kommun_id)
         session.flush()
         done += len(batch)
+    if done:
+        _drop_old_hotspot_runs(session, cutoff)
+    return done
+
+
+def _changes(session: Session, ids: Sequence[int]) -> None:
+    """Corrected places in the report's own history."""
+    for change in session.scalars(
+        select(ReportChange).where(
+            ReportChange.report_id.in_(ids), ReportChange.field == "location"
+        )
+    ):
+        change.old, change.new = coarsen_point(change.old), coarsen_point(change.new)
+
+
+def _audit(session: Session, ids: Sequence[int]) -> None:
+    """Corrected places in the audit log."""
+    for event in session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.object_type == Report.__tablename__,
+            AuditEvent.object_id.in_(ids),
+            AuditEvent.action == "report.location",
+        )
+    ):
+        details = dict(event.details or {})
+        for key in ("old", "new"):
+            if key in details:
+                details[key] = coarsen_point(details[key])
+        event.details = details
+
+
+def _notes(session: Session, ids: Sequence[int]) -> None:
+    """Internal notes and status comments: they may name people and places."""
+    session.execute(
+        update(ReportNote)
+        .where(ReportNote.report_id.in_(ids), ReportNote.text != "")
+        .values(text="")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _forwardings(session: Session, ids: Sequence[int]) -> None:
+    """What a felanmälan system wrote back about the report."""
+    session.execute(
+        update(Forwarding)
+        .where(Forwarding.report_id.in_(ids), Forwarding.remote_status_notes.is_not(None))
+        .values(remote_status_notes=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _sheets(session: Session, ids: Sequence[int]) -> None:
+    """The paper sheets a report came from, both entries: place coarsened, free text gone."""
+    originals = list(session.scalars(select(SheetResponse).where(SheetResponse.report_id.in_(ids))))
+    if not originals:
+        return
+    same_sheet = or_(
+        *(
+            and_(
+                SheetResponse.session_id == sheet.session_id,
+                SheetResponse.sheet_number == sheet.sheet_number,
+            )
+            for sheet in originals
+        )
+    )
+    for sheet in session.scalars(select(SheetResponse).where(same_sheet)):
+        questions = {q["code"]: q["type"] for q in sheet.session.version.questions}
+        answers = dict(sheet.answers)
+        for code, value in sheet.answers.items():
+            kind = questions.get(code)
+            if kind == "text":
+                answers.pop(code)
+            elif kind == "place" and isinstance(value, dict):
+                lat, lon = coarsen_point([value["lat"], value["lon"]])
+                name = value["name"] if value.get("landmark_id") else f"{lat:.5f}, {lon:.5f}"
+                answers[code] = value | {"lat": lat, "lon": lon, "name": name}
+        sheet.answers = answers
+
+
+_COPIES: tuple[Callable[[Session, Sequence[int]], None], ...] = (
+    _changes,
+    _audit,
+    _notes,
+    _forwardings,
+    _sheets,
+)
+
+
+def _drop_old_hotspot_runs(session: Session, cutoff: datetime) -> None:
+    """Earlier hot spot runs from before the cutoff: their hulls were drawn around exact pins."""
+    for run in session.scalars(
+        select(HotSpotRun).where(HotSpotRun.created_at < cutoff, HotSpotRun.is_current.is_(False))
+    ):
+        session.delete(run)
+    session.flush()
 
 
 def drop_contacts(

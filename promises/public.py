@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from html import escape
 
+from feedgen.entry import FeedEntry
+from feedgen.feed import FeedGenerator
 from flask import (
     Blueprint,
     Response,
@@ -18,16 +20,16 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from accounts.security import limiter
 from core.assets import vendor_urls
 from core.headers import csp_nonce
+from core.text import xml_safe
 from db import get_session
 from geo.maps import base_map, components, localize
 from kommun.models import Kommun
@@ -35,7 +37,7 @@ from kommun.services import kommun_by_slug
 from privacy.public import map_cells
 from promises.indicators import focus_results
 from promises.lifecycle import CURRENT, EARLIER, asks_feeling, last_day, phase
-from promises.models import FocusArea, PlaceFeeling, Promise
+from promises.models import FocusArea, FollowUp, PlaceFeeling, Promise
 from promises.public_forms import FeelingForm
 from promises.services import promises_of
 from review.periods import LOCAL_ZONE, today_local
@@ -195,13 +197,35 @@ def feed(slug: str) -> Response:
         (f.created_at for _p, f in entries),
         default=datetime.combine(datetime(2020, 1, 1).date(), time.min, tzinfo=UTC),
     )
-    body = render_template(
-        "public/feed.atom",
-        kommun=kommun,
-        entries=entries,
-        updated=updated,
-        zone=LOCAL_ZONE,
-        page_url=url_for("public_promises.page", slug=kommun.slug, _external=True),
-        feed_url=request.url,
+    page_url = url_for("public_promises.page", slug=kommun.slug, _external=True)
+    atom = FeedGenerator()
+    atom.id(page_url)
+    atom.title(xml_safe(_("Medborgarlöften i %(kommun)s: uppföljning", kommun=kommun.name)))
+    atom.link(href=page_url, rel="alternate", type="text/html")
+    # The feed's own address as built here, never as requested (a query string is not ours).
+    atom.link(
+        href=url_for("public_promises.feed", slug=kommun.slug, _external=True),
+        rel="self",
+        type="application/atom+xml",
     )
-    return Response(body, mimetype="application/atom+xml")
+    atom.language("sv")
+    atom.generator("Tryggkartan")
+    atom.author(name=xml_safe(kommun.name))
+    atom.updated(updated.astimezone(LOCAL_ZONE))
+    for promise, entry in reversed(entries):  # feedgen puts the last added first
+        _feed_entry(atom.add_entry(), page_url, promise, entry)
+    return Response(atom.atom_str(pretty=True), mimetype="application/atom+xml")
+
+
+def _feed_entry(item: FeedEntry, page_url: str, promise: Promise, entry: FollowUp) -> None:
+    what = entry.activity.title if entry.activity else _("löftet som helhet")
+    item.id(f"{page_url}#follow-up-{entry.id}")
+    item.title(xml_safe(f"{promise.title}: {what} ({format_date(entry.done_on, 'd MMMM yyyy')})"))
+    item.link(href=f"{page_url}#promise-{promise.id}", rel="alternate", type="text/html")
+    created = entry.created_at.astimezone(LOCAL_ZONE)
+    item.updated(created)
+    item.published(created)
+    text = entry.text
+    if entry.progress is not None:
+        text += " (" + _("%(p)d %% klart", p=entry.progress) + ")"
+    item.content(xml_safe(text), type="text")

@@ -17,12 +17,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from accounts.access import kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
+from core.errors import OddText
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.models import Report
@@ -148,6 +149,8 @@ def bulk(slug: str) -> Response:
     if not back.startswith(url_for("review.queue", slug=kommun.slug)):
         back = url_for("review.queue", slug=kommun.slug)
     if not form.validate_on_submit():
+        if form.odd_text:
+            raise OddText()
         for field in form:
             for error in field.errors:
                 flash(str(error), "error")
@@ -216,32 +219,51 @@ def _render_report(report: Report, *, status: int = 200, original: bool = False,
         "split_form": ButtonForm(prefix="split", formdata=None),
     }
     kind_forms.update(forms)
-    notes = session.scalars(
-        select(ReportNote).where(ReportNote.report_id == report.id).order_by(ReportNote.created_at)
+    notes = list(
+        session.scalars(
+            select(ReportNote)
+            .where(ReportNote.report_id == report.id)
+            .order_by(ReportNote.created_at)
+        )
     )
+    forwardings = session.scalars(
+        select(Forwarding).where(Forwarding.report_id == report.id).order_by(Forwarding.id)
+    ).all()
     history = session.scalars(
         select(ReportChange)
         .where(ReportChange.report_id == report.id)
         .order_by(ReportChange.at.desc(), ReportChange.id.desc())
     )
     description, place = mask(report.description), mask(report.place_description)
+    # Staff text is masked like the resident's: notes and status comments name people too,
+    # and so may what a felanmälan system writes back.
+    note_texts = {n.id: mask(n.text) for n in notes}
+    remote_notes = {f.id: mask(f.remote_status_notes) for f in forwardings}
+    texts = [report.description, report.place_description]
+    texts += [n.text for n in notes] + [f.remote_status_notes for f in forwardings]
+    hidden_kinds = [
+        kind
+        for masked in (description, place, *note_texts.values(), *remote_notes.values())
+        for kind in masked.kinds
+    ]
     return render_template(
         "review/report.html",
         report=report,
         kommun=report.kommun,
         description=description,
         place=place,
-        may_name=may_name_person(report.description) or may_name_person(report.place_description),
+        note_texts=note_texts,
+        remote_notes=remote_notes,
+        hidden_kinds=list(dict.fromkeys(hidden_kinds)),
+        may_name=any(may_name_person(t) for t in texts),
         original=original,
         supporters=supporters_count(session, report),
         supporter_reports=supporters_of(session, report),
         candidates=duplicate_candidates(session, report) if report.merged_into_id is None else [],
-        notes=list(notes),
+        notes=notes,
         history=list(history),
         timeline=timeline(session, report),
-        forwardings=session.scalars(
-            select(Forwarding).where(Forwarding.report_id == report.id).order_by(Forwarding.id)
-        ).all(),
+        forwardings=forwardings,
         reason_groups=taxonomy.GROUPS,
         **kind_forms,
     ), status
@@ -260,12 +282,16 @@ def report(report_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/rapport/<int:report_id>/original")
 def show_original(report_id: int):  # type: ignore[no-untyped-def]
-    """Show the unmasked text, once, on an explicit request; the look is audit-logged."""
+    """Show the unmasked text, notes included, once, on an explicit request; the look is
+    audit-logged."""
     report = _report()
     if not ButtonForm(prefix="original").validate_on_submit():
         abort(400)
     session = get_session()
-    record(session, staff_user(), "report.view_original", report)
+    notes = session.scalar(
+        select(func.count(ReportNote.id)).where(ReportNote.report_id == report.id)
+    )
+    record(session, staff_user(), "report.view_original", report, notes=int(notes or 0))
     session.commit()
     return _render_report(report, original=True)
 

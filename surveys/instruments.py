@@ -19,12 +19,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from core.text import is_odd
+
 TYPES = ("single", "multi", "number", "text", "age_band", "gender", "area", "place")
 CHOICE_TYPES = frozenset({"single", "age_band", "gender", "area"})
 AGE_BANDS = ("16-19", "20-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+")
 GENDERS = (("kvinna", "Kvinna"), ("man", "Man"), ("annat", "Annat"))
 TEXT_MAX = 2000
 NO_ANSWER = frozenset({"", "0", "-"})
+ODD_TEXT = "odd-text"  # an AnswerError: characters that are never stored (core.text)
 
 Question = dict[str, Any]
 
@@ -103,6 +106,8 @@ def parse_answer(
     contains(lat, lon) tells whether a point typed for a place question is in the kommun.
     """
     typed = (raw or "").strip()
+    if is_odd(typed):
+        raise AnswerError(ODD_TEXT)
     if typed in NO_ANSWER:
         return None
     kind = question["type"]

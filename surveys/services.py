@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.text import is_odd
 from feedback.models import Report
 from feedback.services import ReportInput, insert_report
 from kommun.models import Kommun, Landmark
@@ -39,6 +40,10 @@ class QuestionsError(SurveyError):
 
 class CsvError(SurveyError):
     """A file that cannot be read as CSV."""
+
+
+class OddCsvText(CsvError):
+    """A file holding characters that are never stored (core.text)."""
 
 
 def _now() -> datetime:
@@ -438,6 +443,8 @@ class ImportResult:
 def read_csv(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (line number, row) of a CSV file: UTF-8 (with or without BOM), ; or , ."""
     text = raw.decode("utf-8-sig")
+    if is_odd(text):
+        raise OddCsvText("odd characters")
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
     except csv.Error:

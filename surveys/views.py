@@ -29,6 +29,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from accounts.access import allowed_object, kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
+from core import text as odd_text
+from core.errors import OddText
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.signals import reports_changed
@@ -128,6 +130,8 @@ def copy_template(slug: str) -> BaseResponse | tuple[str, int]:
     form = TemplateForm()
     kommun: Kommun = g.kommun
     if not form.validate_on_submit():
+        if form.odd_text:
+            raise OddText()
         flash(_("Välj en mall."), "error")
         return redirect(url_for("surveys.overview", slug=kommun.slug), code=303)
     session = get_session()
@@ -182,7 +186,9 @@ def edit_instrument(instrument_id: int) -> BaseResponse | tuple[str, int]:
     instrument = allowed_object(Instrument, instrument_id)
     form = ButtonForm()
     problems: list[str] = []
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST" and _odd_text_sent():
+        problems = [str(odd_text.MESSAGE)]
+    elif request.method == "POST" and form.validate_on_submit():
         current = instrument.current.questions
         ordered: list[tuple[float, dict[str, Any]]] = []
         for i, old in enumerate(current):
@@ -218,6 +224,11 @@ def edit_instrument(instrument_id: int) -> BaseResponse | tuple[str, int]:
         in_use=services.version_in_use(session, instrument.current),
         options_of=instruments.options,
     ), (400 if problems else 200)
+
+
+def _odd_text_sent() -> bool:
+    """Whether a field read by hand (not through a form class) holds odd characters."""
+    return odd_text.any_odd(value for _name, value in request.form.items(multi=True))
 
 
 def _question_problem(code: str, kind: str) -> str:
@@ -372,6 +383,8 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
         waiting=services.double_entry(session, dsession).waiting if entry_pass == 2 else [],
         options_of=instruments.options,
         one_key=instruments.one_key,
+        odd_answer=instruments.ODD_TEXT,
+        odd_text_message=odd_text.MESSAGE,
     ), (400 if request.method == "POST" else 200)
 
 
@@ -426,6 +439,8 @@ def disagreements(dialogue_id: int) -> BaseResponse | str:
     dsession: DialogueSession = g.dialogue
     form = ButtonForm()
     if request.method == "POST":
+        if _odd_text_sent():
+            raise OddText()
         number = request.form.get("sheet", type=int)
         if not form.validate_on_submit() or number is None:
             abort(400)
@@ -503,7 +518,7 @@ def session_results(dialogue_id: int) -> str:
 
 
 @bp.get("/<slug>/resultat")
-def period_results(slug: str) -> str:
+def period_results(slug: str) -> tuple[str, int]:
     """Results of every session with one instrument in a period."""
     kommun: Kommun = g.kommun
     choices = [(str(i.id), i.name) for i in _instruments(kommun)]
@@ -541,7 +556,7 @@ def period_results(slug: str) -> str:
         other_results=None,
         comparable=[],
         dsession=None,
-    )
+    ), (400 if form.errors else 200)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -576,6 +591,12 @@ def export_codebook(dialogue_id: int) -> Response:
     )
 
 
+def _csv_problem(exc: services.CsvError) -> str:
+    if isinstance(exc, services.OddCsvText):
+        return str(odd_text.FILE_MESSAGE)
+    return _("Filen kunde inte läsas som CSV. Spara den som CSV och försök igen.")
+
+
 @bp.route("/dialoger/<int:dialogue_id>/import", methods=["GET", "POST"])
 def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
     """Sheets from a CSV file: a dry run lists every bad row; nothing is half-imported."""
@@ -592,10 +613,8 @@ def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
             header, rows = services.read_csv(raw)
         except UnicodeDecodeError:
             form.file.errors = [_("Filen är inte UTF-8. Spara den som CSV UTF-8 och försök igen.")]
-        except services.CsvError:
-            form.file.errors = [
-                _("Filen kunde inte läsas som CSV. Spara den som CSV och försök igen.")
-            ]
+        except services.CsvError as exc:
+            form.file.errors = [_csv_problem(exc)]
         else:
             mapping = services.auto_mapping(header, dsession.version.questions)
             given, bad_lines = services.parse_mapping(form.mapping.data or "", codes)

@@ -167,6 +167,8 @@ def test_forged_receipt_codes(client, kommuners_ready, session, create_report_at
     assert lookup.status_code in (400, 404) and not ENGLISH.search(lookup.get_data(as_text=True))
     erase = client.post(f"/status/{code}", data={"confirm": "y"})
     assert 400 <= erase.status_code < 500
+    unopened = client.post("/status/mitt-forslag", data={"confirm": "y"})
+    assert unopened.status_code == 303 and unopened.headers["Location"] == "/status"
     session.expire_all()
     assert session.scalar(select(Report.erasure_requested_at)) is None
 

@@ -109,9 +109,9 @@ def test_resident_pages(axe_context, live_server, demo, lang):
         "/k/vanersborg/",
         "/k/vanersborg/loften",
         f"/k/vanersborg/loften/{demo['promise_id']}",
-        f"/kvitto/{demo['code']}",
+        f"/kvitto/{demo['code']}",  # an old link: on to /kvitto, without the code
         "/status",
-        f"/status/{demo['code']}",
+        f"/status/{demo['code']}",  # on to /status/mitt-forslag
         f"/k/vanersborg/trygghetsvandringar/{demo['walk']}",
         "/k/finns-inte/",
         f"/k/vanersborg/loften/{demo['promise_id']}/folj",

@@ -11,6 +11,12 @@ from tests.feedback.test_report_new import valid_form
 from tests.pages import error_for, parse_page
 
 
+def open_status(client, code):
+    """Type the receipt code on the lookup page, as a resident does."""
+    response = client.post("/status", data={"code": code})
+    assert response.status_code == 303 and response.headers["Location"] == "/status/mitt-forslag"
+
+
 def submit(client, **overrides):
     response = client.post("/k/vanersborg/", data=valid_form(**overrides))
     assert response.status_code == 303
@@ -23,8 +29,8 @@ def test_receipt(client, kommuner, session):
     report = session.scalar(select(Report))
     assert page.select_one("#receipt-code").get_text(strip=True) == report.receipt_display
     assert report.registration_number in page.get_text()
-    status_link = page.select_one(f'a[href="/status/{report.receipt_code}"]')
-    assert status_link is not None
+    assert page.select_one('a[href="/status/mitt-forslag"]') is not None
+    assert report.receipt_code not in location  # the code is shown, never in an address
     assert "allmän handling" in page.get_text()
 
 
@@ -50,7 +56,8 @@ def test_codes_are_read_as_people_type_them():
 
 def test_status_page(client, kommuner, session, create_report_at):
     report = create_report_at(kommuner["Vänersborg"], *VANERSBORG_TORGET, reasons=["place.bushes"])
-    page = parse_page(client.get(f"/status/{report.receipt_display.lower()}").data)
+    open_status(client, report.receipt_display.lower())
+    page = parse_page(client.get("/status/mitt-forslag").data)
     assert "Ny – inte granskad ännu" in page.get_text()
     assert "Skymmande buskage och växtlighet" in page.get_text()
 
@@ -59,7 +66,7 @@ def test_status_lookup_by_typed_code(client, kommuner, create_report_at):
     report = create_report_at(kommuner["Vänersborg"], *VANERSBORG_TORGET)
     response = client.post("/status", data={"code": report.receipt_display.lower()})
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/status/{report.receipt_code}"
+    assert response.headers["Location"] == "/status/mitt-forslag"
 
 
 def test_forged_codes_find_nothing(client, kommuner, create_report_at):
@@ -79,15 +86,16 @@ def test_erasure_request(client, kommuner, session, create_report_at):
         age_band="25-34",
         gender="man",
     )
-    unconfirmed = client.post(f"/status/{report.receipt_code}", data={})
+    open_status(client, report.receipt_code)
+    unconfirmed = client.post("/status/mitt-forslag", data={})
     assert unconfirmed.status_code == 400
     assert "bekräfta" in error_for(parse_page(unconfirmed.data), "confirm")
 
-    response = client.post(f"/status/{report.receipt_code}", data={"confirm": "y"})
+    response = client.post("/status/mitt-forslag", data={"confirm": "y"})
     assert response.status_code == 303
     session.expire_all()
     stored = session.get(Report, report.id)
     assert stored.erasure_requested_at is not None
     assert (stored.contact_email, stored.age_band, stored.gender) == (None, None, None)
-    page = parse_page(client.get(f"/status/{report.receipt_code}").data)
+    page = parse_page(client.get("/status/mitt-forslag").data)
     assert "Du har bett att förslaget raderas" in page.get_text()

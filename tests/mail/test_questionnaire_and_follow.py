@@ -151,7 +151,8 @@ def test_retention_and_erasure_take_the_comment(planned, session, client):
     questionnaire.answer, questionnaire.comment = "som_forut", "Min granne Kalle"
     questionnaire.answered_at = datetime.now(UTC)
     session.commit()
-    client.post(f"/status/{planned.receipt_code}", data={"confirm": "y"})
+    client.post("/status", data={"code": planned.receipt_code})
+    client.post("/status/mitt-forslag", data={"confirm": "y"})
     session.expire_all()
     assert session.scalar(select(Questionnaire.comment)) is None
     assert session.scalar(select(Questionnaire.answer)) == "som_forut"  # still counts

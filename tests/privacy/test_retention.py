@@ -85,12 +85,15 @@ def test_retention_command(runner, kommuner, session, create_report_at):
 def test_residents_download_what_they_sent(client, kommuner, session):
     client.post("/k/vanersborg/", data=valid_form(email="a@b.se", consent="y"))
     report = session.scalar(select(Report))
-    response = client.get(f"/status/{report.receipt_code}/mitt-forslag.json")
+    client.post("/status", data={"code": report.receipt_code})
+    response = client.get("/status/mitt-forslag.json")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     data = response.json
     assert data["epost"] == "a@b.se" and data["skal"] == ["people.youth_groups", "place.dark"]
     assert data["beskrivning"].startswith("Mörkt och stökigt")
     assert client.get("/status/AAAA-BBBB-CCCC-DDDD/mitt-forslag.json").status_code == 404
+    client.post("/status", data={"code": "AAAA-BBBB-CCCC"})  # a wrong code forgets nothing
+    assert client.get("/status/mitt-forslag.json").json["epost"] == "a@b.se"
 
 
 def test_every_look_at_exact_data_is_on_record(

@@ -109,7 +109,8 @@ def test_closing_needs_a_reason_and_forwarding_a_receiver(client, coordinator, r
         "avslutad", "inte_kommunens_ansvar", None,
     )  # fmt: skip
     # The resident's status page speaks the resident's language.
-    resident = parse_page(client.get(f"/status/{report.receipt_code}").data)
+    client.post("/status", data={"code": report.receipt_code})
+    resident = parse_page(client.get("/status/mitt-forslag").data)
     assert "Avslutad" in resident.select_one(".status").get_text()
 
 
@@ -120,7 +121,8 @@ def test_internal_notes(client, coordinator, report, session):
     note = session.scalar(select(ReportNote))
     assert note.text == "Ringt fastighetsägaren." and note.author_id == coordinator.id
     # Residents never see notes.
-    assert "fastighetsägaren" not in client.get(f"/status/{report.receipt_code}").get_data(True)
+    client.post("/status", data={"code": report.receipt_code})
+    assert "fastighetsägaren" not in client.get("/status/mitt-forslag").get_data(True)
 
 
 def test_correct_reasons_and_place_with_history(client, coordinator, report, session):
