@@ -22,12 +22,11 @@ import db
 from accounts.services import create_user as create_account
 from accounts.services import invitation_token
 from core.text import MESSAGE, is_odd
-from feedback.models import Report
-from open311.keys import create_key
-from open311.models import Forwarding, ForwardTarget
-from feedback.models import Questionnaire
+from feedback.models import Questionnaire, Report
 from mail import tokens
 from mail.models import OutgoingMail
+from open311.keys import create_key
+from open311.models import Forwarding, ForwardTarget
 from promises.models import Activity, FocusArea, FollowUp, Promise, PromiseSubscription
 from surveys import services as surveys
 from surveys.models import WalkStop
