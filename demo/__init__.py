@@ -20,6 +20,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.clock import local_today
 from db import get_engine
 from feedback.models import AGE_BANDS, GENDERS, Report
 from feedback.services import ReportInput, create_report
@@ -250,7 +251,7 @@ def demo_promise(session: Session, kommun: Kommun, *, today: date | None = None)
 
     if session.scalar(select(Promise.id).where(Promise.kommun_id == kommun.id)) is not None:
         return 0
-    today = today or datetime.now(UTC).date()
+    today = today or local_today()
     starts = date(today.year, 1, 1)
     promise = draft_promise(
         session,
@@ -314,7 +315,7 @@ def demo_dialogues(session: Session, kommun: Kommun, *, seed: int = 305) -> int:
     if session.scalar(select(Instrument.id).where(Instrument.kommun_id == kommun.id)):
         return 0
     rng = random.Random(f"{seed}-{kommun.code}")
-    today = datetime.now(UTC).date()
+    today = local_today()
     survey = copy_template(session, kommun, "lokal_trygghet", f"Trygghetsenkät {kommun.name}")
     market = DialogueSession(
         kommun_id=kommun.id,

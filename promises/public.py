@@ -6,7 +6,7 @@ nothing else: no pins, no free text, no cell that could single out a few residen
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 from flask import (
@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from accounts.security import limiter
 from core.assets import vendor_urls
+from core.clock import LOCAL_ZONE
 from core.headers import csp_nonce
 from db import get_session
 from geo.cells import aggregate_cells
@@ -36,7 +37,6 @@ from kommun.services import kommun_by_slug
 from promises.models import FocusArea, PlaceFeeling
 from promises.public_forms import FeelingForm
 from promises.services import promises_of
-from review.periods import LOCAL_ZONE
 from surveys.public import published_walks
 
 bp = Blueprint("public_promises", __name__, url_prefix="/k")
@@ -176,7 +176,7 @@ def feed(slug: str) -> Response:
     )[:50]
     updated = max(
         (f.created_at for _p, f in entries),
-        default=datetime.combine(datetime(2020, 1, 1).date(), time.min, tzinfo=UTC),
+        default=datetime(2020, 1, 1, tzinfo=UTC),
     )
     body = render_template(
         "public/feed.atom",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import force_locale
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.models import User
+from core.clock import local_midnight
 from feedback import reasons as taxonomy
 from feedback.models import Report
 from geo.projection import plane
@@ -21,7 +22,6 @@ from hotspots.models import HotSpotRecord
 from hotspots.services import HotSpotParams, current_run
 from kommun.models import Kommun, Landmark
 from promises.models import Activity, FocusArea, FollowUp, PlaceFeeling, Promise
-from review.periods import LOCAL_ZONE
 
 LANDMARK_RADIUS_M = 150.0
 
@@ -146,10 +146,6 @@ def record_follow_up(
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE).astimezone(UTC)
-
-
 @dataclass(frozen=True)
 class Window:
     first: date
@@ -198,8 +194,8 @@ def _count_in(
             Report.merged_into_id.is_(None),
             Report.lat.between(min_lat, max_lat),
             Report.lon.between(min_lon, max_lon),
-            Report.created_at >= _midnight(first),
-            Report.created_at < _midnight(last + timedelta(days=1)),
+            Report.created_at >= local_midnight(first),
+            Report.created_at < local_midnight(last + timedelta(days=1)),
         )
     ).all()
     inside = prep(area)

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from accounts.access import kommun_scope, staff_user
 from audit.services import record
+from core.clock import local_today
 from db import get_session
 from promises.forms import (
     ActivityForm,
@@ -41,7 +42,7 @@ from promises.services import (
     set_progress,
 )
 from review.lagesbild import build
-from review.periods import Period, today_local
+from review.periods import Period
 from review.statuses import TREND_LABELS
 
 bp = Blueprint("promises", __name__, url_prefix="/samordnare")
@@ -99,7 +100,7 @@ def index(slug: str) -> str | Response | tuple[str, int]:
         kommun=kommun,
         promises=promises_of(session, kommun, public=False),
         form=form,
-        today=today_local(),
+        today=local_today(),
     ), status
 
 
@@ -126,12 +127,12 @@ def _forms(promise: Promise) -> dict[str, Any]:
         (str(a.id), a.title) for a in promise.activities
     ]
     if not follow.is_submitted():
-        follow.done_on.data = today_local()
+        follow.done_on.data = local_today()
     return {"details": details, "focus": focus, "activity": activity, "follow": follow}
 
 
 def _page(promise: Promise, forms: dict[str, Any], status: int = 200) -> tuple[str, int]:
-    today = today_local()
+    today = local_today()
     return render_template(
         "promises/show.html",
         kommun=promise.kommun,
@@ -256,7 +257,7 @@ def add_follow_up(promise_id: int) -> Response | tuple[str, int]:
 def report(promise_id: int) -> tuple[str, int]:
     """The follow-up report of one period: what was done, and the figures for the places."""
     promise: Promise = g.promise
-    today = today_local()
+    today = local_today()
     periods = periods_of(promise, today) or [promise.starts_on]
     try:
         first = date.fromisoformat(request.args.get("period", ""))
