@@ -2,6 +2,8 @@
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 Both get the schema through the Alembic migrations, never through create_all.
+
+Every test runs under a fixed clock (see "a fixed clock" below).
 """
 
 from __future__ import annotations
@@ -10,16 +12,19 @@ import ipaddress
 import os
 import socket
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 import db
 from app import create_app
+from core.clock import LOCAL_ZONE
 from demo import load_places
 from feedback.services import ReportInput, create_report
 from kommun.models import Kommun
@@ -66,6 +71,33 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+# --- a fixed clock -------------------------------------------------------------------------
+# Every test starts at SUITE_NOW, or at the instant of its @pytest.mark.clock(datetime), and
+# the clock then ticks on (timeouts, sessions and rate-limit windows keep working). Only this
+# process is moved: subprocesses (gunicorn) and the browser's own clock keep the real time.
+#
+# SUITE_NOW is an awkward hour on purpose: late on a winter weekday in Sweden, 40 days after
+# summer time, so a date taken in UTC is often not the kommun's date. The machine's own zone
+# is set to one where it is already tomorrow, so code that asks the machine for "today"
+# (date.today(), naive datetime.now()) instead of core.clock fails here too.
+
+SUITE_NOW = datetime(2026, 12, 2, 23, 30, tzinfo=LOCAL_ZONE)  # a Wednesday, 22:30 UTC
+MACHINE_ZONE = ZoneInfo("Asia/Tokyo")  # 07:30 on Thursday there
+
+
+@pytest.fixture(autouse=True)
+def clock(
+    request: pytest.FixtureRequest, time_machine: time_machine.TimeMachineFixture
+) -> time_machine.TimeMachineFixture:
+    """The test's clock; move_to() or shift() it to test what happens later."""
+    marker = request.node.get_closest_marker("clock")
+    instant: datetime = marker.args[0] if marker else SUITE_NOW
+    if instant.tzinfo is None:
+        raise ValueError("@pytest.mark.clock needs an aware datetime")
+    time_machine.move_to(instant.astimezone(MACHINE_ZONE), tick=True)
+    return time_machine
 
 
 # --- the database --------------------------------------------------------------------------
