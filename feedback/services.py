@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from core.clock import local_day
 from feedback.models import Report, ReportReason
 from geo.projection import distance_m
 from kommun.models import Kommun, Landmark
@@ -123,7 +124,8 @@ def insert_report(
         )
     session.execute(
         _SET_REGISTRATION_NUMBER,
-        {"report_id": report_id, "number": f"{kommun.code}-{now:%Y}-{report_id:06d}"},
+        # The year of the number is the Swedish year (00:30 on 1 January is the new one).
+        {"report_id": report_id, "number": f"{kommun.code}-{local_day(now):%Y}-{report_id:06d}"},
     )
     return report_id, receipt_code
 
