@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -127,6 +129,25 @@ def migrated_url(database_url: str) -> str:
     return database_url
 
 
+class _SharedTemplateCache(BytecodeCache):
+    """Compiled templates kept for the whole run: every test has a fresh app (and Jinja
+    environment), and compiling the same templates again for each was a large share of the
+    suite's time. A changed template has another checksum and is compiled anew."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _SharedTemplateCache()
+
+
 def _empty_tables(engine: Any) -> None:
     with engine.begin() as conn:
         for table in reversed(db.Base.metadata.sorted_tables):
@@ -146,6 +167,7 @@ def app(migrated_url: str, tmp_path: Path) -> Iterator[Any]:
         }
     )
     app.instance_path = str(tmp_path)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     yield app
     app.extensions["tryggkartan.hotspot_worker"].stop()
     engine = db.get_engine(app)
