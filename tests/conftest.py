@@ -53,6 +53,17 @@ def square_around(lat: float, lon: float, half: float) -> dict[str, Any]:
 GOTHENBURG = (57.7089, 11.9746)
 
 
+def shared_data(name: str) -> Path:
+    """A file from the shared data beside the project; missing, it fails the test in CI."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        message = f"{path} is missing (fetch ../shared/data or set TRYGGKARTAN_SHARED_DATA)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}: CI must run the tests that need it", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
 # --- no traffic leaves the machine ----------------------------------------------------------
 
 _real_connect = socket.socket.connect
