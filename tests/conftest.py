@@ -1,7 +1,8 @@
 """Fixtures shared by the whole suite.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
-Both get the schema through the Alembic migrations, never through create_all.
+Both get the schema through the Alembic migrations, never through create_all. Under
+pytest-xdist every worker has a database of its own.
 
 Every test runs under a fixed clock (see "a fixed clock" below).
 """
@@ -21,7 +22,7 @@ import pytest
 import time_machine
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
 
 import db
@@ -62,6 +63,16 @@ def shared_data(name: str) -> Path:
             pytest.fail(f"{message}: CI must run the tests that need it", pytrace=False)
         pytest.skip(message)
     return path
+
+
+# --- order and parallel runs ---------------------------------------------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (a stable sort): under xdist they start early on different workers
+    instead of one of them ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 # --- no traffic leaves the machine ----------------------------------------------------------
@@ -116,15 +127,33 @@ def clock(
 # --- the database --------------------------------------------------------------------------
 
 
+def _worker_database(url: str) -> str:
+    """This xdist worker's own database beside TEST_DATABASE_URL's, created when missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = db.make_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
+        # tmp_path_factory is per worker under xdist: each one gets its own file.
         yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
         return
-    engine = db.make_engine(url)
-    if not engine.url.database or not engine.url.database.endswith("_test"):
+    database = make_url(url).database
+    if not database or not database.endswith("_test"):
         pytest.exit("TEST_DATABASE_URL must name a database ending in _test (it is wiped)")
+    url = _worker_database(url)
+    engine = db.make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))

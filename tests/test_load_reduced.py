@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from sqlalchemy import make_url
 
 from bench.load import run
 
 
+@pytest.mark.slow
 def test_a_killed_server_loses_no_report_and_stores_none_twice(capsys, monkeypatch):
     # The claim needs a SIGKILL among concurrent posts, not throughput: two workers and a
     # few clients make that crash as surely as the full size does, in a fraction of the time.
