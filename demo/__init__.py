@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from core.clock import local_today
 from db import get_engine
 from feedback.models import AGE_BANDS, GENDERS, Report
-from feedback.services import ReportInput, create_report
+from feedback.services import ReportInput, insert_report
 from geo.projection import plane
 from hotspots.services import compute_run
 from kommun.models import Kommun, Landmark
@@ -194,7 +194,8 @@ def _demo_report(
     texts = [t for code in reasons for t in TEXTS.get(code, [])]
     description = str(rng.choice(texts)) if texts and rng.random() < 0.5 else ""
     given = rng.random() < 0.5
-    create_report(
+    # insert_report, not create_report: the demo needs no object back for each report.
+    insert_report(
         session,
         kommun,
         ReportInput(
