@@ -24,7 +24,10 @@ from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
+import accounts.models
+import accounts.services
 import db
 from app import create_app
 from core.clock import LOCAL_ZONE
@@ -279,6 +282,28 @@ def create_dialogue(session: Session) -> Callable[..., Any]:
 # --- staff accounts ------------------------------------------------------------------------
 
 STAFF_PASSWORD = "rätt häst batteri häftapparat"
+
+# scrypt at a test's work factor: at the production one (n=2**15) a hash took a quarter of a
+# second, and hashing the staff's passwords was the largest single share of the suite's CPU.
+# tests/accounts/test_login.py checks the production method itself (real_password_hashing).
+TEST_PASSWORD_METHOD = "scrypt:1024:8:1"
+_PRODUCTION_PASSWORD = (accounts.models.PASSWORD_METHOD, accounts.services._DUMMY_HASH)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts.models, "PASSWORD_METHOD", TEST_PASSWORD_METHOD)
+    dummy = generate_password_hash("not a password", method=TEST_PASSWORD_METHOD)
+    monkeypatch.setattr(accounts.services, "_DUMMY_HASH", dummy)
+
+
+@pytest.fixture
+def real_password_hashing(cheap_password_hashing: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The production hashing for one test; returns its method."""
+    method, dummy = _PRODUCTION_PASSWORD
+    monkeypatch.setattr(accounts.models, "PASSWORD_METHOD", method)
+    monkeypatch.setattr(accounts.services, "_DUMMY_HASH", dummy)
+    return method
 
 
 @pytest.fixture
