@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+from core.clock import LOCAL_ZONE
+
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
@@ -35,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         HOTSPOTS_MIN_INTERVAL_S=float(os.environ.get("HOTSPOTS_MIN_INTERVAL_S", "60")),
         MAX_CONTENT_LENGTH=256 * 1024,
         BABEL_DEFAULT_LOCALE="sv",
-        BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
+        BABEL_DEFAULT_TIMEZONE=LOCAL_ZONE.key,
         LANGUAGES={"sv": "Svenska", "en": "English", "ar": "العربية"},
         # Staff work in Swedish or English; the residents' pages also speak Arabic.
         STAFF_LANGUAGES=("sv", "en"),

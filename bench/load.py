@@ -127,6 +127,7 @@ class Client:
     def prepare(self) -> None:
         if not self.form:
             return
+        self.token = ""
         conn = self._connect()
         conn.request("GET", self.path)
         response = conn.getresponse()
@@ -137,7 +138,8 @@ class Client:
             match = re.search(
                 r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', body
             )
-        assert match, "no CSRF token on the form"
+        if not match:  # e.g. an error page from a server that is restarting
+            raise http.client.HTTPException("no CSRF token on the form")
         self.token = match.group(1)
 
     def post_once(self, submission_id: str) -> tuple[int, str]:
@@ -182,6 +184,8 @@ class Client:
         while time.monotonic() < stop_at:
             attempts += 1
             try:
+                if self.form and not self.token:  # the form was lost in a crash
+                    self.prepare()
                 status, location = self.post_once(submission_id)
                 if status == 303 and location.endswith("/kvitto"):
                     receipt = self.receipt_page(location)
@@ -234,7 +238,10 @@ def drive(
     def work() -> None:
         client = Client(port, path, form)
         try:
-            client.prepare()
+            try:
+                client.prepare()
+            except (OSError, http.client.HTTPException):
+                client.close()  # the server went down meanwhile: send() fetches the form again
             while True:
                 with lock:
                     start = next(jobs, "done")

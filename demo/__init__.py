@@ -20,9 +20,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.clock import local_today
 from db import get_engine
 from feedback.models import AGE_BANDS, GENDERS, Report
-from feedback.services import ReportInput, create_report
+from feedback.services import ReportInput, insert_report
 from geo.projection import plane
 from hotspots.services import compute_run
 from kommun.models import Kommun, Landmark
@@ -193,7 +194,8 @@ def _demo_report(
     texts = [t for code in reasons for t in TEXTS.get(code, [])]
     description = str(rng.choice(texts)) if texts and rng.random() < 0.5 else ""
     given = rng.random() < 0.5
-    create_report(
+    # insert_report, not create_report: the demo needs no object back for each report.
+    insert_report(
         session,
         kommun,
         ReportInput(
@@ -250,7 +252,7 @@ def demo_promise(session: Session, kommun: Kommun, *, today: date | None = None)
 
     if session.scalar(select(Promise.id).where(Promise.kommun_id == kommun.id)) is not None:
         return 0
-    today = today or datetime.now(UTC).date()
+    today = today or local_today()
     starts = date(today.year, 1, 1)
     promise = draft_promise(
         session,
@@ -314,7 +316,7 @@ def demo_dialogues(session: Session, kommun: Kommun, *, seed: int = 305) -> int:
     if session.scalar(select(Instrument.id).where(Instrument.kommun_id == kommun.id)):
         return 0
     rng = random.Random(f"{seed}-{kommun.code}")
-    today = datetime.now(UTC).date()
+    today = local_today()
     survey = copy_template(session, kommun, "lokal_trygghet", f"Trygghetsenkät {kommun.name}")
     market = DialogueSession(
         kommun_id=kommun.id,

@@ -13,6 +13,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, object_session
 
+from core.clock import local_day
 from feedback.models import MAIL_LANGUAGES, Report, ReportReason
 from kommun.models import Kommun, Landmark
 from mail.outbox import add_mail
@@ -126,7 +127,8 @@ def insert_report(
         )
     session.execute(
         _SET_REGISTRATION_NUMBER,
-        {"report_id": report_id, "number": f"{kommun.code}-{now:%Y}-{report_id:06d}"},
+        # The year of the number is the Swedish year (00:30 on 1 January is the new one).
+        {"report_id": report_id, "number": f"{kommun.code}-{local_day(now):%Y}-{report_id:06d}"},
     )
     if data.email:
         # The receipt by mail, in this same transaction (so web and Open311 posts alike).

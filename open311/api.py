@@ -43,6 +43,7 @@ from wtforms.validators import Length
 from accounts.security import limiter
 from audit.services import record
 from core import text
+from core.clock import LOCAL_ZONE
 from core.errors import register_api_errors
 from db import get_session
 from feedback import reasons
@@ -58,7 +59,6 @@ from open311.models import ApiKey
 from open311.openapi import document
 from privacy.masking import mask
 from privacy.public import PublicRequest, public_id, public_requests
-from review.periods import LOCAL_ZONE
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 

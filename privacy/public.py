@@ -34,11 +34,12 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.clock import LOCAL_ZONE
 from feedback.models import Report, ReportReason
 from geo.cells import Cell, aggregate_cells, cell_shape, grid_keys
 from geo.projection import SWEREF99TM, MetricPlane, distance_m, plane
 from kommun.models import Kommun
-from review.periods import LOCAL_ZONE, period_for
+from review.periods import period_for
 
 CELL_M = 250.0
 WINDOW_DAYS = 365

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from accounts.access import staff_user
 from audit.models import AuditEvent
 from audit.services import record
+from core.clock import local_today
 from db import get_session
 from promises.blueprint import bp
 from promises.forms import (
@@ -35,7 +36,6 @@ from promises.services import (
     delete_follow_up,
     update_follow_up,
 )
-from review.periods import today_local
 
 HISTORY_LABELS = {
     "promise.draft": _l("Utkastet skapades"),
@@ -114,7 +114,7 @@ def limit_follow_up(form: FollowUpForm, promise: Promise) -> None:
     form.limit_dates(
         promise.starts_on,
         last_day(promise),
-        today_local(),
+        local_today(),
         int(current_app.config["PROMISE_FOLLOWUP_GRACE_DAYS"]),
     )
 

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from accounts.access import staff_user
 from audit.services import record
+from core.clock import local_today
 from db import get_session
 from promises.blueprint import bp
 from promises.forms import DeleteForm, EvaluationForm, evaluation_form
@@ -15,7 +16,6 @@ from promises.indicators import FocusInput, focus_results, save_evaluation
 from promises.lifecycle import can_archive, can_end, can_evaluate, end_early, last_day, phase
 from promises.models import Promise
 from promises.services import evaluate
-from review.periods import today_local
 
 
 def _show(promise: Promise) -> Response:
@@ -26,7 +26,7 @@ def _show(promise: Promise) -> Response:
 def end(promise_id: int) -> Response:
     """End a running promise today; it then waits for its evaluation."""
     promise: Promise = g.promise
-    today = today_local()
+    today = local_today()
     if not DeleteForm(prefix="delete").validate() or not can_end(promise, today):
         flash(_("Bara ett undertecknat löfte som inte har avslutats kan avslutas."), "error")
         return _show(promise)
@@ -39,7 +39,7 @@ def end(promise_id: int) -> Response:
 
 
 def _evaluation_page(promise: Promise, form: EvaluationForm, status: int = 200) -> tuple[str, int]:
-    today = today_local()
+    today = local_today()
     return render_template(
         "promises/evaluation.html",
         kommun=promise.kommun,
@@ -59,7 +59,7 @@ def evaluation(promise_id: int) -> Response | tuple[str, int]:
     form = evaluation_form(promise)
     if not form.is_submitted():
         return _evaluation_page(promise, form)
-    today = today_local()
+    today = local_today()
     if not can_evaluate(promise, today):
         flash(_("Ett löfte utvärderas när det har avslutats och innan det arkiveras."), "error")
         return _show(promise)
@@ -89,7 +89,7 @@ def evaluation(promise_id: int) -> Response | tuple[str, int]:
 def archive(promise_id: int) -> Response:
     """Archive an evaluated promise: it stays public, and can no longer be changed."""
     promise: Promise = g.promise
-    today = today_local()
+    today = local_today()
     if not DeleteForm(prefix="delete").validate() or not can_archive(promise, today):
         flash(_("Ett löfte arkiveras när det är utvärderat."), "error")
         return _show(promise)

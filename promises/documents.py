@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response, current_app, g, render_template, request
 from werkzeug.exceptions import NotFound
 
+from core.clock import local_today
 from db import get_session
 from promises.blueprint import bp
 from promises.indicators import focus_results
@@ -22,7 +23,7 @@ from promises.lifecycle import last_day, phase
 from promises.models import Promise
 from promises.services import evaluate, period_end, periods_of, state_as_of
 from review.lagesbild import build
-from review.periods import Period, today_local
+from review.periods import Period
 
 
 def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def pdf_response(html: str, *name: str) -> Response:
 
 def report_context(promise: Promise, period: str | None) -> dict[str, Any]:
     """What a period report shows: the period's follow-ups and each activity as of its end."""
-    today = today_local()
+    today = local_today()
     periods = periods_of(promise, today) or [promise.starts_on]
     first = periods[-1]
     if period:
@@ -88,7 +89,7 @@ def promise_pdf(promise_id: int) -> Response:
         "promises/documents/promise.html",
         kommun=promise.kommun,
         promise=promise,
-        phase=phase(promise, today_local()),
+        phase=phase(promise, local_today()),
     )
     return pdf_response(html, "medborgarlofte", promise.kommun.name, promise.title)
 
@@ -105,7 +106,7 @@ def report_pdf(promise_id: int) -> Response:
 def evaluation_pdf(promise_id: int) -> Response:
     """The yearly evaluation as a PDF; only once the promise has ended."""
     promise: Promise = g.promise
-    today = today_local()
+    today = local_today()
     if phase(promise, today) not in {"ended", "evaluated", "archived"}:
         raise NotFound()
     html = render_template(

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.clock import local_midnight
 from feedback import reasons as taxonomy
 from feedback.models import Report, ReportReason
 from promises.lifecycle import last_day
 from promises.models import FocusArea, PlaceFeeling, Promise
-from promises.services import apply_changes, count_in, local_midnight, mailed_answers
+from promises.services import apply_changes, count_in, mailed_answers
 
 INDICATORS = ("reports", "tryggare", "est")
 HIGHER_IS_BETTER = frozenset({"tryggare"})

@@ -7,7 +7,7 @@ cells come from privacy.public, the k-rule every public answer goes through.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from html import escape
 
 from feedgen.entry import FeedEntry
@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from accounts.security import limiter
 from core.assets import vendor_urls
+from core.clock import LOCAL_ZONE, local_today
 from core.headers import csp_nonce
 from core.text import xml_safe
 from db import get_session
@@ -40,7 +41,6 @@ from promises.lifecycle import CURRENT, EARLIER, asks_feeling, last_day, phase
 from promises.models import FocusArea, FollowUp, PlaceFeeling, Promise
 from promises.public_forms import FeelingForm
 from promises.services import promises_of
-from review.periods import LOCAL_ZONE, today_local
 from surveys.public import published_walks
 
 bp = Blueprint("public_promises", __name__, url_prefix="/k")
@@ -110,7 +110,7 @@ def _map(kommun: Kommun, cells: list[tuple[int, dict[str, object]]]) -> dict[str
 def _page(kommun: Kommun, forms: dict[int, FeelingForm] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     session = get_session()
     promises = promises_of(session, kommun, public=True)
-    today = today_local()
+    today = local_today()
     current = [p for p in promises if phase(p, today) in CURRENT]
     earlier = [p for p in promises if phase(p, today) in EARLIER]
     forms = forms or {}
@@ -151,7 +151,7 @@ def feeling(slug: str, focus_id: int) -> BaseResponse | tuple[str, int]:
     if (
         focus is None
         or focus.promise.kommun_id != kommun.id
-        or not asks_feeling(focus.promise, today_local())
+        or not asks_feeling(focus.promise, local_today())
         or not focus.is_place
     ):
         abort(404)
@@ -171,7 +171,7 @@ def promise_page(slug: str, promise_id: int) -> str:
     promise = get_session().get(Promise, promise_id)
     if promise is None or promise.kommun_id != kommun.id or not promise.is_public:
         abort(404)
-    today = today_local()
+    today = local_today()
     return render_template(
         "public/promise.html",
         kommun=kommun,
@@ -195,7 +195,7 @@ def feed(slug: str) -> Response:
     )[:50]
     updated = max(
         (f.created_at for _p, f in entries),
-        default=datetime.combine(datetime(2020, 1, 1).date(), time.min, tzinfo=UTC),
+        default=datetime(2020, 1, 1, tzinfo=UTC),
     )
     page_url = url_for("public_promises.page", slug=kommun.slug, _external=True)
     atom = FeedGenerator()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import force_locale
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.models import User
+from core.clock import local_midnight
 from feedback import reasons as taxonomy
 from feedback.models import Report
 from feedback.questionnaire import answered_places
@@ -23,7 +24,6 @@ from hotspots.services import HotSpotParams, current_run
 from kommun.models import Kommun, Landmark
 from promises.lifecycle import last_day
 from promises.models import Activity, FocusArea, FollowUp, PlaceFeeling, Promise
-from review.periods import LOCAL_ZONE
 
 LANDMARK_RADIUS_M = 150.0
 
@@ -289,10 +289,6 @@ def delete_focus(session: Session, focus: FocusArea) -> dict[str, Any]:
 
 
 # --- evaluation -----------------------------------------------------------------------------
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE).astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core.clock import LOCAL_ZONE
 from mail.outbox import add_mail
 from promises.models import FollowUp, Promise, PromiseSubscription
 from promises.services import period_end, periods_of
-from review.periods import LOCAL_ZONE
 
 
 def _today(now: datetime) -> date:

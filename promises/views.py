@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from accounts.access import staff_user
 from audit.services import record
+from core.clock import local_today
 from db import get_session
 from promises.blueprint import bp
 from promises.corrections import frozen, history_context, limit_follow_up
@@ -37,7 +38,6 @@ from promises.services import (
     promises_of,
     record_follow_up,
 )
-from review.periods import today_local
 
 __all__ = ["bp"]
 
@@ -76,7 +76,7 @@ def index(slug: str) -> str | Response | tuple[str, int]:
         return redirect(url_for("promises.show", promise_id=promise.id), 303)
     status = 400 if form.is_submitted() else 200
     promises = promises_of(session, kommun, public=False)
-    today = today_local()
+    today = local_today()
     return render_template(
         "promises/index.html",
         kommun=kommun,
@@ -111,12 +111,12 @@ def _forms(promise: Promise) -> dict[str, Any]:
     ]
     limit_follow_up(follow, promise)
     if not follow.is_submitted():
-        follow.done_on.data = min(today_local(), promise.ends_on)
+        follow.done_on.data = min(local_today(), promise.ends_on)
     return {"details": details, "focus": focus, "activity": activity, "follow": follow}
 
 
 def _page(promise: Promise, forms: dict[str, Any], status: int = 200) -> tuple[str, int]:
-    today = today_local()
+    today = local_today()
     return render_template(
         "promises/show.html",
         kommun=promise.kommun,
@@ -160,7 +160,7 @@ def update(promise_id: int) -> Response | tuple[str, int]:
         },
     )
     if promise.status == "avslutat" and promise.ended_on is None:
-        end_early(promise, today_local())
+        end_early(promise, local_today())
     elif promise.status != "avslutat":
         promise.ended_on = None
     session = get_session()

@@ -19,7 +19,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -36,6 +36,7 @@ from wtforms.validators import Optional, ValidationError
 
 from accounts.access import kommun_scope, staff_user
 from audit.services import record
+from core.clock import LOCAL_ZONE, local_midnight, local_today
 from core.forms import BaseForm
 from db import get_engine, get_session
 from feedback.models import Report, ReportReason
@@ -44,8 +45,6 @@ from hotspots.models import HotSpotRecord
 from hotspots.services import HotSpotParams, current_run
 from kommun.models import Kommun
 from privacy.masking import mask
-from review.periods import LOCAL_ZONE
-from review.queue import local_midnight_utc
 
 bp = Blueprint("exports", __name__, url_prefix="/samordnare")
 
@@ -138,7 +137,7 @@ def download(slug: str) -> BaseResponse | tuple[str, int]:
     user = staff_user()
     epsg = int(form.crs.data)
     detail = detail_for(user.role, bool(form.personal.data))
-    stamp = datetime.now(LOCAL_ZONE).date().isoformat()
+    stamp = local_today().isoformat()
     what = form.what.data
     session = get_session()
     record(
@@ -157,7 +156,7 @@ def download(slug: str) -> BaseResponse | tuple[str, int]:
         body = hotspots_geojson(session, kommun, epsg)
         return _attachment(body, "application/geo+json", name)
     filters = ReportFilters(
-        start=local_midnight_utc(form.date_from.data) if form.date_from.data else None,
+        start=local_midnight(form.date_from.data) if form.date_from.data else None,
         end=_day_after(form.date_to.data),
         kind=form.kind.data or None,
     )
@@ -174,7 +173,7 @@ def download(slug: str) -> BaseResponse | tuple[str, int]:
 def _day_after(day: date | None) -> datetime | None:
     if day is None:
         return None
-    return local_midnight_utc(day.fromordinal(day.toordinal() + 1))
+    return local_midnight(day + timedelta(days=1))
 
 
 def _attachment(body: Iterator[str] | str, mimetype: str, filename: str) -> BaseResponse:

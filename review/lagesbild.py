@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.clock import local_day
 from feedback.models import SOURCES, STATUSES, TIMES_OF_DAY, Report
 from feedback.questionnaire import ANSWERS, answers_between
 from geo import hotspots as engine
 from geo.tracking import match_hotspots
 from hotspots.services import HotSpotParams, Place, places_for, spot_stats
 from kommun.models import Kommun
-from review.periods import LOCAL_ZONE, Period
+from review.periods import Period
 
 TOP_REASONS = 10
 
@@ -143,9 +144,7 @@ def build(
 
     # Local dates of both periods' reports, for the chart (already loaded with the places).
     created = [
-        p.created_at.astimezone(LOCAL_ZONE).date()
-        for p in (*now_places, *before_places)
-        if p.created_at is not None
+        local_day(p.created_at) for p in (*now_places, *before_places) if p.created_at is not None
     ]
     series = []
     for first, last in period.buckets():

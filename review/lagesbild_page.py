@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import render_template, request
 from flask_babel import format_date
@@ -12,6 +12,7 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from core.clock import local_today, now
 from core.forms import BaseForm
 from db import get_session
 from feedback import reasons as taxonomy
@@ -19,7 +20,7 @@ from geo.maps import TREND_STYLE
 from geo.sketch import sketch
 from promises.public_forms import FEELING_LABELS
 from review.lagesbild import build
-from review.periods import Period, period_for, today_local
+from review.periods import Period, period_for
 from review.statuses import TREND_LABELS, TREND_SYMBOLS
 from review.views import _kommun, bp
 
@@ -72,7 +73,7 @@ def lagesbild(slug: str) -> tuple[str, int]:
     form = PeriodForm(formdata=request.args)
     valid = form.validate()
     kind = form.kind.data if valid and form.kind.data else "tertial"
-    day: date = (form.day.data if valid else None) or today_local()
+    day: date = (form.day.data if valid else None) or local_today()
     period = period_for(kind, day)
     picture = build(get_session(), kommun, period)
     spots = picture.hotspots
@@ -102,6 +103,6 @@ def lagesbild(slug: str) -> tuple[str, int]:
         feeling_labels=FEELING_LABELS,
         trend_symbols=TREND_SYMBOLS,
         trend_style=TREND_STYLE,
-        is_current=period.contains(today_local()),
-        generated_at=datetime.now(UTC),
+        is_current=period.contains(local_today()),
+        generated_at=now(),
     ), (200 if valid else 400)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
+from core.clock import local_midnight
+
 KINDS = ("week", "month", "tertial", "year")
 
 
@@ -21,13 +21,12 @@ class Period:
     @property
     def start(self) -> datetime:
         """The first instant, in UTC."""
-        return datetime.combine(self.first, time.min, tzinfo=LOCAL_ZONE).astimezone(UTC)
+        return local_midnight(self.first)
 
     @property
     def end(self) -> datetime:
         """The first instant after the period, in UTC (exclusive)."""
-        day_after = self.last + timedelta(days=1)
-        return datetime.combine(day_after, time.min, tzinfo=LOCAL_ZONE).astimezone(UTC)
+        return local_midnight(self.last + timedelta(days=1))
 
     @property
     def days(self) -> int:
@@ -98,7 +97,3 @@ def period_for(kind: str, day: date) -> Period:
     if kind == "year":
         return Period(kind, date(day.year, 1, 1), date(day.year, 12, 31))
     raise ValueError(f"unknown period kind {kind!r}")
-
-
-def today_local() -> date:
-    return datetime.now(LOCAL_ZONE).date()

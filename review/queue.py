@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.clock import local_midnight
 from feedback import reasons as taxonomy
 from feedback.models import Report, ReportReason
 from kommun.models import Kommun
@@ -17,7 +17,6 @@ from review.services import supporters_column
 
 PAGE_SIZE = 50
 SORTS = ("newest", "oldest", "supporters")
-LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
 
 _TIME_COLUMNS = {"dag": Report.at_day, "kvall": Report.at_evening, "natt": Report.at_night}
 
@@ -50,11 +49,6 @@ class QueuePage:
     pages: int
 
 
-def local_midnight_utc(day: date) -> datetime:
-    """Midnight in Sweden on that day, as a UTC timestamp."""
-    return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE).astimezone(UTC)
-
-
 def _reason_codes(value: str) -> list[str]:
     group = next((g for g in taxonomy.GROUPS if g.code == value), None)
     if group is not None:
@@ -79,9 +73,9 @@ def _conditions(f: QueueFilters) -> list[ColumnElement[bool]]:
     if f.time_of_day in _TIME_COLUMNS:
         conditions.append(_TIME_COLUMNS[f.time_of_day].is_(True))
     if f.date_from:
-        conditions.append(Report.created_at >= local_midnight_utc(f.date_from))
+        conditions.append(Report.created_at >= local_midnight(f.date_from))
     if f.date_to:
-        conditions.append(Report.created_at < local_midnight_utc(f.date_to + timedelta(days=1)))
+        conditions.append(Report.created_at < local_midnight(f.date_to + timedelta(days=1)))
     return conditions + _place_conditions(f)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from accounts.models import User
 from audit.services import record
+from core.clock import now
 from feedback import reasons as taxonomy
 from feedback.models import STATUSES, Report, ReportReason
 from feedback.services import ReportInput, create_report
@@ -28,10 +28,6 @@ from review.statuses import CLOSE_REASONS, FORWARD_TARGETS
 
 class ReviewError(ValueError):
     """A change that cannot be made; the message is for the coordinator."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def record_change(
@@ -82,7 +78,7 @@ def change_status(
     report.status_reason = reason if status == "avslutad" else None
     report.forwarded_to = forwarded_to if status == "vidarebefordrad" else None
     if status != "ny" and report.reviewed_at is None:
-        report.reviewed_at = _now()
+        report.reviewed_at = now()
     new = _status_state(report)
     if new != old:
         record_change(session, report, user, "status", old, new)
@@ -136,7 +132,7 @@ def correct_location(session: Session, report: Report, user: User, lat: float, l
     if old == [lat, lon]:
         return
     report.lat, report.lon = lat, lon
-    report.kommun.hotspots_stale_since = report.kommun.hotspots_stale_since or _now()
+    report.kommun.hotspots_stale_since = report.kommun.hotspots_stale_since or now()
     record_change(session, report, user, "location", old, [lat, lon])
     session.flush()
 
@@ -146,7 +142,7 @@ def set_hidden(session: Session, report: Report, user: User, hidden: bool) -> No
     if report.hidden == hidden:
         return
     report.hidden = hidden
-    report.kommun.hotspots_stale_since = report.kommun.hotspots_stale_since or _now()
+    report.kommun.hotspots_stale_since = report.kommun.hotspots_stale_since or now()
     record_change(session, report, user, "hidden", not hidden, hidden)
     session.flush()
 
@@ -168,7 +164,7 @@ def merge(session: Session, duplicate: Report, target: Report, user: User) -> No
         record_change(session, earlier, user, "merged_into", duplicate.id, target.id)
     old = duplicate.merged_into_id
     duplicate.merged_into_id = target.id
-    duplicate.kommun.hotspots_stale_since = duplicate.kommun.hotspots_stale_since or _now()
+    duplicate.kommun.hotspots_stale_since = duplicate.kommun.hotspots_stale_since or now()
     record_change(session, duplicate, user, "merged_into", old, target.id)
     session.flush()
 
@@ -339,7 +335,7 @@ def create_field_report(session: Session, kommun: Kommun, user: User, data: Repo
     data.source = "staff"
     report = create_report(session, kommun, data)
     report.organisation = user.organisation
-    kommun.hotspots_stale_since = kommun.hotspots_stale_since or _now()
+    kommun.hotspots_stale_since = kommun.hotspots_stale_since or now()
     record(session, user, "report.create", report, organisation=user.organisation)
     session.flush()
     return report

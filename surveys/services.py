@@ -8,12 +8,12 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.clock import now
 from core.text import is_odd
 from feedback.models import Report
 from feedback.services import ReportInput, insert_report
@@ -44,10 +44,6 @@ class CsvError(SurveyError):
 
 class OddCsvText(CsvError):
     """A file holding characters that are never stored (core.text)."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- instruments ---------------------------------------------------------------------------
@@ -164,7 +160,7 @@ def _sync_place_report(
     if report is not None:
         report.lat, report.lon = place["lat"], place["lon"]
         report.landmark_id, report.hidden = place["landmark_id"], False
-        report.updated_at = _now()
+        report.updated_at = now()
         return
     landmark = session.get(Landmark, place["landmark_id"]) if place["landmark_id"] else None
     report_id, _code = insert_report(
@@ -208,7 +204,7 @@ def save_sheet(
     elif entry_pass == 2 and response.entered_by_id != user_id:
         raise SurveyError("second entry by someone else")
     response.answers = answers
-    response.updated_at = _now()
+    response.updated_at = now()
     response.verified_at = None
     session.flush()
     if entry_pass == 1:
@@ -299,7 +295,7 @@ def mark_agreeing_verified(session: Session, dsession: DialogueSession) -> None:
     for original in sheets(session, dsession, 1):
         again = second.get(original.sheet_number)
         if again is not None and original.verified_at is None and again.answers == original.answers:
-            original.verified_at = _now()
+            original.verified_at = now()
     session.flush()
 
 
@@ -318,8 +314,8 @@ def resolve(
             answers[code] = again.answers.get(code)
     original.answers = answers
     again.answers = dict(answers)  # both entries now say the same: the sheet agrees
-    original.verified_at = _now()
-    original.updated_at = _now()
+    original.verified_at = now()
+    original.updated_at = now()
     session.flush()
     _sync_place_report(session, dsession, original)
     session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from accounts.access import allowed_object, kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
 from core import text as odd_text
+from core.clock import local_today
 from core.errors import OddText
 from db import get_session
 from feedback import reasons as taxonomy
@@ -262,7 +263,7 @@ def new_session(slug: str) -> BaseResponse | tuple[str, int]:
     if not choices:
         flash(_("Skapa först en enkät från en mall."), "error")
         return redirect(url_for("surveys.overview", slug=kommun.slug), code=303)
-    form = SessionForm(choices, held_on=date.today())
+    form = SessionForm(choices, held_on=local_today())
     if form.validate_on_submit():
         instrument = session.get(Instrument, int(form.instrument.data))
         assert instrument is not None

@@ -1,7 +1,10 @@
 """Fixtures shared by the whole suite.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
-Both get the schema through the Alembic migrations, never through create_all.
+Both get the schema through the Alembic migrations, never through create_all. Under
+pytest-xdist every worker has a database of its own.
+
+Every test runs under a fixed clock (see "a fixed clock" below).
 """
 
 from __future__ import annotations
@@ -10,16 +13,24 @@ import ipaddress
 import os
 import socket
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+import time_machine
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
+from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
+import accounts.models
+import accounts.services
 import db
 from app import create_app
+from core.clock import LOCAL_ZONE
 from demo import load_places
 from feedback.services import ReportInput, create_report
 from kommun.models import Kommun
@@ -49,6 +60,27 @@ def square_around(lat: float, lon: float, half: float) -> dict[str, Any]:
 GOTHENBURG = (57.7089, 11.9746)
 
 
+def shared_data(name: str) -> Path:
+    """A file from the shared data beside the project; missing, it fails the test in CI."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        message = f"{path} is missing (fetch ../shared/data or set TRYGGKARTAN_SHARED_DATA)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}: CI must run the tests that need it", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+# --- order and parallel runs ---------------------------------------------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (a stable sort): under xdist they start early on different workers
+    instead of one of them ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 # --- no traffic leaves the machine ----------------------------------------------------------
 
 _real_connect = socket.socket.connect
@@ -71,18 +103,63 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
+# --- a fixed clock -------------------------------------------------------------------------
+# Every test starts at SUITE_NOW, or at the instant of its @pytest.mark.clock(datetime), and
+# the clock then ticks on (timeouts, sessions and rate-limit windows keep working). Only this
+# process is moved: subprocesses (gunicorn) and the browser's own clock keep the real time.
+#
+# SUITE_NOW is an awkward hour on purpose: late on a winter weekday in Sweden, 40 days after
+# summer time, so a date taken in UTC is often not the kommun's date. The machine's own zone
+# is set to one where it is already tomorrow, so code that asks the machine for "today"
+# (date.today(), naive datetime.now()) instead of core.clock fails here too.
+
+SUITE_NOW = datetime(2026, 12, 2, 23, 30, tzinfo=LOCAL_ZONE)  # a Wednesday, 22:30 UTC
+MACHINE_ZONE = ZoneInfo("Asia/Tokyo")  # 07:30 on Thursday there
+
+
+@pytest.fixture(autouse=True)
+def clock(
+    request: pytest.FixtureRequest, time_machine: time_machine.TimeMachineFixture
+) -> time_machine.TimeMachineFixture:
+    """The test's clock; move_to() or shift() it to test what happens later."""
+    marker = request.node.get_closest_marker("clock")
+    instant: datetime = marker.args[0] if marker else SUITE_NOW
+    if instant.tzinfo is None:
+        raise ValueError("@pytest.mark.clock needs an aware datetime")
+    time_machine.move_to(instant.astimezone(MACHINE_ZONE), tick=True)
+    return time_machine
+
+
 # --- the database --------------------------------------------------------------------------
+
+
+def _worker_database(url: str) -> str:
+    """This xdist worker's own database beside TEST_DATABASE_URL's, created when missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = db.make_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
+        # tmp_path_factory is per worker under xdist: each one gets its own file.
         yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
         return
-    engine = db.make_engine(url)
-    if not engine.url.database or not engine.url.database.endswith("_test"):
+    database = make_url(url).database
+    if not database or not database.endswith("_test"):
         pytest.exit("TEST_DATABASE_URL must name a database ending in _test (it is wiped)")
+    url = _worker_database(url)
+    engine = db.make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
@@ -96,6 +173,25 @@ def migrated_url(database_url: str) -> str:
     db.upgrade(engine)
     engine.dispose()
     return database_url
+
+
+class _SharedTemplateCache(BytecodeCache):
+    """Compiled templates kept for the whole run: every test has a fresh app (and Jinja
+    environment), and compiling the same templates again for each was a large share of the
+    suite's time. A changed template has another checksum and is compiled anew."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _SharedTemplateCache()
 
 
 def _empty_tables(engine: Any) -> None:
@@ -118,6 +214,7 @@ def app(migrated_url: str, tmp_path: Path) -> Iterator[Any]:
         }
     )
     app.instance_path = str(tmp_path)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     yield app
     engine = db.get_engine(app)
     _empty_tables(engine)
@@ -188,6 +285,28 @@ def create_dialogue(session: Session) -> Callable[..., Any]:
 # --- staff accounts ------------------------------------------------------------------------
 
 STAFF_PASSWORD = "rätt häst batteri häftapparat"
+
+# scrypt at a test's work factor: at the production one (n=2**15) a hash took a quarter of a
+# second, and hashing the staff's passwords was the largest single share of the suite's CPU.
+# tests/accounts/test_login.py checks the production method itself (real_password_hashing).
+TEST_PASSWORD_METHOD = "scrypt:1024:8:1"
+_PRODUCTION_PASSWORD = (accounts.models.PASSWORD_METHOD, accounts.services._DUMMY_HASH)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts.models, "PASSWORD_METHOD", TEST_PASSWORD_METHOD)
+    dummy = generate_password_hash("not a password", method=TEST_PASSWORD_METHOD)
+    monkeypatch.setattr(accounts.services, "_DUMMY_HASH", dummy)
+
+
+@pytest.fixture
+def real_password_hashing(cheap_password_hashing: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The production hashing for one test; returns its method."""
+    method, dummy = _PRODUCTION_PASSWORD
+    monkeypatch.setattr(accounts.models, "PASSWORD_METHOD", method)
+    monkeypatch.setattr(accounts.services, "_DUMMY_HASH", dummy)
+    return method
 
 
 @pytest.fixture

@@ -384,6 +384,7 @@ def test_missing_or_forged_csrf_tokens(csrf_client, kommuners_ready, session, pa
 # --- text that is kept, and escaped wherever it is shown ------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", INJECTIONS)
 def test_free_text_is_kept_as_written_and_escaped_everywhere(
     client, kommuners_ready, session, create_user, login, text
@@ -434,6 +435,7 @@ FIELDS = [
 ]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

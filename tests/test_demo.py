@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Report
 from geo.projection import plane
 
 
+@pytest.mark.slow
 def test_demo_load(runner, session):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output

@@ -9,15 +9,11 @@ from sqlalchemy import select
 
 from kommun.models import Kommun
 from kommun.services import load_landmarks, slugify
-from tests.conftest import GOTHENBURG, SHARED_DATA, VANERSBORG_TORGET
+from tests.conftest import GOTHENBURG, VANERSBORG_TORGET, shared_data
 
 
-@pytest.mark.skipif(
-    not (SHARED_DATA / "swedish_municipalities.geojson").exists(),
-    reason="the shared municipality file is not beside the project",
-)
 def test_load_all_290_municipalities(runner, session):
-    path = SHARED_DATA / "swedish_municipalities.geojson"
+    path = shared_data("swedish_municipalities.geojson")
     result = runner.invoke(args=["kommun", "load", str(path)])
     assert result.exit_code == 0, result.output
     assert "Loaded 290 kommuner." in result.output

@@ -110,6 +110,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_gunicorn_workers_share_login_limits_in_redis(migrated_url, tmp_path):
     if not _redis_up():
         if os.environ.get("CI"):
@@ -241,6 +242,7 @@ def _children(pid: int) -> dict[int, str]:
     return found
 
 
+@pytest.mark.slow
 def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
     migrated_url, kommuner, create_report_at, session, tmp_path
 ):

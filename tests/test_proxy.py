@@ -38,7 +38,6 @@ def app_behind(app, migrated_url, kommuner):
 
     yield make
     for proxied in made:
-        proxied.extensions["tryggkartan.hotspot_worker"].stop()
         db.get_engine(proxied).dispose()
 
 

@@ -34,9 +34,10 @@ def test_coordinator_logs_in_and_lands_on_the_queue(client, create_user, session
     }
 
 
-def test_passwords_are_hashed_with_scrypt(create_user):
+def test_passwords_are_hashed_with_scrypt(real_password_hashing, create_user):
     user = create_user()
-    assert user.password_hash.startswith("scrypt:")
+    # Werkzeug's scrypt at its full work factor (n=2**15, r=8, p=1), not the suite's cheap one.
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
     assert STAFF_PASSWORD not in user.password_hash
 
 

@@ -1,4 +1,8 @@
-"""Real Chromium (Debian's package) driven by Playwright against the app on loopback."""
+"""Real Chromium (Debian's package) driven by Playwright against the app on loopback.
+
+One browser per test process (per xdist worker), a fresh context per test. The browser keeps
+the real time (only the test process's clock is moved) and runs in the kommun's time zone.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
+
+from core.clock import LOCAL_ZONE
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -30,6 +36,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +48,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=os.environ | {"TZ": LOCAL_ZONE.key}
+        )
         yield browser
         browser.close()
 

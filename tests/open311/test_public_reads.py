@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from audit.models import AuditEvent
+from core.clock import LOCAL_ZONE
 from feedback.models import Report
 from privacy.public import cell_centre, cell_keys
-from review.periods import LOCAL_ZONE
 from tests.open311.test_server import BASE, LAT, LON, PUBLIC_ID, post
 
 PUBLIC = f"{BASE}/requests.json?jurisdiction_id=1487"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
@@ -40,6 +41,7 @@ def steer(case, key: str) -> None:  # type: ignore[no-untyped-def]
             params["service_code"] = "place.dark"
 
 
+@pytest.mark.slow
 def test_the_api_keeps_to_its_schema(app, kommuner, session):
     _record, key = create_key(session, "Schemathesis", kommun=kommuner["Vänersborg"], staff=True)
     session.commit()

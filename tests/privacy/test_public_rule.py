@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from shapely.geometry import Point, shape
 
+from core.clock import LOCAL_ZONE
 from privacy.public import (
     cell_centre,
     cell_keys,
@@ -16,7 +17,6 @@ from privacy.public import (
     public_requests,
     window_start,
 )
-from review.periods import LOCAL_ZONE
 from tests.conftest import VANERSBORG_TORGET
 
 LAT, LON = VANERSBORG_TORGET

@@ -8,6 +8,7 @@ import pytest
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select, update
 
+from core.clock import local_today
 from feedback.models import Report
 from hotspots.services import compute_run
 from promises.models import Activity, FocusArea, PlaceFeeling, Promise
@@ -207,7 +208,7 @@ def test_feeling_answers_count_in_the_evaluation(client, kommuner, session, torg
     assert session.scalar(select(func.count(PlaceFeeling.id))) == 3
     assert client.post("/k/vanersborg/loften/plats/9999", data={}).status_code == 404
     assert client.post(f"/k/arboga/loften/plats/{focus.id}", data={}).status_code == 404
-    [place] = evaluate(session, promise, date.today())
+    [place] = evaluate(session, promise, local_today())
     assert place.feelings == {"tryggare": 2, "som_forut": 1} and place.feelings_n == 3
 
 

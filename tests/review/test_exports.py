@@ -12,6 +12,7 @@ from pyproj import Transformer
 from sqlalchemy import select, update
 
 from audit.models import AuditEvent
+from core.clock import local_day, now
 from feedback.models import Report
 from hotspots.services import compute_run
 from review import exports
@@ -134,7 +135,7 @@ def test_date_range_and_bad_choices(client, create_user, login, reports, session
     )
     session.commit()
     login(create_user())
-    since = (datetime.now(UTC) - timedelta(days=10)).date().isoformat()
+    since = local_day(now() - timedelta(days=10)).isoformat()
     recent = geojson.loads(
         _download(client, what="reports-geojson", crs="4326", date_from=since).data
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from core.clock import local_day, local_today, now
 from review.queue import PAGE_SIZE
 from tests.conftest import VANERSBORG_TORGET
 from tests.pages import parse_page
@@ -55,11 +56,11 @@ def test_queue_lists_only_the_kommuns_reports(client, coordinator, kommuner, cre
 
 def test_filters(client, coordinator, kommuner, create_report_at, session):
     vbg = kommuner["Vänersborg"]
-    now = datetime.now(UTC)
+    forty_days_ago = now() - timedelta(days=40)
     dark = create_report_at(vbg, LAT, LON, reasons=["place.dark"], times=["natt"])
     drugs = create_report_at(
         vbg, LAT + 0.01, LON, reasons=["disorder.drugs"], times=["kvall"],
-        created_at=now - timedelta(days=40), description="Langning vid skolan",
+        created_at=forty_days_ago, description="Langning vid skolan",
     )  # fmt: skip
     safe = create_report_at(vbg, LAT, LON + 0.01, kind="trygg", reasons=["positive.lighting"])
     walk = create_report_at(vbg, LAT, LON, source="walk")
@@ -79,9 +80,10 @@ def test_filters(client, coordinator, kommuner, create_report_at, session):
     assert rows(queue(client, kind="trygg")) == [safe.registration_number]
     assert rows(queue(client, source="walk")) == [walk.registration_number]
     assert rows(queue(client, source="support")) == [support.registration_number]
-    old_day = (now - timedelta(days=40)).date()
+    # The filter speaks of Swedish days (not UTC's): the report's own day finds it.
+    old_day = local_day(forty_days_ago)
     assert rows(queue(client, date_from=old_day, date_to=old_day)) == [drugs.registration_number]
-    assert drugs.registration_number not in rows(queue(client, date_from=now.date()))
+    assert drugs.registration_number not in rows(queue(client, date_from=local_today()))
     assert rows(queue(client, q="langning")) == [drugs.registration_number]
     box = f"{LAT + 0.005},{LON - 0.001},{LAT + 0.015},{LON + 0.001}"
     assert rows(queue(client, bbox=box)) == [drugs.registration_number]
@@ -105,10 +107,9 @@ def test_bad_filters_are_explained(client, coordinator, kommuner):
 
 def test_sorting(client, coordinator, kommuner, create_report_at, session):
     vbg = kommuner["Vänersborg"]
-    now = datetime.now(UTC)
-    old = create_report_at(vbg, LAT, LON, created_at=now - timedelta(days=3))
-    popular = create_report_at(vbg, LAT, LON, created_at=now - timedelta(days=2))
-    new = create_report_at(vbg, LAT, LON, created_at=now - timedelta(days=1))
+    old = create_report_at(vbg, LAT, LON, created_at=now() - timedelta(days=3))
+    popular = create_report_at(vbg, LAT, LON, created_at=now() - timedelta(days=2))
+    new = create_report_at(vbg, LAT, LON, created_at=now() - timedelta(days=1))
     for _ in range(2):
         fan = create_report_at(vbg, LAT, LON)
         fan.supports_id, fan.source = popular.id, "support"
