@@ -135,10 +135,11 @@ class ImportForm(BaseForm):
         _l("Kolumnen med bladnummer"), default="blad", validators=[Length(max=100)]
     )
     mapping = TextAreaField(
-        _l("Kolumner med andra namn än frågornas koder (frivilligt)"),
+        _l("Kolumner med andra namn (frivilligt)"),
         validators=[Length(max=5000)],
         description=_l(
-            "En rad per fråga: kolumnens namn = frågans kod, till exempel Fråga 1 = trygg_kvall."
+            "En rad per kolumn: kolumnens namn = frågans kortnamn, till exempel "
+            "Fråga 1 = trygg_kvall. Kortnamnen står i kodboken."
         ),
     )
     dry_run = BooleanField(_l("Provkör bara: kontrollera alla rader men spara inget"), default=True)

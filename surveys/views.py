@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from accounts.access import allowed_object, kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
+from core import numbers
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.signals import reports_changed
@@ -51,6 +52,7 @@ from surveys.forms import (
     method_label,
 )
 from surveys.models import DialogueSession, Instrument, SheetResponse, WalkStop
+from surveys.stats import SMALL_N
 
 bp = Blueprint("surveys", __name__, url_prefix="/dialog")
 UPLOAD_ENDPOINTS = frozenset({"surveys.edit_stop", "surveys.import_csv"})
@@ -59,6 +61,12 @@ RECENT_SHEETS = 8
 bp.add_app_template_global(method_label, "method_label")
 bp.add_app_template_global(decision_label, "decision_label")
 bp.add_app_template_global(instruments.label_of, "answer_label")
+bp.add_app_template_global(instruments.headline_counts, "headline_counts")
+bp.add_app_template_global(SMALL_N, "small_n")
+bp.add_app_template_filter(numbers.decimal, "decimal")
+bp.add_app_template_filter(numbers.percent, "percent")
+bp.add_app_template_filter(numbers.number_range, "number_range")
+bp.add_app_template_filter(numbers.percent_range, "percent_range")
 
 
 bp.before_request(kommun_scope(*SURVEY_ROLES, dialogue_id=DialogueSession))
@@ -333,13 +341,7 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
         if ok and number is not None and entry_pass == 2:
             ok = _second_entry_allowed(session, dsession, number, form)
         if ok and not errors and number is not None:
-            try:
-                services.save_sheet(
-                    session, dsession, number, sheet.answers, staff_user().id, entry_pass=entry_pass
-                )
-            except services.SurveyError:
-                form.sheet_number.errors = [_("Bladet matades in av någon annan.")]
-            else:
+            if _store(session, dsession, number, sheet.answers, entry_pass, form):
                 if entry_pass == 2:
                     services.mark_agreeing_verified(session, dsession)
                 session.commit()
@@ -373,6 +375,35 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
         options_of=instruments.options,
         one_key=instruments.one_key,
     ), (400 if request.method == "POST" else 200)
+
+
+def _store(
+    session: Any,
+    dsession: DialogueSession,
+    number: int,
+    answers: dict[str, Any],
+    entry_pass: int,
+    form: SheetNumberForm,
+) -> bool:
+    """Save a typed sheet; False with the reason on the sheet number when it may not be."""
+    try:
+        services.save_sheet(
+            session, dsession, number, answers, staff_user().id, entry_pass=entry_pass
+        )
+    except services.SameTypistError:
+        form.sheet_number.errors = [
+            _("Kontrollen ska göras av någon annan än den som matade in bladet första gången.")
+            if entry_pass == 2
+            else _(
+                "Du har kontrollinmatat det här bladet, så någon annan får rätta den "
+                "första inmatningen."
+            )
+        ]
+        return False
+    except services.SurveyError:
+        form.sheet_number.errors = [_("Bladet matades in av någon annan.")]
+        return False
+    return True
 
 
 def _second_entry_allowed(
@@ -576,6 +607,45 @@ def export_codebook(dialogue_id: int) -> Response:
     )
 
 
+def _row_problem(dsession: DialogueSession, problem: services.RowProblem) -> str:
+    """A CSV row's problem in plain words, with the line and the column to look at."""
+    where = {"line": problem.line, "column": problem.column, "value": problem.value}
+    if problem.kind == "number":
+        return _(
+            "Rad %(line)d: bladnumret i kolumnen %(column)s ska vara ett heltal från 1, "
+            "men där står ”%(value)s”.",
+            **where,
+        )
+    if problem.kind == "twice":
+        return _(
+            "Rad %(line)d: blad %(value)s finns redan, i filen eller bland de inmatade.", **where
+        )
+    question = dsession.version.question(problem.code) or {"type": "text"}
+    detail = problem.detail
+    if question["type"] in instruments.CHOICE_TYPES or question["type"] == "multi":
+        message = _(
+            "”%(value)s” är inget av svarsalternativen. Skriv alternativets nummer (%(range)s) "
+            "eller dess text, eller lämna rutan tom.",
+            value=problem.value,
+            range=detail,
+        )
+    elif question["type"] == "number":
+        message = _("”%(value)s” är inte ett heltal i rätt intervall.", value=problem.value)
+    elif detail == "outside":
+        message = _("Punkten ”%(value)s” ligger utanför kommunen.", value=problem.value)
+    elif detail == "ambiguous":
+        message = _("”%(value)s” passar flera platser. Skriv hela namnet.", value=problem.value)
+    elif question["type"] == "place":
+        message = _(
+            "”%(value)s” finns inte bland kommunens platser. Skriv platsens namn som i "
+            "listan, eller lämna rutan tom.",
+            value=problem.value,
+        )
+    else:
+        message = _("Texten är för lång (högst %(n)d tecken).", n=instruments.TEXT_MAX)
+    return _("Rad %(line)d, kolumnen %(column)s: %(message)s", message=message, **where)
+
+
 @bp.route("/dialoger/<int:dialogue_id>/import", methods=["GET", "POST"])
 def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
     """Sheets from a CSV file: a dry run lists every bad row; nothing is half-imported."""
@@ -601,7 +671,13 @@ def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
             given, bad_lines = services.parse_mapping(form.mapping.data or "", codes)
             mapping |= given
             if bad_lines:
-                form.mapping.errors = [_("Kunde inte läsa: %(lines)s", lines="; ".join(bad_lines))]
+                form.mapping.errors = [
+                    _(
+                        "Raderna kunde inte läsas: %(lines)s. Skriv kolumnens namn, ett "
+                        "likhetstecken och frågans kortnamn från kodboken.",
+                        lines="; ".join(bad_lines),
+                    )
+                ]
             elif not rows:
                 form.file.errors = [_("Filen har inga rader.")]
             elif form.sheet_column.data not in header:
@@ -652,6 +728,7 @@ def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
         kommun=dsession.kommun,
         form=form,
         outcome=outcome,
+        problems=[_row_problem(dsession, p) for p in outcome.errors] if outcome else [],
         unmapped=unmapped,
     ), (400 if failed else 200)
 
