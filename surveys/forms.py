@@ -220,3 +220,19 @@ class ResultsFilterForm(BaseForm):
     date_from = DateField(_l("Från och med"), validators=[Optional()])
     date_to = DateField(_l("Till och med"), validators=[Optional()])
     sessions = SelectMultipleField(_l("Dialoger"), choices=[], validate_choice=False)
+
+
+class PrintForm(BaseForm):
+    count = IntegerField(
+        _l("Antal blad"),
+        default=20,
+        validators=[
+            InputRequired(_l("Ange hur många blad ni behöver.")),
+            NumberRange(min=1, max=500, message=_l("Ange 1–500.")),
+        ],
+    )
+    language = SelectField(
+        _l("Språk på bladets instruktioner"),
+        choices=options(("sv", "Svenska"), ("en", "English"), ("ar", "العربية")),
+        default="sv",
+    )

@@ -18,11 +18,18 @@ from feedback.models import Report
 from feedback.services import ReportInput, insert_report
 from kommun.models import Kommun, Landmark
 from kommun.services import mark_hotspots_stale
+from paper import codes
 from privacy.masking import mask
 from review.periods import LOCAL_ZONE
 from surveys import instruments
 from surveys.instruments import AnswerError, Question
-from surveys.models import DialogueSession, Instrument, InstrumentVersion, SheetResponse
+from surveys.models import (
+    DialogueSession,
+    Instrument,
+    InstrumentVersion,
+    PrintedSheet,
+    SheetResponse,
+)
 from surveys.stats import Estimate, mean, share
 
 
@@ -260,6 +267,63 @@ def delete_sheet(session: Session, dsession: DialogueSession, number: int) -> No
         if response is not None:
             session.delete(response)
     session.flush()
+
+
+# --- printed sheets ------------------------------------------------------------------------
+
+PRINT_MAX = 500  # sheets in one PDF
+
+
+def print_sheets(
+    session: Session,
+    dsession: DialogueSession,
+    count: int,
+    pages: int,
+    language: str,
+    user_id: int | None,
+) -> list[PrintedSheet]:
+    """Number and store count new sheets for a dialogue, after every number printed or typed."""
+    if not 1 <= count <= PRINT_MAX:
+        raise SurveyError("count")
+    highest = max(
+        session.scalar(
+            select(func.max(PrintedSheet.sheet_number)).where(
+                PrintedSheet.session_id == dsession.id
+            )
+        )
+        or 0,
+        next_sheet_number(session, dsession) - 1,
+    )
+    numbers = range(highest + 1, highest + count + 1)
+    fresh: set[str] = set()
+    while len(fresh) < count:  # a clash with an earlier sheet's id is rare; draw again
+        fresh |= {codes.new_code() for _ in range(count - len(fresh))}
+        fresh -= set(session.scalars(select(PrintedSheet.code).where(PrintedSheet.code.in_(fresh))))
+    printed = [
+        PrintedSheet(
+            code=code,
+            session_id=dsession.id,
+            version_id=dsession.version_id,
+            sheet_number=number,
+            pages=pages,
+            language=language,
+            printed_by_id=user_id,
+        )
+        for number, code in zip(numbers, sorted(fresh), strict=True)
+    ]
+    session.add_all(printed)
+    session.flush()
+    return printed
+
+
+def printed_sheets(session: Session, dsession: DialogueSession) -> list[PrintedSheet]:
+    return list(
+        session.scalars(
+            select(PrintedSheet)
+            .where(PrintedSheet.session_id == dsession.id)
+            .order_by(PrintedSheet.sheet_number)
+        )
+    )
 
 
 # --- double entry --------------------------------------------------------------------------

@@ -37,12 +37,13 @@ from kommun.models import Kommun
 from kommun.services import active_landmarks
 from promises.models import Activity, Promise
 from review.exports import spreadsheet_cell
-from surveys import instruments, photos, services
+from surveys import instruments, photos, printing, services
 from surveys.forms import (
     DECISION_LABELS,
     METHOD_LABELS,
     TYPE_LABELS,
     ImportForm,
+    PrintForm,
     ResultsFilterForm,
     SessionForm,
     SheetNumberForm,
@@ -482,6 +483,47 @@ def disagreements(dialogue_id: int) -> BaseResponse | str:
         by_sheet=by_sheet,
         form=form,
     )
+
+
+# --- paper sheets ----------------------------------------------------------------------------
+
+
+@bp.route("/dialoger/<int:dialogue_id>/blad", methods=["GET", "POST"])
+def print_sheets(dialogue_id: int) -> Response | tuple[str, int]:
+    """A batch of numbered paper sheets, each with its own id in a QR code, as one PDF."""
+    session = get_session()
+    dsession: DialogueSession = g.dialogue
+    form = PrintForm()
+    if form.validate_on_submit():
+        sheet = printing.sheet_layout(dsession.version, active_landmarks(session, dsession.kommun))
+        printed = services.print_sheets(
+            session,
+            dsession,
+            form.count.data or 1,
+            len(sheet.pages),
+            form.language.data or "sv",
+            staff_user().id,
+        )
+        pdf = printing.sheets_pdf(dsession, printed, sheet, form.language.data or "sv")
+        record(session, staff_user(), "survey.sheets_printed", dsession, sheets=len(printed))
+        session.commit()
+        first, last = printed[0].sheet_number, printed[-1].sheet_number
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="dialog-{dsession.id}-blad-{first}-{last}.pdf"'
+                )
+            },
+        )
+    return render_template(
+        "surveys/print.html",
+        dsession=dsession,
+        kommun=dsession.kommun,
+        form=form,
+        printed=services.printed_sheets(session, dsession),
+    ), _status()
 
 
 # --- results ---------------------------------------------------------------------------------
