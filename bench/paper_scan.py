@@ -98,9 +98,9 @@ def printed(sheets: int) -> tuple[layout.Layout, list[tuple[str, int, np.ndarray
     )
     batch = [SimpleNamespace(code=sheet_code(n), sheet_number=n + 1) for n in range(sheets)]
     with app.test_request_context():
-        sheet = printing.sheet_layout(version, [SimpleNamespace(name=n) for n in LANDMARKS])
+        sheet = printing.sheet_layout(version, LANDMARKS)
         pdf = printing.sheets_pdf(dialogue, batch, sheet, "sv")
-    images = scan.pdf_pages(pdf, PAGE_DPI)
+    images = list(scan.pdf_pages(pdf, PAGE_DPI))
     per_sheet = len(sheet.pages)
     pages = [
         (batch[i // per_sheet].code, i % per_sheet + 1, image) for i, image in enumerate(images)

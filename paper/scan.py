@@ -12,7 +12,7 @@ Every reading has a confidence; what falls between the clear cases is left for a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -68,24 +68,30 @@ class Answer:
 # --- images in -------------------------------------------------------------------------------
 
 
-def pdf_pages(data: bytes, dpi: int = SCAN_DPI) -> list[np.ndarray]:
-    """Every page of a PDF as a grey image (ValueError if it is no PDF)."""
+def pdf_pages(data: bytes, dpi: int = SCAN_DPI) -> Iterator[np.ndarray]:
+    """Every page of a PDF as a grey image, one at a time (a scanner's PDF may hold hundreds).
+
+    ValueError at once if the data is no PDF.
+    """
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise ValueError("not a PDF") from exc
-    images = []
+    return _render(document, dpi)
+
+
+def _render(document: pdfium.PdfDocument, dpi: int) -> Iterator[np.ndarray]:
     try:
         for index in range(len(document)):
             page = document[index]
             bitmap = page.render(scale=dpi / 72, grayscale=True)
             pixels = bitmap.to_numpy()
-            images.append(np.ascontiguousarray(pixels if pixels.ndim == 2 else pixels[:, :, 0]))
+            image = np.array(pixels if pixels.ndim == 2 else pixels[:, :, 0], dtype=np.uint8)
             bitmap.close()
             page.close()
+            yield image
     finally:
         document.close()
-    return images
 
 
 def photo(data: bytes) -> np.ndarray:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -235,4 +235,15 @@ class PrintForm(BaseForm):
         _l("Språk på bladets instruktioner"),
         choices=options(("sv", "Svenska"), ("en", "English"), ("ar", "العربية")),
         default="sv",
+    )
+
+
+class ScanForm(BaseForm):
+    files = MultipleFileField(
+        _l("Skannade blad"),
+        description=_l(
+            "En PDF från skannern (alla blad i en fil går bra) eller foton av bladen i JPEG "
+            "eller PNG, högst 60 MB tillsammans."
+        ),
+        render_kw={"accept": "application/pdf,image/jpeg,image/png"},
     )

@@ -176,12 +176,15 @@ class PrintedSheet(Base):
     sheet_number: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int] = mapped_column(Integer, default=1)
     language: Mapped[str] = mapped_column(String(5), default="sv")
+    # The landmark names printed under the place question: they decide where later boxes sit.
+    place_names: Mapped[list[str]] = mapped_column(JSON, default=list)
     printed_at: Mapped[datetime] = mapped_column(default=utcnow)
     printed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_user.id", ondelete="SET NULL")
     )
-    # After a scan: each question's reading {"value", "confidence"}, and the question codes
-    # a person still has to look at (uncertain boxes, free text, the place).
+    # After a scan: {"pages": [scanned page numbers], "answers": {code: {"value",
+    # "confidence"}}}, and the question codes a person still has to look at (uncertain
+    # boxes, free text, the place).
     readings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     pending: Mapped[list[str]] = mapped_column(JSON, default=list)
     scanned_at: Mapped[datetime | None] = mapped_column()

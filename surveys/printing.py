@@ -8,7 +8,6 @@ from flask_babel import force_locale
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from kommun.models import Landmark
 from paper import codes, layout
 from surveys import instruments
 from surveys.models import DialogueSession, InstrumentVersion, PrintedSheet
@@ -16,8 +15,9 @@ from surveys.models import DialogueSession, InstrumentVersion, PrintedSheet
 LANGUAGES = ("sv", "en", "ar")
 
 
-def sheet_layout(version: InstrumentVersion, landmarks: list[Landmark]) -> layout.Layout:
-    return layout.build(version.questions, instruments.options, [lm.name for lm in landmarks])
+def sheet_layout(version: InstrumentVersion, place_names: list[str]) -> layout.Layout:
+    """Where everything sits on a sheet; place_names are the landmarks listed on it."""
+    return layout.build(version.questions, instruments.options, place_names)
 
 
 def sheets_pdf(

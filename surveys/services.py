@@ -281,6 +281,7 @@ def print_sheets(
     pages: int,
     language: str,
     user_id: int | None,
+    place_names: list[str] | None = None,
 ) -> list[PrintedSheet]:
     """Number and store count new sheets for a dialogue, after every number printed or typed."""
     if not 1 <= count <= PRINT_MAX:
@@ -307,6 +308,7 @@ def print_sheets(
             sheet_number=number,
             pages=pages,
             language=language,
+            place_names=list(place_names or []),
             printed_by_id=user_id,
         )
         for number, code in zip(numbers, sorted(fresh), strict=True)
@@ -344,6 +346,14 @@ class DoubleEntry:
     compared_answers: int
     agreeing_answers: int
     disagreements: list[Disagreement]
+    # The same, for sheets whose first entry was read from a scan.
+    scan_sheets: int = 0
+    scan_compared: int = 0
+    scan_agreeing: int = 0
+
+    @property
+    def scan_agreement(self) -> float | None:
+        return self.scan_agreeing / self.scan_compared if self.scan_compared else None
 
     @property
     def agreement(self) -> float | None:
@@ -372,7 +382,23 @@ def double_entry(session: Session, dsession: DialogueSession) -> DoubleEntry:
                     Disagreement(number, code, original.answers.get(code), again.answers.get(code))
                 )
     compared_sheets = sum(1 for n in second if n in first)
-    return DoubleEntry(waiting, compared_sheets, compared, agreeing, disagreements)
+    check = DoubleEntry(waiting, compared_sheets, compared, agreeing, disagreements)
+    scanned = set(
+        session.scalars(
+            select(PrintedSheet.sheet_number).where(
+                PrintedSheet.session_id == dsession.id, PrintedSheet.scanned_at.is_not(None)
+            )
+        )
+    )
+    for number in sorted(scanned & set(second) & set(first)):
+        check.scan_sheets += 1
+        for question in dsession.version.questions:
+            code = question["code"]
+            check.scan_compared += 1
+            check.scan_agreeing += first[number].answers.get(code) == second[number].answers.get(
+                code
+            )
+    return check
 
 
 def mark_agreeing_verified(session: Session, dsession: DialogueSession) -> None:

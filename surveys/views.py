@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import cv2
 from flask import (
     Blueprint,
     Response,
@@ -35,9 +36,10 @@ from feedback import reasons as taxonomy
 from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import active_landmarks
+from paper import scan as paper_scan
 from promises.models import Activity, Promise
 from review.exports import spreadsheet_cell
-from surveys import instruments, photos, printing, services
+from surveys import instruments, photos, printing, scanning, services
 from surveys.forms import (
     DECISION_LABELS,
     METHOD_LABELS,
@@ -45,6 +47,7 @@ from surveys.forms import (
     ImportForm,
     PrintForm,
     ResultsFilterForm,
+    ScanForm,
     SessionForm,
     SheetNumberForm,
     StopForm,
@@ -57,6 +60,7 @@ from surveys.stats import SMALL_N
 
 bp = Blueprint("surveys", __name__, url_prefix="/dialog")
 UPLOAD_ENDPOINTS = frozenset({"surveys.edit_stop", "surveys.import_csv"})
+SCAN_MAX = 60 * 1024 * 1024  # a scanner's PDF of a few hundred pages
 SURVEY_ROLES = ("admin", "coordinator", "dialog")
 RECENT_SHEETS = 8
 bp.add_app_template_global(method_label, "method_label")
@@ -78,6 +82,8 @@ def allow_uploads() -> None:
     """Photos and CSV files are larger than any form's text."""
     if request.endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = photos.PHOTO_MAX + 64 * 1024
+    elif request.endpoint == "surveys.scan_sheets":
+        request.max_content_length = SCAN_MAX
 
 
 def _status() -> int:
@@ -317,6 +323,9 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
     existing = services.sheet(session, dsession, editing, entry_pass) if editing else None
     if entry_pass == 2 and existing is not None and existing.entered_by_id != staff_user().id:
         existing = None
+    # A scanned sheet opened for checking shows only what the reader left for a person.
+    printed = scanning.printed_sheet(session, dsession, editing) if entry_pass == 1 else None
+    review = list(printed.pending) if printed is not None and existing is not None else []
     typed: dict[str, str] = {}
     errors: dict[str, str] = {}
     if existing is not None:
@@ -343,17 +352,7 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
             ok = _second_entry_allowed(session, dsession, number, form)
         if ok and not errors and number is not None:
             if _store(session, dsession, number, sheet.answers, entry_pass, form):
-                if entry_pass == 2:
-                    services.mark_agreeing_verified(session, dsession)
-                session.commit()
-                reports_changed.send(
-                    current_app._get_current_object(),  # type: ignore[attr-defined]
-                    kommun_id=dsession.kommun_id,
-                    stale_marked=True,
-                )
-                flash(_("Blad %(n)d är sparat.", n=number))
-                target = "surveys.enter_sheets" if entry_pass == 1 else "surveys.second_entry"
-                return redirect(url_for(target, dialogue_id=dsession.id), code=303)
+                return _saved(dsession, number, entry_pass, bool(review))
     entered = services.sheets(session, dsession, entry_pass)
     count = len(entered)
     recent = entered[-RECENT_SHEETS:][::-1]
@@ -375,7 +374,30 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
         waiting=services.double_entry(session, dsession).waiting if entry_pass == 2 else [],
         options_of=instruments.options,
         one_key=instruments.one_key,
+        review=review,
+        printed=printed if review else None,
+        guesses=scanning.labels(printed) if review and printed else {},
     ), (400 if request.method == "POST" else 200)
+
+
+def _saved(dsession: DialogueSession, number: int, entry_pass: int, reviewed: bool) -> BaseResponse:
+    """Commit a saved sheet and go on: to the next sheet, or back to the scans checked."""
+    session = get_session()
+    if entry_pass == 2:
+        services.mark_agreeing_verified(session, dsession)
+    else:
+        scanning.mark_checked(session, dsession, number)  # a person has now seen it all
+    session.commit()
+    reports_changed.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        kommun_id=dsession.kommun_id,
+        stale_marked=True,
+    )
+    flash(_("Blad %(n)d är sparat.", n=number))
+    target = "surveys.enter_sheets" if entry_pass == 1 else "surveys.second_entry"
+    if reviewed:
+        target = "surveys.scan_sheets"
+    return redirect(url_for(target, dialogue_id=dsession.id), code=303)
 
 
 def _store(
@@ -495,7 +517,8 @@ def print_sheets(dialogue_id: int) -> Response | tuple[str, int]:
     dsession: DialogueSession = g.dialogue
     form = PrintForm()
     if form.validate_on_submit():
-        sheet = printing.sheet_layout(dsession.version, active_landmarks(session, dsession.kommun))
+        names = [lm.name for lm in active_landmarks(session, dsession.kommun)]
+        sheet = printing.sheet_layout(dsession.version, names)
         printed = services.print_sheets(
             session,
             dsession,
@@ -503,6 +526,7 @@ def print_sheets(dialogue_id: int) -> Response | tuple[str, int]:
             len(sheet.pages),
             form.language.data or "sv",
             staff_user().id,
+            names,
         )
         pdf = printing.sheets_pdf(dsession, printed, sheet, form.language.data or "sv")
         record(session, staff_user(), "survey.sheets_printed", dsession, sheets=len(printed))
@@ -524,6 +548,110 @@ def print_sheets(dialogue_id: int) -> Response | tuple[str, int]:
         form=form,
         printed=services.printed_sheets(session, dsession),
     ), _status()
+
+
+def _scan_folder() -> Path:
+    return Path(current_app.instance_path) / "uploads" / "scans"
+
+
+def _scan_path(code: str, page: int) -> Path:
+    return _scan_folder() / f"{code}-{page}.png"
+
+
+def _images(upload: Any) -> Any:
+    """The grey images in one uploaded file: every page of a PDF, or one photo."""
+    data = upload.read()
+    if data.startswith(b"%PDF"):
+        return paper_scan.pdf_pages(data)
+    return iter([paper_scan.photo(data)])
+
+
+@bp.route("/dialoger/<int:dialogue_id>/skanning", methods=["GET", "POST"])
+def scan_sheets(dialogue_id: int) -> BaseResponse | tuple[str, int]:
+    """Scanned sheets in: each page found, read and filed as the sheet's first entry."""
+    session = get_session()
+    dsession: DialogueSession = g.dialogue
+    form = ScanForm()
+    if form.validate_on_submit():
+        outcome = scanning.ScanOutcome()
+        unreadable = 0
+        for upload in form.files.data or []:
+            try:
+                images = _images(upload)
+            except ValueError:
+                unreadable += 1
+                continue
+            for image in images:
+                try:
+                    found = paper_scan.locate(image)
+                except paper_scan.SheetNotFound:
+                    outcome.not_found += 1
+                    continue
+                printed = scanning.file_page(session, dsession, found, staff_user().id, outcome)
+                if printed is not None:
+                    _scan_folder().mkdir(parents=True, exist_ok=True)
+                    cv2.imwrite(str(_scan_path(printed.code, found.page)), found.image)
+        if outcome.filed:
+            record(session, staff_user(), "survey.scanned", dsession, sheets=len(outcome.filed))
+            session.commit()
+            reports_changed.send(
+                current_app._get_current_object(),  # type: ignore[attr-defined]
+                kommun_id=dsession.kommun_id,
+                stale_marked=True,
+            )
+            flash(_("%(n)d sidor lästa och sparade.", n=len(outcome.filed)))
+        for message in _scan_problems(outcome, unreadable):
+            flash(message, "error")
+        return redirect(url_for("surveys.scan_sheets", dialogue_id=dsession.id), code=303)
+    return render_template(
+        "surveys/scan.html",
+        dsession=dsession,
+        kommun=dsession.kommun,
+        form=form,
+        pending=scanning.pending_sheets(session, dsession),
+        check=services.double_entry(session, dsession),
+    ), _status()
+
+
+def _scan_problems(outcome: scanning.ScanOutcome, unreadable: int) -> list[str]:
+    problems = []
+    if unreadable:
+        problems.append(_("%(n)d filer var varken PDF eller bild.", n=unreadable))
+    if outcome.not_found:
+        problems.append(
+            _(
+                "På %(n)d sidor hittades inget blad: se till att alla fyra hörnmarkeringarna "
+                "och QR-koden syns, och skanna igen.",
+                n=outcome.not_found,
+            )
+        )
+    if outcome.other_dialogue:
+        problems.append(_("%(n)d sidor hör till en annan dialog.", n=outcome.other_dialogue))
+    if outcome.typed_already:
+        problems.append(
+            _(
+                "Blad %(list)s var redan inmatade för hand och ändrades inte.",
+                list=", ".join(str(n) for n in outcome.typed_already),
+            )
+        )
+    return problems
+
+
+@bp.get("/dialoger/<int:dialogue_id>/skanning/<code>/<question>.png")
+def scan_crop(dialogue_id: int, code: str, question: str) -> Response:
+    """The part of a scanned page a question sits on, for the person checking it."""
+    printed = scanning.printed_by_code(get_session(), code)
+    if printed is None or printed.session_id != g.dialogue.id:
+        abort(404)
+    region = scanning.question_region(printed, question)
+    path = _scan_path(printed.code, region[0]) if region else None
+    if region is None or path is None or not path.is_file():
+        abort(404)
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    ok, png = cv2.imencode(".png", scanning.crop(image, region[1]))
+    if not ok:
+        abort(404)
+    return Response(png.tobytes(), mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
 # --- results ---------------------------------------------------------------------------------

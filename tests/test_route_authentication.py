@@ -63,6 +63,8 @@ def url_for_rule(rule, **values):
         "dialogue_id": 1,
         "stop_id": 1,
         "number": 1,
+        "code": "X",  # a printed sheet's id
+        "question": "q",
     }
     defaults.update(values)
     return rule.build({arg: defaults[arg] for arg in rule.arguments})[1]

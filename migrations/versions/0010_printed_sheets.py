@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("sheet_number", sa.Integer(), nullable=False),
         sa.Column("pages", sa.Integer(), nullable=False),
         sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("place_names", sa.JSON(), nullable=False),
         sa.Column("printed_at", db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("printed_by_id", sa.Integer(), nullable=True),
         sa.Column("readings", sa.JSON(), nullable=False),
