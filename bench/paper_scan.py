@@ -5,10 +5,10 @@ the way people do (ticks, crosses, filled boxes, answers filled over and scribbl
 and heavy pens), then spoils each page as scanners and phones do (rotation ±4°, perspective,
 scale 90–110 %, blur, salt noise, JPEG quality 35) and reads it back with paper.scan.
 
-Prints the share of boxes read right, the silent errors (wrong but confident enough that no
-person is asked), the share of boxes left for a person, and sheets per second read on
---workers processes. Exits non-zero when a target is missed:
-≥ 99.5 % right, ≤ 0.1 % silent errors, ≥ 1 sheet per second.
+Prints the share of boxes read right, the silent errors (wrong, and its question's answer
+confident enough that no person is asked), the share of boxes left for a person (their
+question goes to one), and sheets per second read on --workers processes. Exits non-zero
+when a target is missed: ≥ 99.5 % right, ≤ 0.1 % silent errors, ≥ 1 sheet per second.
 
     python -m bench.paper_scan [--sheets 60] [--workers 2] [--seed 1]
 """
@@ -35,7 +35,14 @@ TARGET_SILENT = 0.001
 TARGET_SHEETS_PER_S = 1.0
 PAGE_DPI = 150
 PX = PAGE_DPI / 25.4  # pixels per millimetre on the rendered page
-LANDMARKS = ["Torget", "Residensparken", "Resecentrum", "Torpa centrum", "Sanden", "Nordstan"]
+PLACES = [
+    ("Torget", 58.38065, 12.32265),
+    ("Residensparken", 58.38175, 12.3203),
+    ("Resecentrum", 58.3758, 12.327),
+    ("Torpa centrum", 58.3663, 12.337),
+    ("Sanden", 58.3733, 12.3135),
+    ("Nordstan", 58.3865, 12.332),
+]
 
 
 @dataclass
@@ -98,8 +105,8 @@ def printed(sheets: int) -> tuple[layout.Layout, list[tuple[str, int, np.ndarray
     )
     batch = [SimpleNamespace(code=sheet_code(n), sheet_number=n + 1) for n in range(sheets)]
     with app.test_request_context():
-        sheet = printing.sheet_layout(version, LANDMARKS)
-        pdf = printing.sheets_pdf(dialogue, batch, sheet, "sv")
+        sheet = printing.sheet_layout(version, [name for name, _lat, _lon in PLACES])
+        pdf = printing.sheets_pdf(dialogue, batch, sheet, "sv", PLACES)
     images = list(scan.pdf_pages(pdf, PAGE_DPI))
     per_sheet = len(sheet.pages)
     pages = [
@@ -121,9 +128,10 @@ def sheet_code(n: int) -> str:
 
 
 def _pen(rng: np.random.Generator) -> tuple[int, int]:
-    """(grey, thickness in px): a light ballpoint or a heavy felt pen."""
+    """(grey, thickness in px at 150 dpi): a light pencil or ballpoint (0.34 mm, grey 100–170
+    of 255) or a heavy felt pen (0.5–0.85 mm, near black)."""
     if rng.random() < 0.4:
-        return int(rng.integers(100, 150)), 2
+        return int(rng.integers(100, 170)), 2
     return int(rng.integers(0, 60)), int(rng.integers(3, 6))
 
 
@@ -132,12 +140,15 @@ def _jitter(rng: np.random.Generator, size: float) -> float:
 
 
 def _tick(image: np.ndarray, x: float, y: float, s: float, rng: np.random.Generator) -> None:
+    """A tick, from a small one in the box's middle to one running out over its corner."""
     grey, width = _pen(rng)
+    small = float(rng.uniform(0.6, 1.0))
+    cx, cy = x + s / 2, y + s / 2
     points = np.array(
         [
-            (x + 0.15 * s + _jitter(rng, s), y + 0.55 * s + _jitter(rng, s)),
-            (x + 0.4 * s + _jitter(rng, s), y + 0.85 * s + _jitter(rng, s)),
-            (x + 1.0 * s + _jitter(rng, s), y + 0.0 * s + _jitter(rng, s)),
+            (cx + small * (-0.35 * s + _jitter(rng, s)), cy + small * (0.05 * s + _jitter(rng, s))),
+            (cx + small * (-0.1 * s + _jitter(rng, s)), cy + small * (0.35 * s + _jitter(rng, s))),
+            (cx + small * (0.5 * s + _jitter(rng, s)), cy + small * (-0.5 * s + _jitter(rng, s))),
         ]
     )
     cv2.polylines(image, [np.round(points).astype(np.int32)], False, grey, width, cv2.LINE_AA)
@@ -276,7 +287,9 @@ def read_page(jpeg: bytes) -> tuple[str, int, list[tuple[str, str, bool, float]]
         return None
     boxes = _SHEET.pages[found.page - 1].boxes
     readings = scan.read_boxes(found.image, boxes)
-    return found.code, found.page, [(r.code, r.key, r.marked, r.confidence) for r in readings]
+    # A box is as sure as its question's answer: that decides whether a person looks at it.
+    sure = {code: answer.confidence for code, answer in scan.answers(readings).items()}
+    return found.code, found.page, [(r.code, r.key, r.marked, sure[r.code]) for r in readings]
 
 
 def run(sheets: int = 60, workers: int = 2, seed: int = 1) -> Outcome:

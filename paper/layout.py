@@ -26,7 +26,9 @@ LINE_MM = 4.4  # one line of question text (9.5 pt)
 CHARS_PER_LINE = 78  # conservative for 9.5 pt DejaVu Sans across the content width
 OPTION_ROW_MM = 7.5
 LABEL_GAP_MM = 3.0  # between a box and its number: the ring around a box stays blank
-WRITE_IN_MM = 26.0
+WRITE_IN_MM = 24.0
+MAP_W_MM = 62.0  # the small map beside a place's write-in box
+MAP_H_MM = 32.0
 
 
 def mark_centres() -> list[tuple[float, float]]:
@@ -76,6 +78,7 @@ class Page:
     texts: list[Text] = field(default_factory=list)
     boxes: list[Box] = field(default_factory=list)
     areas: list[Area] = field(default_factory=list)
+    maps: list[Area] = field(default_factory=list)  # drawn, never read
 
 
 @dataclass
@@ -152,13 +155,14 @@ def build(
             area_h = WRITE_IN_MM if question["type"] in {"text", "place"} else 12.0
             area_w = width if question["type"] != "number" else 40.0
             if question["type"] == "place" and place_names:
-                listed = ", ".join(place_names)
+                listed = " · ".join(f"{i} {name}" for i, name in enumerate(place_names, 1))
                 list_h = _lines(listed, width) * LINE_MM + 1
                 block.append(("list", listed, height))
                 height += list_h
+                area_w, area_h = width - MAP_W_MM - 4.0, MAP_H_MM
+                block.append(("map", question["code"], height, MAP_W_MM, MAP_H_MM))
             block.append(("area", question["code"], height, area_w, area_h))
             height += area_h
-        height += 4.0
         if y + height > BOTTOM_MM and (pages[-1].boxes or pages[-1].areas):
             pages.append(Page(len(pages) + 1))
             y = TOP_MM
@@ -180,8 +184,11 @@ def build(
                 )
             elif item[0] == "list":
                 page.texts.append(Text(LEFT_MM, y + item[2], width, item[1], "list"))
+            elif item[0] == "map":
+                _, code, dy, map_w, map_h = item
+                page.maps.append(Area(code, RIGHT_MM - map_w, y + dy, map_w, map_h))
             else:
                 _, code, dy, area_w, area_h = item
                 page.areas.append(Area(code, LEFT_MM, y + dy, area_w, area_h))
-        y += height
+        y += height + 4.0  # the space between questions
     return Layout(pages)

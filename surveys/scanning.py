@@ -25,6 +25,7 @@ class ScanOutcome:
     not_found: int = 0  # pages with no sheet of ours on them
     other_dialogue: int = 0  # sheets printed for another dialogue
     typed_already: list[int] = field(default_factory=list)  # typed by hand before the scan
+    read_already: list[int] = field(default_factory=list)  # the same page scanned twice
 
 
 def printed_by_code(session: Session, code: str) -> PrintedSheet | None:
@@ -88,6 +89,9 @@ def file_page(
         outcome.typed_already.append(printed.sheet_number)
         return None
     readings = dict(printed.readings or {})
+    if found.page in readings.get("pages", []):
+        outcome.read_already.append(printed.sheet_number)  # never undo a person's check
+        return None
     answers_read = dict(readings.get("answers", {})) | read_page(printed, found)
     pages = sorted(set(readings.get("pages", [])) | {found.page})
     printed.readings = {"pages": pages, "answers": answers_read}

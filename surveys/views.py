@@ -517,7 +517,8 @@ def print_sheets(dialogue_id: int) -> Response | tuple[str, int]:
     dsession: DialogueSession = g.dialogue
     form = PrintForm()
     if form.validate_on_submit():
-        names = [lm.name for lm in active_landmarks(session, dsession.kommun)]
+        landmarks = active_landmarks(session, dsession.kommun)
+        names = [lm.name for lm in landmarks]
         sheet = printing.sheet_layout(dsession.version, names)
         printed = services.print_sheets(
             session,
@@ -528,7 +529,8 @@ def print_sheets(dialogue_id: int) -> Response | tuple[str, int]:
             staff_user().id,
             names,
         )
-        pdf = printing.sheets_pdf(dsession, printed, sheet, form.language.data or "sv")
+        places = [(lm.name, lm.lat, lm.lon) for lm in landmarks]
+        pdf = printing.sheets_pdf(dsession, printed, sheet, form.language.data or "sv", places)
         record(session, staff_user(), "survey.sheets_printed", dsession, sheets=len(printed))
         session.commit()
         first, last = printed[0].sheet_number, printed[-1].sheet_number
@@ -627,6 +629,13 @@ def _scan_problems(outcome: scanning.ScanOutcome, unreadable: int) -> list[str]:
         )
     if outcome.other_dialogue:
         problems.append(_("%(n)d sidor hör till en annan dialog.", n=outcome.other_dialogue))
+    if outcome.read_already:
+        problems.append(
+            _(
+                "Blad %(list)s var redan skannade och lästes inte igen.",
+                list=", ".join(str(n) for n in sorted(set(outcome.read_already))),
+            )
+        )
     if outcome.typed_already:
         problems.append(
             _(

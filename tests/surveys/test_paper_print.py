@@ -75,3 +75,23 @@ def test_the_qr_payload_round_trips():
     code = codes.new_code()
     assert codes.parse_payload(codes.payload(code, 2)) == (code, 2)
     assert codes.parse_payload("https://example.org") is None
+
+
+def test_the_small_map_puts_places_north_up_and_fetches_nothing():
+    import base64
+    import re
+
+    from surveys.printing import map_svg
+
+    uri = map_svg(
+        [("Söder", 58.36, 12.33), ("Norr", 58.39, 12.33), ("Väster", 58.37, 12.30)], 60, 32
+    )
+    svg = base64.b64decode(uri.split(",", 1)[1]).decode()
+    dots = [
+        (float(x), float(y)) for x, y in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"', svg)
+    ]
+    assert len(dots) == 3
+    south, north, west = dots
+    assert north[1] < south[1] and west[0] < south[0]
+    assert all(0 <= x <= 600 and 0 <= y <= 320 for x, y in dots)
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")

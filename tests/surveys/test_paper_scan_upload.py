@@ -127,6 +127,15 @@ def test_scanned_sheets_are_filed_checked_and_compared(client, dialogue, session
     assert sheet_one.answers["undvikit"] == "2" and sheet_one.answers["trygg_kvall"] == "3"
     assert session.get(Report, sheet_one.report_id).landmark.name == "Torpa centrum"
     assert session.get(PrintedSheet, sheets[0].id).pending == []
+    again = client.post(
+        f"/dialog/dialoger/{dialogue.id}/skanning",
+        data={"files": [(io.BytesIO(_as_pdf([pages[0]])), "igen.pdf")]},
+        content_type="multipart/form-data",
+    )
+    repeated = parse_page(client.get(again.headers["Location"]).data).get_text()
+    assert "Blad 1 var redan skannade och lästes inte igen" in repeated
+    session.expire_all()
+    assert services.sheet(session, dsession, 1).answers["undvikit"] == "2"  # the check stays
 
     # The uploader's scan is the first entry: the control entry is someone else's.
     login(typists[1])
