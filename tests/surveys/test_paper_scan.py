@@ -23,7 +23,7 @@ def test_synthetic_scans_are_read_right_and_never_silently_wrong():
     # can show: no box is silently wrong, and a wrong box is one a person is asked about.
     assert outcome.right_share >= 0.99
     assert outcome.silent == 0
-    assert outcome.missed() == [] or outcome.missed()[0].endswith("sheets/s < 1.0")
+    assert not any(miss.startswith("silent") for miss in outcome.missed())
 
 
 def test_a_page_upside_down_is_turned_and_read(printed_pages):
