@@ -58,8 +58,8 @@ def import_command(
                 dry_run=dry_run,
                 progress=bar.update,
             )
-        for line, message in result.errors:
-            click.echo(f"line {line}: {message}", err=True)
+        for problem in result.errors:
+            click.echo(f"line {problem.line}: {problem}", err=True)
         if result.errors:
             raise click.ClickException(f"{len(result.errors)} bad rows: nothing was imported.")
         if dry_run:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -135,10 +135,11 @@ class ImportForm(BaseForm):
         _l("Kolumnen med bladnummer"), default="blad", validators=[Length(max=100)]
     )
     mapping = TextAreaField(
-        _l("Kolumner med andra namn än frågornas koder (frivilligt)"),
+        _l("Kolumner med andra namn (frivilligt)"),
         validators=[Length(max=5000)],
         description=_l(
-            "En rad per fråga: kolumnens namn = frågans kod, till exempel Fråga 1 = trygg_kvall."
+            "En rad per kolumn: kolumnens namn = frågans kortnamn, till exempel "
+            "Fråga 1 = trygg_kvall. Kortnamnen står i kodboken."
         ),
     )
     dry_run = BooleanField(_l("Provkör bara: kontrollera alla rader men spara inget"), default=True)
@@ -219,3 +220,30 @@ class ResultsFilterForm(BaseForm):
     date_from = DateField(_l("Från och med"), validators=[Optional()])
     date_to = DateField(_l("Till och med"), validators=[Optional()])
     sessions = SelectMultipleField(_l("Dialoger"), choices=[], validate_choice=False)
+
+
+class PrintForm(BaseForm):
+    count = IntegerField(
+        _l("Antal blad"),
+        default=20,
+        validators=[
+            InputRequired(_l("Ange hur många blad ni behöver.")),
+            NumberRange(min=1, max=500, message=_l("Ange 1–500.")),
+        ],
+    )
+    language = SelectField(
+        _l("Språk på bladets instruktioner"),
+        choices=options(("sv", "Svenska"), ("en", "English"), ("ar", "العربية")),
+        default="sv",
+    )
+
+
+class ScanForm(BaseForm):
+    files = MultipleFileField(
+        _l("Skannade blad"),
+        description=_l(
+            "En PDF från skannern (alla blad i en fil går bra) eller foton av bladen i JPEG "
+            "eller PNG, högst 60 MB tillsammans."
+        ),
+        render_kw={"accept": "application/pdf,image/jpeg,image/png"},
+    )

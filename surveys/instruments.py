@@ -5,6 +5,7 @@ Pure Python. A question is a dict, stored as JSON in the instrument version it b
     {"code": "trygg_kvall", "type": "single", "text": "…",
      "options": [{"key": "1", "label": "Mycket trygg"}, …],
      "headline": ["3", "4", "5"],          # optional: the share reported as the indicator
+     "headline_name": "Andel otrygga",     # optional: what that share is called
      "scores": {"1": 0, "2": 2, …},        # optional: points of an index (0–6 model)
      "index": "problem"}                    # optional: the index the scores add to
 
@@ -84,9 +85,30 @@ def _text(_question: Question, typed: str) -> str:
 _POINT = re.compile(r"(-?\d{1,3}\.\d+)\s*[,;\s]\s*(-?\d{1,3}\.\d+)")
 
 
+PARTIAL_MIN = 3  # a shorter fragment of a landmark's name is not a guess worth making
+
+
+def _landmark(typed: str, landmarks: dict[str, Any]) -> Any:
+    """A landmark by its name, or by the start of one of its words ("Torpa" for "Torpa
+    centrum") when exactly one landmark fits; AnswerError("ambiguous") when several do."""
+    wanted = typed.casefold()
+    if wanted in landmarks:
+        return landmarks[wanted]
+    if len(wanted) < PARTIAL_MIN:
+        return None
+    fits = [
+        landmark
+        for name, landmark in landmarks.items()
+        if name.startswith(wanted) or any(word.startswith(wanted) for word in name.split())
+    ]
+    if len(fits) > 1:
+        raise AnswerError("ambiguous")
+    return fits[0] if fits else None
+
+
 def _place(typed: str, landmarks: dict[str, Any], contains: Any) -> dict[str, Any]:
     """A landmark by name, or "lat, lon" (as a click on the entry screen's map writes it)."""
-    found = landmarks.get(typed.casefold())
+    found = _landmark(typed, landmarks)
     if found is not None:
         return {"landmark_id": found.id, "name": found.name, "lat": found.lat, "lon": found.lon}
     point = _POINT.fullmatch(typed)
@@ -149,6 +171,13 @@ def label_of(question: Question, value: Any) -> str:
     return str(value)
 
 
+def headline_counts(question: Question) -> str:
+    """What a headline share counts, in the options' words: "ganska otrygg + mycket otrygg"."""
+    labels = {c["key"]: c["label"] for c in options(question)}
+    words = [labels[key] for key in question.get("headline") or [] if key in labels]
+    return " + ".join(word[:1].lower() + word[1:] for word in words)
+
+
 def one_key(question: Question) -> bool:
     """Whether one digit answers the question (the entry screen moves on after it)."""
     return question["type"] in CHOICE_TYPES and len(options(question)) <= 9
@@ -200,6 +229,7 @@ def _problem(code: str, text: str) -> Question:
         "text": text,
         "options": _PROBLEM_SCALE,
         "headline": ["4"],
+        "headline_name": "Andel som ser ett stort problem",
         "scores": _PROBLEM_SCORES,
         "index": "problem",
     }
@@ -212,6 +242,7 @@ def _worry(code: str, text: str) -> Question:
         "text": text,
         "options": _WORRY_SCALE,
         "headline": ["3", "4"],
+        "headline_name": "Andel som oroar sig ofta",
     }
 
 
@@ -230,6 +261,7 @@ LOCAL_SAFETY_SURVEY: list[Question] = [
             "Går ej ut på kvällen av andra orsaker",
         ),
         "headline": ["3", "4", "5"],
+        "headline_name": "Andel otrygga",
     },
     _worry("oro_misshandel", "Hur ofta oroar du dig för att bli överfallen eller misshandlad?"),
     _worry("oro_inbrott", "Hur ofta oroar du dig för inbrott i din bostad?"),
@@ -241,6 +273,7 @@ LOCAL_SAFETY_SURVEY: list[Question] = [
         "aktivitet för att du var orolig att utsättas för brott?",
         "options": _YES_NO,
         "headline": ["1"],
+        "headline_name": "Andel som undvikit",
     },
     _problem("problem_skadegorelse", "Skadegörelse"),
     _problem("problem_klotter", "Klotter"),
@@ -279,6 +312,7 @@ WALK_PROTOCOL: list[Question] = [
         "text": "Hur känns platsen?",
         "options": _scale("Mycket trygg", "Ganska trygg", "Ganska otrygg", "Mycket otrygg"),
         "headline": ["3", "4"],
+        "headline_name": "Andel otrygga",
     },
     {"code": "iakttagelser", "type": "text", "text": "Iakttagelser"},
 ]

@@ -155,3 +155,39 @@ class WalkStop(Base):
     photo_type: Mapped[str | None] = mapped_column(String(20))
 
     session: Mapped[DialogueSession] = relationship(back_populates="stops")
+
+
+class PrintedSheet(Base):
+    """A paper sheet printed for a dialogue: its id (in the QR code on every page), its number
+    and the instrument version it was printed from, so a scan is read with the right questions.
+    """
+
+    __tablename__ = "survey_printed_sheet"
+    __table_args__ = (UniqueConstraint("session_id", "sheet_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("dialogue_session.id", ondelete="CASCADE"), index=True
+    )
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_instrument_version.id", ondelete="RESTRICT")
+    )
+    sheet_number: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer, default=1)
+    language: Mapped[str] = mapped_column(String(5), default="sv")
+    # The landmark names printed under the place question: they decide where later boxes sit.
+    place_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    printed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    printed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+    # After a scan: {"pages": [scanned page numbers], "answers": {code: {"value",
+    # "confidence"}}}, and the question codes a person still has to look at (uncertain
+    # boxes, free text, the place).
+    readings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pending: Mapped[list[str]] = mapped_column(JSON, default=list)
+    scanned_at: Mapped[datetime | None] = mapped_column()
+
+    session: Mapped[DialogueSession] = relationship()
+    version: Mapped[InstrumentVersion] = relationship()

@@ -8,6 +8,7 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,10 +20,18 @@ from feedback.models import Report
 from feedback.services import ReportInput, insert_report
 from kommun.models import Kommun, Landmark
 from kommun.services import mark_hotspots_stale
+from paper import codes
 from privacy.masking import mask
+from review.periods import LOCAL_ZONE
 from surveys import instruments
 from surveys.instruments import AnswerError, Question
-from surveys.models import DialogueSession, Instrument, InstrumentVersion, SheetResponse
+from surveys.models import (
+    DialogueSession,
+    Instrument,
+    InstrumentVersion,
+    PrintedSheet,
+    SheetResponse,
+)
 from surveys.stats import Estimate, mean, share
 
 
@@ -38,12 +47,21 @@ class QuestionsError(SurveyError):
         self.problems = problems
 
 
+class SameTypistError(SurveyError):
+    """One person would make both entries of a sheet: the control entry must be someone else's."""
+
+
 class CsvError(SurveyError):
     """A file that cannot be read as CSV."""
 
 
 class OddCsvText(CsvError):
     """A file holding characters that are never stored (core.text)."""
+
+
+def dialogue_moment(day: date) -> datetime:
+    """When a dialogue's answers were given, as far as the sheets tell: noon of its day."""
+    return datetime.combine(day, time(12), tzinfo=LOCAL_ZONE).astimezone(UTC)
 
 
 # --- instruments ---------------------------------------------------------------------------
@@ -172,6 +190,7 @@ def _sync_place_report(
             location_method="landmark" if landmark else "map",
             landmark=landmark,
             source="survey",
+            created_at=dialogue_moment(dsession.held_on),  # the day it was said, not typed
         ),
     )
     response.report_id = report_id
@@ -191,6 +210,7 @@ def save_sheet(
     """Store a typed sheet (a new one, or a correction of an earlier one)."""
     if number < 1:
         raise SurveyError("sheet number")
+    _check_typists(session, dsession, number, user_id, entry_pass)
     response = sheet(session, dsession, number, entry_pass)
     if response is None:
         response = SheetResponse(
@@ -211,6 +231,17 @@ def save_sheet(
         _sync_place_report(session, dsession, response)
         session.flush()
     return response
+
+
+def _check_typists(
+    session: Session, dsession: DialogueSession, number: int, user_id: int | None, entry_pass: int
+) -> None:
+    """A control entry is only a control when someone other than the first typist makes it."""
+    other = sheet(session, dsession, number, 2 if entry_pass == 1 else 1)
+    if entry_pass == 2 and other is None:
+        raise SurveyError("no first entry")
+    if other is not None and user_id is not None and other.entered_by_id == user_id:
+        raise SameTypistError("same typist")
 
 
 def sheets(session: Session, dsession: DialogueSession, entry_pass: int = 1) -> list[Any]:
@@ -240,6 +271,65 @@ def delete_sheet(session: Session, dsession: DialogueSession, number: int) -> No
     session.flush()
 
 
+# --- printed sheets ------------------------------------------------------------------------
+
+PRINT_MAX = 500  # sheets in one PDF
+
+
+def print_sheets(
+    session: Session,
+    dsession: DialogueSession,
+    count: int,
+    pages: int,
+    language: str,
+    user_id: int | None,
+    place_names: list[str] | None = None,
+) -> list[PrintedSheet]:
+    """Number and store count new sheets for a dialogue, after every number printed or typed."""
+    if not 1 <= count <= PRINT_MAX:
+        raise SurveyError("count")
+    highest = max(
+        session.scalar(
+            select(func.max(PrintedSheet.sheet_number)).where(
+                PrintedSheet.session_id == dsession.id
+            )
+        )
+        or 0,
+        next_sheet_number(session, dsession) - 1,
+    )
+    numbers = range(highest + 1, highest + count + 1)
+    fresh: set[str] = set()
+    while len(fresh) < count:  # a clash with an earlier sheet's id is rare; draw again
+        fresh |= {codes.new_code() for _ in range(count - len(fresh))}
+        fresh -= set(session.scalars(select(PrintedSheet.code).where(PrintedSheet.code.in_(fresh))))
+    printed = [
+        PrintedSheet(
+            code=code,
+            session_id=dsession.id,
+            version_id=dsession.version_id,
+            sheet_number=number,
+            pages=pages,
+            language=language,
+            place_names=list(place_names or []),
+            printed_by_id=user_id,
+        )
+        for number, code in zip(numbers, sorted(fresh), strict=True)
+    ]
+    session.add_all(printed)
+    session.flush()
+    return printed
+
+
+def printed_sheets(session: Session, dsession: DialogueSession) -> list[PrintedSheet]:
+    return list(
+        session.scalars(
+            select(PrintedSheet)
+            .where(PrintedSheet.session_id == dsession.id)
+            .order_by(PrintedSheet.sheet_number)
+        )
+    )
+
+
 # --- double entry --------------------------------------------------------------------------
 
 
@@ -258,6 +348,14 @@ class DoubleEntry:
     compared_answers: int
     agreeing_answers: int
     disagreements: list[Disagreement]
+    # The same, for sheets whose first entry was read from a scan.
+    scan_sheets: int = 0
+    scan_compared: int = 0
+    scan_agreeing: int = 0
+
+    @property
+    def scan_agreement(self) -> float | None:
+        return self.scan_agreeing / self.scan_compared if self.scan_compared else None
 
     @property
     def agreement(self) -> float | None:
@@ -286,7 +384,23 @@ def double_entry(session: Session, dsession: DialogueSession) -> DoubleEntry:
                     Disagreement(number, code, original.answers.get(code), again.answers.get(code))
                 )
     compared_sheets = sum(1 for n in second if n in first)
-    return DoubleEntry(waiting, compared_sheets, compared, agreeing, disagreements)
+    check = DoubleEntry(waiting, compared_sheets, compared, agreeing, disagreements)
+    scanned = set(
+        session.scalars(
+            select(PrintedSheet.sheet_number).where(
+                PrintedSheet.session_id == dsession.id, PrintedSheet.scanned_at.is_not(None)
+            )
+        )
+    )
+    for number in sorted(scanned & set(second) & set(first)):
+        check.scan_sheets += 1
+        for question in dsession.version.questions:
+            code = question["code"]
+            check.scan_compared += 1
+            check.scan_agreeing += first[number].answers.get(code) == second[number].answers.get(
+                code
+            )
+    return check
 
 
 def mark_agreeing_verified(session: Session, dsession: DialogueSession) -> None:
@@ -429,10 +543,30 @@ def _breakdown(
 # --- CSV -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RowProblem:
+    """Why a CSV row cannot be imported. kind: "number" (no usable sheet number), "twice" (the
+    number is used already) or "answer" (detail is the instruments.AnswerError's text)."""
+
+    line: int
+    kind: str
+    column: str
+    value: str
+    detail: str = ""
+    code: str = ""  # the question's, for an "answer"
+
+    def __str__(self) -> str:
+        if self.kind == "number":
+            return f"{self.column}: {self.value or '–'}"
+        if self.kind == "twice":
+            return f"{self.column}: {self.value} ×2"
+        return f"{self.column}: {self.value!r} ({self.detail})"
+
+
 @dataclass
 class ImportResult:
     rows: int
-    errors: list[tuple[int, str]]
+    errors: list[RowProblem]
     imported: int = 0
 
 
@@ -480,11 +614,11 @@ def import_sheets(
     for line, row in rows:
         number_text = (row.get(sheet_column) or "").strip()
         if not number_text.isdigit() or int(number_text) < 1:
-            result.errors.append((line, f"{sheet_column}: {number_text or '–'}"))
+            result.errors.append(RowProblem(line, "number", sheet_column, number_text))
             continue
         number = int(number_text)
         if number in existing or number in seen:
-            result.errors.append((line, f"{sheet_column}: {number} ×2"))
+            result.errors.append(RowProblem(line, "twice", sheet_column, str(number)))
             continue
         seen.add(number)
         typed = {code: row.get(column, "") or "" for code, column in mapping.items()}
@@ -492,7 +626,9 @@ def import_sheets(
         if sheet_input.errors:
             for code, problem in sheet_input.errors.items():
                 result.errors.append(
-                    (line, f"{mapping.get(code, code)}: {typed.get(code, '')!r} ({problem})")
+                    RowProblem(
+                        line, "answer", mapping.get(code, code), typed.get(code, ""), problem, code
+                    )
                 )
             continue
         parsed.append((number, sheet_input.answers))
@@ -533,10 +669,11 @@ def auto_mapping(header: list[str], version_questions: list[dict[str, Any]]) -> 
 def export_rows(dsession: DialogueSession, responses: list[SheetResponse]) -> Iterator[list[str]]:
     """The sheets as rows: the sheet number, then each question's answer as its option keys."""
     questions = dsession.version.questions
-    yield ["blad", "inmatad", "kontrollerad"] + [q["code"] for q in questions]
+    yield ["blad", "datum", "inmatad", "kontrollerad"] + [q["code"] for q in questions]
     for response in responses:
         cells = [
             str(response.sheet_number),
+            dsession.held_on.isoformat(),
             response.entered_at.isoformat(timespec="minutes"),
             "ja" if response.verified_at else "",
         ]

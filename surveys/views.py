@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import cv2
 from flask import (
     Blueprint,
     Response,
@@ -29,6 +30,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from accounts.access import allowed_object, kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
+from core import numbers
 from core import text as odd_text
 from core.clock import local_today
 from core.errors import OddText
@@ -37,15 +39,18 @@ from feedback import reasons as taxonomy
 from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import active_landmarks
+from paper import scan as paper_scan
 from promises.models import Activity, Promise
 from review.exports import spreadsheet_cell
-from surveys import instruments, photos, services
+from surveys import instruments, photos, printing, scanning, services
 from surveys.forms import (
     DECISION_LABELS,
     METHOD_LABELS,
     TYPE_LABELS,
     ImportForm,
+    PrintForm,
     ResultsFilterForm,
+    ScanForm,
     SessionForm,
     SheetNumberForm,
     StopForm,
@@ -54,14 +59,22 @@ from surveys.forms import (
     method_label,
 )
 from surveys.models import DialogueSession, Instrument, SheetResponse, WalkStop
+from surveys.stats import SMALL_N
 
 bp = Blueprint("surveys", __name__, url_prefix="/dialog")
 UPLOAD_ENDPOINTS = frozenset({"surveys.edit_stop", "surveys.import_csv"})
+SCAN_MAX = 60 * 1024 * 1024  # a scanner's PDF of a few hundred pages
 SURVEY_ROLES = ("admin", "coordinator", "dialog")
 RECENT_SHEETS = 8
 bp.add_app_template_global(method_label, "method_label")
 bp.add_app_template_global(decision_label, "decision_label")
 bp.add_app_template_global(instruments.label_of, "answer_label")
+bp.add_app_template_global(instruments.headline_counts, "headline_counts")
+bp.add_app_template_global(SMALL_N, "small_n")
+bp.add_app_template_filter(numbers.decimal, "decimal")
+bp.add_app_template_filter(numbers.percent, "percent")
+bp.add_app_template_filter(numbers.number_range, "number_range")
+bp.add_app_template_filter(numbers.percent_range, "percent_range")
 
 
 bp.before_request(kommun_scope(*SURVEY_ROLES, dialogue_id=DialogueSession))
@@ -72,6 +85,8 @@ def allow_uploads() -> None:
     """Photos and CSV files are larger than any form's text."""
     if request.endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = photos.PHOTO_MAX + 64 * 1024
+    elif request.endpoint == "surveys.scan_sheets":
+        request.max_content_length = SCAN_MAX
 
 
 def _status() -> int:
@@ -320,6 +335,9 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
     existing = services.sheet(session, dsession, editing, entry_pass) if editing else None
     if entry_pass == 2 and existing is not None and existing.entered_by_id != staff_user().id:
         existing = None
+    # A scanned sheet opened for checking shows only what the reader left for a person.
+    printed = scanning.printed_sheet(session, dsession, editing) if entry_pass == 1 else None
+    review = list(printed.pending) if printed is not None and existing is not None else []
     typed: dict[str, str] = {}
     errors: dict[str, str] = {}
     if existing is not None:
@@ -345,24 +363,8 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
         if ok and number is not None and entry_pass == 2:
             ok = _second_entry_allowed(session, dsession, number, form)
         if ok and not errors and number is not None:
-            try:
-                services.save_sheet(
-                    session, dsession, number, sheet.answers, staff_user().id, entry_pass=entry_pass
-                )
-            except services.SurveyError:
-                form.sheet_number.errors = [_("Bladet matades in av någon annan.")]
-            else:
-                if entry_pass == 2:
-                    services.mark_agreeing_verified(session, dsession)
-                session.commit()
-                reports_changed.send(
-                    current_app._get_current_object(),  # type: ignore[attr-defined]
-                    kommun_id=dsession.kommun_id,
-                    stale_marked=True,
-                )
-                flash(_("Blad %(n)d är sparat.", n=number))
-                target = "surveys.enter_sheets" if entry_pass == 1 else "surveys.second_entry"
-                return redirect(url_for(target, dialogue_id=dsession.id), code=303)
+            if _store(session, dsession, number, sheet.answers, entry_pass, form):
+                return _saved(dsession, number, entry_pass, bool(review))
     entered = services.sheets(session, dsession, entry_pass)
     count = len(entered)
     recent = entered[-RECENT_SHEETS:][::-1]
@@ -386,7 +388,59 @@ def _entry(dsession: DialogueSession, entry_pass: int) -> BaseResponse | tuple[s
         one_key=instruments.one_key,
         odd_answer=instruments.ODD_TEXT,
         odd_text_message=odd_text.MESSAGE,
+        review=review,
+        printed=printed if review else None,
+        guesses=scanning.labels(printed) if review and printed else {},
     ), (400 if request.method == "POST" else 200)
+
+
+def _saved(dsession: DialogueSession, number: int, entry_pass: int, reviewed: bool) -> BaseResponse:
+    """Commit a saved sheet and go on: to the next sheet, or back to the scans checked."""
+    session = get_session()
+    if entry_pass == 2:
+        services.mark_agreeing_verified(session, dsession)
+    else:
+        scanning.mark_checked(session, dsession, number)  # a person has now seen it all
+    session.commit()
+    reports_changed.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        kommun_id=dsession.kommun_id,
+        stale_marked=True,
+    )
+    flash(_("Blad %(n)d är sparat.", n=number))
+    target = "surveys.enter_sheets" if entry_pass == 1 else "surveys.second_entry"
+    if reviewed:
+        target = "surveys.scan_sheets"
+    return redirect(url_for(target, dialogue_id=dsession.id), code=303)
+
+
+def _store(
+    session: Any,
+    dsession: DialogueSession,
+    number: int,
+    answers: dict[str, Any],
+    entry_pass: int,
+    form: SheetNumberForm,
+) -> bool:
+    """Save a typed sheet; False with the reason on the sheet number when it may not be."""
+    try:
+        services.save_sheet(
+            session, dsession, number, answers, staff_user().id, entry_pass=entry_pass
+        )
+    except services.SameTypistError:
+        form.sheet_number.errors = [
+            _("Kontrollen ska göras av någon annan än den som matade in bladet första gången.")
+            if entry_pass == 2
+            else _(
+                "Du har kontrollinmatat det här bladet, så någon annan får rätta den "
+                "första inmatningen."
+            )
+        ]
+        return False
+    except services.SurveyError:
+        form.sheet_number.errors = [_("Bladet matades in av någon annan.")]
+        return False
+    return True
 
 
 def _second_entry_allowed(
@@ -467,6 +521,162 @@ def disagreements(dialogue_id: int) -> BaseResponse | str:
         by_sheet=by_sheet,
         form=form,
     )
+
+
+# --- paper sheets ----------------------------------------------------------------------------
+
+
+@bp.route("/dialoger/<int:dialogue_id>/blad", methods=["GET", "POST"])
+def print_sheets(dialogue_id: int) -> Response | tuple[str, int]:
+    """A batch of numbered paper sheets, each with its own id in a QR code, as one PDF."""
+    session = get_session()
+    dsession: DialogueSession = g.dialogue
+    form = PrintForm()
+    if form.validate_on_submit():
+        landmarks = active_landmarks(session, dsession.kommun)
+        names = [lm.name for lm in landmarks]
+        sheet = printing.sheet_layout(dsession.version, names)
+        printed = services.print_sheets(
+            session,
+            dsession,
+            form.count.data or 1,
+            len(sheet.pages),
+            form.language.data or "sv",
+            staff_user().id,
+            names,
+        )
+        places = [(lm.name, lm.lat, lm.lon) for lm in landmarks]
+        pdf = printing.sheets_pdf(dsession, printed, sheet, form.language.data or "sv", places)
+        record(session, staff_user(), "survey.sheets_printed", dsession, sheets=len(printed))
+        session.commit()
+        first, last = printed[0].sheet_number, printed[-1].sheet_number
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="dialog-{dsession.id}-blad-{first}-{last}.pdf"'
+                )
+            },
+        )
+    return render_template(
+        "surveys/print.html",
+        dsession=dsession,
+        kommun=dsession.kommun,
+        form=form,
+        printed=services.printed_sheets(session, dsession),
+    ), _status()
+
+
+def _scan_folder() -> Path:
+    return Path(current_app.instance_path) / "uploads" / "scans"
+
+
+def _scan_path(code: str, page: int) -> Path:
+    return _scan_folder() / f"{code}-{page}.png"
+
+
+def _images(upload: Any) -> Any:
+    """The grey images in one uploaded file: every page of a PDF, or one photo."""
+    data = upload.read()
+    if data.startswith(b"%PDF"):
+        return paper_scan.pdf_pages(data)
+    return iter([paper_scan.photo(data)])
+
+
+@bp.route("/dialoger/<int:dialogue_id>/skanning", methods=["GET", "POST"])
+def scan_sheets(dialogue_id: int) -> BaseResponse | tuple[str, int]:
+    """Scanned sheets in: each page found, read and filed as the sheet's first entry."""
+    session = get_session()
+    dsession: DialogueSession = g.dialogue
+    form = ScanForm()
+    if form.validate_on_submit():
+        outcome = scanning.ScanOutcome()
+        unreadable = 0
+        for upload in form.files.data or []:
+            try:
+                images = _images(upload)
+            except ValueError:
+                unreadable += 1
+                continue
+            for image in images:
+                try:
+                    found = paper_scan.locate(image)
+                except paper_scan.SheetNotFound:
+                    outcome.not_found += 1
+                    continue
+                printed = scanning.file_page(session, dsession, found, staff_user().id, outcome)
+                if printed is not None:
+                    _scan_folder().mkdir(parents=True, exist_ok=True)
+                    cv2.imwrite(str(_scan_path(printed.code, found.page)), found.image)
+        if outcome.filed:
+            record(session, staff_user(), "survey.scanned", dsession, sheets=len(outcome.filed))
+            session.commit()
+            reports_changed.send(
+                current_app._get_current_object(),  # type: ignore[attr-defined]
+                kommun_id=dsession.kommun_id,
+                stale_marked=True,
+            )
+            flash(_("%(n)d sidor lästa och sparade.", n=len(outcome.filed)))
+        for message in _scan_problems(outcome, unreadable):
+            flash(message, "error")
+        return redirect(url_for("surveys.scan_sheets", dialogue_id=dsession.id), code=303)
+    return render_template(
+        "surveys/scan.html",
+        dsession=dsession,
+        kommun=dsession.kommun,
+        form=form,
+        pending=scanning.pending_sheets(session, dsession),
+        check=services.double_entry(session, dsession),
+    ), _status()
+
+
+def _scan_problems(outcome: scanning.ScanOutcome, unreadable: int) -> list[str]:
+    problems = []
+    if unreadable:
+        problems.append(_("%(n)d filer var varken PDF eller bild.", n=unreadable))
+    if outcome.not_found:
+        problems.append(
+            _(
+                "På %(n)d sidor hittades inget blad: se till att alla fyra hörnmarkeringarna "
+                "och QR-koden syns, och skanna igen.",
+                n=outcome.not_found,
+            )
+        )
+    if outcome.other_dialogue:
+        problems.append(_("%(n)d sidor hör till en annan dialog.", n=outcome.other_dialogue))
+    if outcome.read_already:
+        problems.append(
+            _(
+                "Blad %(list)s var redan skannade och lästes inte igen.",
+                list=", ".join(str(n) for n in sorted(set(outcome.read_already))),
+            )
+        )
+    if outcome.typed_already:
+        problems.append(
+            _(
+                "Blad %(list)s var redan inmatade för hand och ändrades inte.",
+                list=", ".join(str(n) for n in outcome.typed_already),
+            )
+        )
+    return problems
+
+
+@bp.get("/dialoger/<int:dialogue_id>/skanning/<code>/<question>.png")
+def scan_crop(dialogue_id: int, code: str, question: str) -> Response:
+    """The part of a scanned page a question sits on, for the person checking it."""
+    printed = scanning.printed_by_code(get_session(), code)
+    if printed is None or printed.session_id != g.dialogue.id:
+        abort(404)
+    region = scanning.question_region(printed, question)
+    path = _scan_path(printed.code, region[0]) if region else None
+    if region is None or path is None or not path.is_file():
+        abort(404)
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    ok, png = cv2.imencode(".png", scanning.crop(image, region[1]))
+    if not ok:
+        abort(404)
+    return Response(png.tobytes(), mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -596,6 +806,43 @@ def _csv_problem(exc: services.CsvError) -> str:
     if isinstance(exc, services.OddCsvText):
         return str(odd_text.FILE_MESSAGE)
     return _("Filen kunde inte läsas som CSV. Spara den som CSV och försök igen.")
+def _row_problem(dsession: DialogueSession, problem: services.RowProblem) -> str:
+    """A CSV row's problem in plain words, with the line and the column to look at."""
+    where = {"line": problem.line, "column": problem.column, "value": problem.value}
+    if problem.kind == "number":
+        return _(
+            "Rad %(line)d: bladnumret i kolumnen %(column)s ska vara ett heltal från 1, "
+            "men där står ”%(value)s”.",
+            **where,
+        )
+    if problem.kind == "twice":
+        return _(
+            "Rad %(line)d: blad %(value)s finns redan, i filen eller bland de inmatade.", **where
+        )
+    question = dsession.version.question(problem.code) or {"type": "text"}
+    detail = problem.detail
+    if question["type"] in instruments.CHOICE_TYPES or question["type"] == "multi":
+        message = _(
+            "”%(value)s” är inget av svarsalternativen. Skriv alternativets nummer (%(range)s) "
+            "eller dess text, eller lämna rutan tom.",
+            value=problem.value,
+            range=detail,
+        )
+    elif question["type"] == "number":
+        message = _("”%(value)s” är inte ett heltal i rätt intervall.", value=problem.value)
+    elif detail == "outside":
+        message = _("Punkten ”%(value)s” ligger utanför kommunen.", value=problem.value)
+    elif detail == "ambiguous":
+        message = _("”%(value)s” passar flera platser. Skriv hela namnet.", value=problem.value)
+    elif question["type"] == "place":
+        message = _(
+            "”%(value)s” finns inte bland kommunens platser. Skriv platsens namn som i "
+            "listan, eller lämna rutan tom.",
+            value=problem.value,
+        )
+    else:
+        message = _("Texten är för lång (högst %(n)d tecken).", n=instruments.TEXT_MAX)
+    return _("Rad %(line)d, kolumnen %(column)s: %(message)s", message=message, **where)
 
 
 @bp.route("/dialoger/<int:dialogue_id>/import", methods=["GET", "POST"])
@@ -621,7 +868,13 @@ def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
             given, bad_lines = services.parse_mapping(form.mapping.data or "", codes)
             mapping |= given
             if bad_lines:
-                form.mapping.errors = [_("Kunde inte läsa: %(lines)s", lines="; ".join(bad_lines))]
+                form.mapping.errors = [
+                    _(
+                        "Raderna kunde inte läsas: %(lines)s. Skriv kolumnens namn, ett "
+                        "likhetstecken och frågans kortnamn från kodboken.",
+                        lines="; ".join(bad_lines),
+                    )
+                ]
             elif not rows:
                 form.file.errors = [_("Filen har inga rader.")]
             elif form.sheet_column.data not in header:
@@ -672,6 +925,7 @@ def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
         kommun=dsession.kommun,
         form=form,
         outcome=outcome,
+        problems=[_row_problem(dsession, p) for p in outcome.errors] if outcome else [],
         unmapped=unmapped,
     ), (400 if failed else 200)
 

@@ -69,6 +69,8 @@ def url_for_rule(rule, **values):
         "number": 1,
         "mail_id": 1,
         "box_key": "x",
+        "code": "X",  # a printed sheet's id
+        "question": "q",
     }
     defaults.update(values)
     return rule.build({arg: defaults[arg] for arg in rule.arguments})[1]

@@ -264,11 +264,15 @@ def test_csv_import_with_bad_rows_then_good(client, instrument, session):
     assert response.status_code == 400
     errors = [li.get_text() for li in parse_page(response.data).select("#import-errors li")]
     assert errors == [
-        "Rad 3: Fråga 1: '7' (1–6)",
-        "Rad 4: blad: x",
-        "Rad 5: blad: 1 ×2",
-        "Rad 6: otrygg_plats: 'Månen' (place)",
+        "Rad 3, kolumnen Fråga 1: ”7” är inget av svarsalternativen. Skriv alternativets "
+        "nummer (1–6) eller dess text, eller lämna rutan tom.",
+        "Rad 4: bladnumret i kolumnen blad ska vara ett heltal från 1, men där står ”x”.",
+        "Rad 5: blad 1 finns redan, i filen eller bland de inmatade.",
+        "Rad 6, kolumnen otrygg_plats: ”Månen” finns inte bland kommunens platser. Skriv "
+        "platsens namn som i listan, eller lämna rutan tom.",
     ]
+    help_text = parse_page(response.data).select_one("main").get_text()
+    assert "nyckel" not in help_text and "(place)" not in help_text
     # Not even the good rows were stored, dry run or not.
     response = client.post(
         f"/dialog/dialoger/{session_id}/import",
@@ -315,8 +319,9 @@ def test_csv_import_with_bad_rows_then_good(client, instrument, session):
     rows = list(
         csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
     )
-    assert rows[0][:4] == ["blad", "inmatad", "kontrollerad", "trygg_kvall"]
-    assert [r[3] for r in rows[1:]] == ["2", "4"]
+    assert rows[0][:5] == ["blad", "datum", "inmatad", "kontrollerad", "trygg_kvall"]
+    assert [r[1] for r in rows[1:]] == ["2026-11-14", "2026-11-14"]  # the dialogue's day
+    assert [r[4] for r in rows[1:]] == ["2", "4"]
     codebook = client.get(f"/dialog/dialoger/{session_id}/kodbok.csv").get_data(as_text=True)
     assert (
         "trygg_kvall;single;" in codebook
@@ -365,9 +370,19 @@ def test_results_match_a_hand_computed_fixture(client, instrument, session, app)
     assert groups["Annat"] is None  # one answer: under the minimum, not shown
 
     page = parse_page(client.get(f"/dialog/dialoger/{session_id}/resultat").data)
-    assert "50.0 %" in page.select_one("#headline-trygg_kvall").get_text()
-    assert "n = 8" in page.select_one("#headline-trygg_kvall").get_text()
-    assert "3.57" in page.select_one("#index-problem").get_text()
+    headline_text = page.select_one("#headline-trygg_kvall").get_text()
+    assert headline_text.startswith(
+        "Andel otrygga: ganska otrygg + mycket otrygg + går ej ut på kvällen av oro"
+    )
+    assert "50,0\xa0%" in headline_text and "n = 8" in headline_text
+    assert "få svar" in headline_text  # n = 8 is small: the interval is rough
+    index_text = page.select_one("#index-problem").get_text()
+    assert "3,57" in index_text
+    low, high = (
+        float(x.replace(",", "."))
+        for x in index_text.split("KI ")[1].split(",  n")[0].split(", n")[0].split("\u2013")
+    )
+    assert 0 <= low < 25 / 7 < high <= 6  # inside the 0–6 scale
     assert "för få svar" in page.get_text()
 
     earlier = new_session(client, instrument, held_on="2025-11-14", place="Torget 2025")
@@ -375,7 +390,7 @@ def test_results_match_a_hand_computed_fixture(client, instrument, session, app)
     compared = parse_page(
         client.get(f"/dialog/dialoger/{session_id}/resultat?jamfor={earlier}").data
     )
-    assert "förut 0.0 %" in compared.select_one("#headline-trygg_kvall").get_text()
+    assert "förut 0,0\xa0%" in compared.select_one("#headline-trygg_kvall").get_text()
     period = parse_page(
         client.get(
             f"/dialog/vanersborg/resultat?instrument={instrument.id}&date_from=2026-01-01"

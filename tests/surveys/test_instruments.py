@@ -23,6 +23,8 @@ MULTI = {
     "options": [{"key": str(i), "label": f"Alt {i}"} for i in range(1, 6)],
 }
 TORGET = SimpleNamespace(id=7, name="Torget", lat=58.38, lon=12.32)
+TORPA = SimpleNamespace(id=8, name="Torpa centrum", lat=58.37, lon=12.30)
+TORPA_SKOLA = SimpleNamespace(id=9, name="Torpa skola", lat=58.36, lon=12.31)
 LANDMARKS = {"torget": TORGET}
 
 
@@ -71,6 +73,19 @@ def test_answers_that_do_not_fit_are_refused(question, typed):
         parse_answer(question, typed, LANDMARKS)
 
 
+def test_a_partial_landmark_name_matches_when_only_one_fits():
+    place = {"code": "p", "type": "place", "text": "?"}
+    index = {"torget": TORGET, "torpa centrum": TORPA}
+    assert parse_answer(place, "Torpa", index)["name"] == "Torpa centrum"
+    assert parse_answer(place, "centrum", index)["name"] == "Torpa centrum"
+    assert parse_answer(place, "torget", index)["name"] == "Torget"  # exact wins
+    both = index | {"torpa skola": TORPA_SKOLA}
+    with pytest.raises(AnswerError, match="ambiguous"):
+        parse_answer(place, "Torpa", both)
+    with pytest.raises(AnswerError):
+        parse_answer(place, "To", index)  # too short to mean one place
+
+
 def test_a_place_clicked_on_the_map_is_a_point_inside_the_kommun():
     place = {"code": "p", "type": "place", "text": "?"}
     inside = lambda lat, lon: 58 < lat < 59  # noqa: E731
@@ -113,14 +128,27 @@ def test_broken_questions_are_named():
     assert instruments.check_questions([]) == [("", "none")]
 
 
-def test_wilson_interval_and_t_interval_by_hand():
+def test_wilson_interval_by_hand():
     estimate = share(3, 10)
     assert estimate.value == pytest.approx(0.3)
     # Wilson 95 %: (0.3 + 1.92/10) / 1.384 ± 1.96 sqrt(0.021 + 0.0096) / 1.384
     assert estimate.low == pytest.approx(0.1078, abs=1e-4)
     assert estimate.high == pytest.approx(0.6032, abs=1e-4)
     assert share(0, 0) is None
-    spread = mean([2.0, 4.0, 6.0])  # sd 2, t(0.975, 2) = 4.3027
-    assert spread.value == 4.0
-    assert spread.high - spread.value == pytest.approx(4.3027 * 2 / 3**0.5, abs=1e-3)
-    assert mean([5.0]).low == 5.0
+    assert estimate.small and not share(30, 100).small
+
+
+def test_an_index_interval_stays_inside_the_scale():
+    # Skewed, small: Student's t gives 95 % KI −0.42–4.99 here, below the scale's 0.
+    skewed = [0.0, 0.0, 0.0, 0.0, 6.0, 0.0, 6.0, 0.0]
+    estimate = mean(skewed)
+    assert estimate.value == pytest.approx(1.5)
+    assert 0.0 <= estimate.low < estimate.value < estimate.high <= 6.0
+    assert estimate.small
+    assert mean(skewed) == estimate  # the same sheets give the same interval
+    spread = mean([2.0, 4.0, 6.0])
+    assert 2.0 <= spread.low < 4.0 < spread.high <= 6.0
+    assert mean([5.0]).low == 5.0 and mean([3.0, 3.0]).high == 3.0
+    large = mean([float(i % 7) for i in range(3000)])  # chunked: bounded memory
+    assert large.high - large.low == pytest.approx(2 * 1.96 * 2 / 3000**0.5, rel=0.15)
+    assert not large.small

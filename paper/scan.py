@@ -1,0 +1,309 @@
+"""Reading scanned or photographed sheets: find the page, straighten it, read every box.
+
+Pure functions on numpy arrays (grey images, uint8, 0 black … 255 white). A page is found by
+its four registration marks, straightened with a perspective transform onto the layout's
+millimetre grid, identified by the QR code in its top-right corner, and each box is measured
+where paper.layout put it: the share of its inside covered by ink, and ink just outside it.
+
+A box is "yes" when it is ticked, crossed or filled; it is "no" when it is empty, or when it
+was filled over and scribbled out past its edge (how the sheet asks to take an answer back).
+Every reading has a confidence; what falls between the clear cases is left for a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+
+from paper import codes, layout
+
+PX_PER_MM = 6.0  # the straightened page: 1260 × 1782 pixels
+SCAN_DPI = 150
+SURE = 0.8  # a reading at or above this confidence needs no person
+# Share of a box's inside covered by ink: under EMPTY it is empty, over MARKED it is marked;
+# over SCRIBBLED with ink around it too (over RING) it was taken back.
+EMPTY = 0.02
+MARKED = 0.045
+SCRIBBLED = 0.8
+RING_CLEAR = 0.05
+RING = 0.12
+_INSET_MM = 0.8  # inside a box: clear of its printed border even when 0.5 mm off
+_RING_MM = (0.7, 1.9)  # around a box, before its number (LABEL_GAP_MM) starts
+_SEARCH_MM = 1.5  # how far a box may sit from where the marks say it is
+
+
+class SheetNotFound(ValueError):
+    """No sheet of ours in the image: marks or QR code missing or unreadable."""
+
+
+@dataclass(frozen=True)
+class Located:
+    code: str
+    page: int
+    image: np.ndarray  # the straightened page, PX_PER_MM pixels per millimetre
+
+
+@dataclass(frozen=True)
+class BoxReading:
+    code: str
+    key: str
+    ink: float  # share of the inside covered
+    ring: float  # share of the band around it covered
+    marked: bool
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A choice question's reading: the chosen option key(s) or None, and how sure it is."""
+
+    value: str | list[str] | None
+    confidence: float
+
+
+# --- images in -------------------------------------------------------------------------------
+
+
+def pdf_pages(data: bytes, dpi: int = SCAN_DPI) -> Iterator[np.ndarray]:
+    """Every page of a PDF as a grey image, one at a time (a scanner's PDF may hold hundreds).
+
+    ValueError at once if the data is no PDF.
+    """
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ValueError("not a PDF") from exc
+    return _render(document, dpi)
+
+
+def _render(document: pdfium.PdfDocument, dpi: int) -> Iterator[np.ndarray]:
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            bitmap = page.render(scale=dpi / 72, grayscale=True)
+            pixels = bitmap.to_numpy()
+            image = np.array(pixels if pixels.ndim == 2 else pixels[:, :, 0], dtype=np.uint8)
+            bitmap.close()
+            page.close()
+            yield image
+    finally:
+        document.close()
+
+
+def photo(data: bytes) -> np.ndarray:
+    """A photo or a scanned image file (JPEG, PNG, TIFF …) as a grey image."""
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise ValueError("not an image")
+    return image
+
+
+# --- finding the page ------------------------------------------------------------------------
+
+
+def _mark_candidates(grey: np.ndarray) -> list[tuple[float, float]]:
+    """Centres of solid dark squares the size a registration mark could have."""
+    blurred = cv2.GaussianBlur(grey, (5, 5), 0)
+    _, ink = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    short_side = min(grey.shape)
+    low, high = (0.006 * short_side) ** 2, (0.09 * short_side) ** 2
+    found = []
+    for contour in contours:
+        area = cv2.contourArea(contour)
+        if not low <= area <= high:
+            continue
+        (cx, cy), (w, h), _angle = cv2.minAreaRect(contour)
+        if min(w, h) <= 0 or max(w, h) / min(w, h) > 1.4 or area / (w * h) < 0.8:
+            continue
+        x, y, bw, bh = cv2.boundingRect(contour)
+        inside = ink[y : y + bh, x : x + bw]
+        mask = np.zeros_like(inside)
+        cv2.drawContours(mask, [contour - [x, y]], -1, 255, -1)
+        if inside[mask > 0].mean() < 0.9 * 255:  # a QR finder pattern is hollow
+            continue
+        found.append((float(cx), float(cy)))
+    return found
+
+
+def _corner_marks(candidates: list[tuple[float, float]]) -> np.ndarray | None:
+    """The four candidates furthest out towards the image's corners, as TL, TR, BR, BL."""
+    if len(candidates) < 4:
+        return None
+    points = np.array(candidates, dtype=np.float32)
+    s, d = points.sum(axis=1), points[:, 0] - points[:, 1]
+    picked = [points[s.argmin()], points[d.argmax()], points[s.argmax()], points[d.argmin()]]
+    quad = np.array(picked, dtype=np.float32)
+    if len({tuple(p) for p in quad.tolist()}) < 4:
+        return None
+    return quad
+
+
+def _canonical_marks() -> np.ndarray:
+    return np.array(layout.mark_centres(), dtype=np.float32) * PX_PER_MM
+
+
+def _straighten(grey: np.ndarray, found: np.ndarray, turn: int) -> np.ndarray:
+    target = np.roll(_canonical_marks(), turn, axis=0)
+    matrix = cv2.getPerspectiveTransform(found, target)
+    size = (round(layout.PAGE_W_MM * PX_PER_MM), round(layout.PAGE_H_MM * PX_PER_MM))
+    return cv2.warpPerspective(
+        grey, matrix, size, flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255)
+    )
+
+
+_QR = cv2.QRCodeDetector()
+
+
+def _read_qr(page: np.ndarray) -> tuple[str, int] | None:
+    margin = 5.0
+    x0 = round((layout.QR_X_MM - margin) * PX_PER_MM)
+    y0 = round((layout.QR_Y_MM - margin) * PX_PER_MM)
+    side = round((layout.QR_MM + 2 * margin) * PX_PER_MM)
+    crop = page[max(0, y0) : y0 + side, max(0, x0) : x0 + side]
+    cleaned = cv2.medianBlur(crop, 3)  # salt noise breaks the finder patterns
+    binary = cv2.threshold(cleaned, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    for attempt in (cleaned, binary, crop):
+        text, _points, _ = _QR.detectAndDecode(attempt)
+        if text:
+            return codes.parse_payload(text)
+    # Last tries, slower: larger modules, then the same with salt cleaned off again.
+    larger = cv2.resize(binary, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+    for attempt in (larger, cv2.medianBlur(larger, 5)):
+        text, _points, _ = _QR.detectAndDecode(attempt)
+        if text:
+            return codes.parse_payload(text)
+    return None
+
+
+def locate(grey: np.ndarray) -> Located:
+    """Find the sheet in an image, straighten it and read its id; SheetNotFound if not ours."""
+    found = _corner_marks(_mark_candidates(grey))
+    if found is None:
+        raise SheetNotFound("marks")
+    for turn in range(4):  # upright first; then a sheet scanned on its side or upside down
+        page = _straighten(grey, found, turn)
+        identity = _read_qr(page)
+        if identity is not None:
+            return Located(identity[0], identity[1], page)
+    raise SheetNotFound("qr")
+
+
+# --- reading boxes ---------------------------------------------------------------------------
+
+
+INK = 0.85  # darker than this share of the paper's white is ink (a light pencil counts)
+
+
+def _ink(page: np.ndarray) -> np.ndarray:
+    """0/1 ink mask. No smoothing: it would wipe out a thin pencil line, while salt noise
+    adds a fraction of a percent to a box, far under EMPTY."""
+    white = float(np.percentile(page[::4, ::4], 90))
+    return (page < INK * white).astype(np.float32)
+
+
+def _border_template(size_px: int, line_px: int) -> np.ndarray:
+    template = np.zeros((size_px, size_px), dtype=np.float32)
+    cv2.rectangle(template, (0, 0), (size_px - 1, size_px - 1), 1.0, line_px)
+    return template
+
+
+def _place(ink: np.ndarray, box: layout.Box, template: np.ndarray) -> tuple[int, int]:
+    """Where the box's printed border really is, near where the layout says."""
+    search = round(_SEARCH_MM * PX_PER_MM)
+    x, y = round(box.x * PX_PER_MM), round(box.y * PX_PER_MM)
+    size = template.shape[0]
+    window = ink[max(0, y - search) : y + size + search, max(0, x - search) : x + size + search]
+    if window.shape[0] < size or window.shape[1] < size:
+        return x, y
+    scores = cv2.matchTemplate(window, template, cv2.TM_CCORR)
+    _, _, _, (dx, dy) = cv2.minMaxLoc(scores)
+    return max(0, x - search) + dx, max(0, y - search) + dy
+
+
+def _judge(ink: float, ring: float) -> tuple[bool, float]:
+    """Marked or not, and how sure, from the ink inside and around a box."""
+    if ink >= SCRIBBLED:
+        if ring >= RING:
+            return False, 0.95  # filled and scribbled past the edge: taken back
+        if ring <= RING_CLEAR:
+            return True, 0.95  # filled neatly
+        return ring < (RING + RING_CLEAR) / 2, 0.5
+    if ink <= EMPTY:
+        return False, 0.99
+    if ink >= MARKED:
+        return True, 0.97
+    return ink >= (EMPTY + MARKED) / 2, 0.5
+
+
+def _ring(ink: np.ndarray, x: int, y: int, size: int) -> float:
+    """Ink in the band around a box, on its second-most inked side: a box scribbled out spills
+    over on every side, while a scribble on the box above only reaches one."""
+    near, far = (round(mm * PX_PER_MM) for mm in _RING_MM)
+    sides = [
+        ink[max(0, y - far) : max(0, y - near), x : x + size],
+        ink[y + size + near : y + size + far, x : x + size],
+        ink[y : y + size, max(0, x - far) : max(0, x - near)],
+        ink[y : y + size, x + size + near : x + size + far],
+    ]
+    shares = sorted(float(side.mean()) if side.size else 0.0 for side in sides)
+    return shares[-2]
+
+
+def read_boxes(page: np.ndarray, boxes: Iterable[layout.Box]) -> list[BoxReading]:
+    """Measure every box on a straightened page."""
+    ink = _ink(page)
+    readings = []
+    templates: dict[float, np.ndarray] = {}
+    for box in boxes:
+        size = round(box.size * PX_PER_MM)
+        template = templates.setdefault(box.size, _border_template(size, 2))
+        x, y = _place(ink, box, template)
+        inset = round(_INSET_MM * PX_PER_MM)
+        inside = ink[y + inset : y + size - inset, x + inset : x + size - inset]
+        covered = float(inside.mean()) if inside.size else 0.0
+        band = _ring(ink, x, y, size)
+        marked, confidence = _judge(covered, band)
+        readings.append(BoxReading(box.code, box.key, covered, band, marked, confidence))
+    return readings
+
+
+def _stands_out(boxes: list[BoxReading]) -> bool:
+    """Whether one box of an unanswered question holds clearly more ink than the others."""
+    inks = sorted(b.ink for b in boxes)
+    second = inks[-2] if len(inks) > 1 else 0.0
+    return inks[-1] > 0.6 * EMPTY and inks[-1] > 2 * second + 0.008
+
+
+def answers(readings: list[BoxReading], multi: set[str] | None = None) -> dict[str, Answer]:
+    """Per question: the one marked option (or the marked ones for multi), and how sure.
+
+    Two options marked on a one-answer question is left for a person (confidence 0.3).
+    """
+    multi = multi or set()
+    by_code: dict[str, list[BoxReading]] = {}
+    for reading in readings:
+        by_code.setdefault(reading.code, []).append(reading)
+    out = {}
+    for code, boxes in by_code.items():
+        chosen = [b.key for b in boxes if b.marked]
+        sure = min(b.confidence for b in boxes)
+        if not chosen and _stands_out(boxes):
+            sure = min(sure, 0.5)  # a faint mark, perhaps: no answer is not sure
+        if code in multi:
+            out[code] = Answer(chosen or None, sure)
+        elif len(chosen) > 1:
+            out[code] = Answer(None, min(sure, 0.3))
+        else:
+            out[code] = Answer(chosen[0] if chosen else None, sure)
+    return out
+
+
+def crop(page: np.ndarray, x_mm: float, y_mm: float, w_mm: float, h_mm: float) -> np.ndarray:
+    """A part of a straightened page (a write-in area, or a question for a person to see)."""
+    x0, y0 = max(0, round(x_mm * PX_PER_MM)), max(0, round(y_mm * PX_PER_MM))
+    return page[y0 : y0 + round(h_mm * PX_PER_MM), x0 : x0 + round(w_mm * PX_PER_MM)].copy()

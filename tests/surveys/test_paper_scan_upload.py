@@ -1,0 +1,176 @@
+"""A team prints sheets, fills them in, scans them back: the ticks are filed as the first
+entry, a person checks only what the reader was unsure of and what was written by hand, and a
+second person's control entry is compared with the scan."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from pages import parse_page
+from PIL import Image
+from sqlalchemy import select
+
+from bench import paper_scan
+from feedback.models import Report
+from paper import scan
+from surveys import printing, services
+from surveys.models import DialogueSession, PrintedSheet
+
+
+@pytest.fixture
+def typists(create_user, login):
+    first, second = create_user("dialog"), create_user("dialog")
+    login(first)
+    return first, second
+
+
+@pytest.fixture
+def dialogue(create_dialogue, kommuner, typists):
+    return create_dialogue(kommuner["Vänersborg"], double_entry="all")
+
+
+def _mark(image, page, code, key, how):
+    box = next(b for b in page.boxes if b.code == code and b.key == key)
+    px = paper_scan.PX
+    how(image, box.x * px, box.y * px, box.size * px, np.random.default_rng(len(code)))
+
+
+def _as_pdf(images):
+    buffer = io.BytesIO()
+    pictures = [Image.fromarray(image) for image in images]
+    pictures[0].save(
+        buffer, format="PDF", save_all=True, append_images=pictures[1:], resolution=150
+    )
+    return buffer.getvalue()
+
+
+def test_scanned_sheets_are_filed_checked_and_compared(client, dialogue, session, typists, login):
+    printed_pdf = client.post(
+        f"/dialog/dialoger/{dialogue.id}/blad", data={"count": "2", "language": "sv"}
+    ).data
+    sheets = session.scalars(select(PrintedSheet).order_by(PrintedSheet.sheet_number)).all()
+    layout = printing.sheet_layout(dialogue.version, sheets[0].place_names)
+    pages = list(scan.pdf_pages(printed_pdf, paper_scan.PAGE_DPI))
+    first, second = layout.pages[0], layout.pages[1]
+    _mark(pages[0], first, "trygg_kvall", "3", paper_scan._cross)
+    _mark(pages[0], first, "oro_misshandel", "2", paper_scan._tick)
+    _mark(pages[0], first, "undvikit", "1", paper_scan._cross)  # both: a person decides
+    _mark(pages[0], first, "undvikit", "2", paper_scan._cross)
+    _mark(pages[1], second, "kon", "kvinna", paper_scan._fill)
+    _mark(pages[2], first, "trygg_kvall", "1", paper_scan._tick)  # sheet 2, page 1 only
+
+    upside_down = cv2.imencode(".png", cv2.rotate(pages[1], cv2.ROTATE_180))[1].tobytes()
+    response = client.post(
+        f"/dialog/dialoger/{dialogue.id}/skanning",
+        data={
+            "files": [
+                (io.BytesIO(_as_pdf([pages[0], pages[2]])), "skanner.pdf"),
+                (io.BytesIO(upside_down), "foto.png"),
+                (io.BytesIO(b"nonsense"), "fel.txt"),
+                (
+                    io.BytesIO(
+                        cv2.imencode(".png", np.full((900, 700), 255, np.uint8))[1].tobytes()
+                    ),
+                    "tom.png",
+                ),
+            ]
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    page = parse_page(client.get(response.headers["Location"]).data)
+    flashed = page.get_text()
+    assert "3 sidor lästa och sparade" in flashed
+    assert (
+        "1 filer var varken PDF eller bild" in flashed
+        and "På 1 sidor hittades inget blad" in flashed
+    )
+
+    dsession = session.get(DialogueSession, dialogue.id)
+    session.expire_all()
+    sheet_one = services.sheet(session, dsession, 1)
+    assert sheet_one.answers["trygg_kvall"] == "3" and sheet_one.answers["oro_misshandel"] == "2"
+    assert sheet_one.answers["kon"] == "kvinna" and sheet_one.answers["oro_inbrott"] is None
+    assert sheet_one.answers["undvikit"] is None
+    assert services.sheet(session, dsession, 2).answers["trygg_kvall"] == "1"
+    printed_one = session.get(PrintedSheet, sheets[0].id)
+    assert printed_one.readings["pages"] == [1, 2]
+    assert printed_one.pending == ["undvikit", "otrygg_plats", "gora"]
+    links = [a["href"] for a in page.select("#pending-sheets a")]
+    assert links[0].endswith("/inmatning?blad=1")
+
+    check = parse_page(client.get(links[0]).data)
+    visible = [i["id"] for i in check.select(".sheet-questions input")]
+    assert visible == ["q-undvikit", "q-otrygg_plats", "q-gora"]
+    assert check.select_one("#q-undvikit").has_attr("autofocus")
+    crop_url = check.select_one("#q-undvikit-scan")["src"]
+    crop = client.get(crop_url)
+    assert crop.status_code == 200 and crop.mimetype == "image/png"
+    assert cv2.imdecode(np.frombuffer(crop.data, np.uint8), cv2.IMREAD_GRAYSCALE).shape[1] > 500
+
+    form = {
+        i["name"]: i.get("value", "") for i in check.select("#sheet-form input") if i.get("name")
+    }
+    form |= {
+        "sheet_number": "1",
+        "q-undvikit": "2",
+        "q-otrygg_plats": "Torpa",
+        "q-gora": "Mer ljus",
+    }
+    saved = client.post(links[0], data=form)
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/skanning")
+    session.expire_all()
+    sheet_one = services.sheet(session, dsession, 1)
+    assert sheet_one.answers["undvikit"] == "2" and sheet_one.answers["trygg_kvall"] == "3"
+    assert session.get(Report, sheet_one.report_id).landmark.name == "Torpa centrum"
+    assert session.get(PrintedSheet, sheets[0].id).pending == []
+    again = client.post(
+        f"/dialog/dialoger/{dialogue.id}/skanning",
+        data={"files": [(io.BytesIO(_as_pdf([pages[0]])), "igen.pdf")]},
+        content_type="multipart/form-data",
+    )
+    repeated = parse_page(client.get(again.headers["Location"]).data).get_text()
+    assert "Blad 1 var redan skannade och lästes inte igen" in repeated
+    session.expire_all()
+    assert services.sheet(session, dsession, 1).answers["undvikit"] == "2"  # the check stays
+
+    # The uploader's scan is the first entry: the control entry is someone else's.
+    login(typists[1])
+    typed = {
+        "sheet_number": "1",
+        "q-trygg_kvall": "3",
+        "q-oro_misshandel": "2",
+        "q-undvikit": "2",
+        "q-otrygg_plats": "Torpa centrum",
+        "q-gora": "Mer ljus",
+        "q-kon": "1",
+    }
+    assert client.post(f"/dialog/dialoger/{dialogue.id}/kontroll", data=typed).status_code == 303
+    agreement = parse_page(client.get(f"/dialog/dialoger/{dialogue.id}/skanning").data)
+    assert (
+        "100,0\xa0% av 16 svar på 1 skannade blad"
+        in agreement.select_one("#scan-agreement").get_text()
+    )
+
+
+def test_a_sheet_of_another_dialogue_is_not_filed_here(
+    client, dialogue, create_dialogue, kommuner, session
+):
+    other = create_dialogue(kommuner["Vänersborg"], place="Skolan")
+    pdf = client.post(
+        f"/dialog/dialoger/{other.id}/blad", data={"count": "1", "language": "sv"}
+    ).data
+    response = client.post(
+        f"/dialog/dialoger/{dialogue.id}/skanning",
+        data={"files": [(io.BytesIO(pdf), "annan.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    assert (
+        "hör till en annan dialog"
+        in parse_page(client.get(response.headers["Location"]).data).get_text()
+    )
+    assert services.sheets(session, session.get(DialogueSession, dialogue.id)) == []
