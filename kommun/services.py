@@ -86,6 +86,8 @@ def active_kommuner(session: Session) -> list[Kommun]:
 
 def kommun_by_slug(session: Session, slug: str) -> Kommun | None:
     """Find a kommun by its slug or its four-digit code."""
+    if "\x00" in slug:  # in no slug, and PostgreSQL refuses it in a text comparison
+        return None
     return session.scalar(
         select(Kommun).where(Kommun.active, (Kommun.slug == slug) | (Kommun.code == slug))
     )

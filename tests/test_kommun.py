@@ -71,3 +71,10 @@ def test_landmark_outside_is_refused_in_code(kommuner, session):
 )
 def test_slugify(name, slug):
     assert slugify(name) == slug
+
+
+def test_a_nul_in_a_kommun_slug_finds_nothing(client, kommuner):
+    """PostgreSQL refuses NUL in text: a forged slug or jurisdiction_id is a 404, not a 500."""
+    assert client.get("/k/vanersborg%00/").status_code == 404
+    response = client.get("/open311/v2/services.json", query_string={"jurisdiction_id": "\x00"})
+    assert response.status_code == 404
