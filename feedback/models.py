@@ -1,11 +1,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, SmallInteger, String, Text, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    event,
+    false,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db import Base, utcnow
+from geo.cells import cell_key
 from kommun.models import Kommun, Landmark
 
 KINDS = ("otrygg", "trygg")
@@ -25,6 +39,13 @@ AGE_BANDS = ("0-15", "16-19", "20-24", "25-34", "35-44", "45-54", "55-64", "65-7
 GENDERS = ("kvinna", "man", "annat")
 
 
+def _cell_of_inserted(context: Any) -> int | None:
+    """The grid key of a row being inserted (ORM or Core), from its own lat/lon."""
+    params = context.get_current_parameters()
+    lat, lon = params.get("lat"), params.get("lon")
+    return None if lat is None or lon is None else cell_key(lat, lon)
+
+
 class Report(Base):
     """A trygghetsförslag: a place, why it feels unsafe (or safe), and when.
 
@@ -32,7 +53,11 @@ class Report(Base):
     """
 
     __tablename__ = "report"
-    __table_args__ = (Index("ix_report_kommun_latlon", "kommun_id", "lat", "lon"),)
+    __table_args__ = (
+        Index("ix_report_kommun_latlon", "kommun_id", "lat", "lon"),
+        # The queue pages by (created_at, id) with a keyset cursor, newest or oldest first.
+        Index("ix_report_kommun_created_id", "kommun_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kommun_id: Mapped[int] = mapped_column(ForeignKey("kommun.id"), index=True)
@@ -49,6 +74,9 @@ class Report(Base):
     location_method: Mapped[str] = mapped_column(String(10))
     landmark_id: Mapped[int | None] = mapped_column(ForeignKey("landmark.id", ondelete="SET NULL"))
     place_description: Mapped[str | None] = mapped_column(String(300))
+    # The 250 m SWEREF 99 TM grid cell of lat/lon (geo.cells.cell_key), kept in step with
+    # them: the public map and the lägesbild count per cell in SQL.
+    cell_250: Mapped[int | None] = mapped_column(BigInteger, default=_cell_of_inserted)
     # "Jag känner likadant": the report this one agrees with.
     supports_id: Mapped[int | None] = mapped_column(
         ForeignKey("report.id", ondelete="SET NULL"), index=True
@@ -125,6 +153,26 @@ class Report(Base):
     def receipt_display(self) -> str:
         code = self.receipt_code
         return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+# Counting per cell reads this index alone (it holds every column counted_query filters on).
+Index(
+    "ix_report_counted_cell",
+    Report.kommun_id,
+    Report.cell_250,
+    Report.created_at,
+    Report.kind,
+    Report.hidden,
+    Report.merged_into_id,
+    Report.erasure_requested_at,
+)
+
+
+@event.listens_for(Report, "before_update")
+def _moved_report_changes_cell(_mapper: Any, _connection: Any, report: Report) -> None:
+    state = inspect(report)
+    if state.attrs.lat.history.has_changes() or state.attrs.lon.history.has_changes():
+        report.cell_250 = cell_key(report.lat, report.lon)
 
 
 class ReportReason(Base):

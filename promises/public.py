@@ -28,9 +28,9 @@ from accounts.security import limiter
 from core.assets import vendor_urls
 from core.headers import csp_nonce
 from db import get_session
-from geo.cells import aggregate_cells
+from feedback.aggregates import cell_counts
+from geo.cells import cells_from_counts
 from geo.maps import base_map, components, localize
-from hotspots.services import HotSpotParams, coordinates_for
 from kommun.models import Kommun
 from kommun.services import kommun_by_slug
 from promises.models import FocusArea, PlaceFeeling
@@ -53,12 +53,13 @@ def _kommun(slug: str) -> Kommun:
 
 
 def public_cells(kommun: Kommun, now: datetime) -> list[tuple[int, dict[str, object]]]:
-    """(count, polygon) of the cells the public may see: the past year's unsafe places."""
+    """(count, polygon) of the cells the public may see: the past year's unsafe places.
+
+    Counted in SQL on the reports' stored 250 m grid key: no report is loaded.
+    """
     minimum = int(current_app.config["PUBLIC_MIN_CELL_REPORTS"])
-    lat, lon = coordinates_for(
-        get_session(), kommun, HotSpotParams(), now - timedelta(days=MAP_DAYS), now
-    )
-    cells = aggregate_cells(lat, lon, cell_m=CELL_M, min_count=minimum)
+    counts = cell_counts(get_session(), kommun, now - timedelta(days=MAP_DAYS), now, minimum)
+    cells = cells_from_counts(counts)
     return [(c.count, c.polygon) for c in cells]
 
 
