@@ -6,6 +6,7 @@ page) and in the audit log (AuditEvent, for whoever audits staff).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -178,12 +179,20 @@ def find_in_kommun(session: Session, kommun_id: int, registration: str) -> Repor
 def duplicate_candidates(
     session: Session, report: Report, radius_m: float = 75.0, limit: int = 5
 ) -> list[tuple[Report, float]]:
-    """Reports of the same kommun near this one that it may duplicate, nearest first."""
+    """Reports of the same kommun near this one that it may duplicate, nearest first.
+
+    The database finds the nearest few inside a box on the (kommun_id, lat, lon) index,
+    ordered by a local flat-earth distance; only those are loaded and measured exactly.
+    """
     dlat = radius_m / 111_000.0 * 1.2
     dlon = dlat * 2.2  # generous at Swedish latitudes; distance_m decides
+    metres_per_lon = 111_320.0 * math.cos(math.radians(report.lat))
+    dy = (Report.lat - report.lat) * 111_320.0
+    dx = (Report.lon - report.lon) * metres_per_lon
     candidates = list(
         session.scalars(
-            select(Report).where(
+            select(Report)
+            .where(
                 Report.kommun_id == report.kommun_id,
                 Report.id != report.id,
                 Report.merged_into_id.is_(None),
@@ -191,6 +200,8 @@ def duplicate_candidates(
                 Report.lat.between(report.lat - dlat, report.lat + dlat),
                 Report.lon.between(report.lon - dlon, report.lon + dlon),
             )
+            .order_by(dx * dx + dy * dy, Report.id)
+            .limit(limit * 2)
         )
     )
     if not candidates:
