@@ -59,6 +59,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RETENTION_DAYS=int(os.environ.get("RETENTION_DAYS", "730")),
         CONTACT_DAYS=int(os.environ.get("CONTACT_DAYS", "90")),
         FEELING_RATE_LIMIT=os.environ.get("FEELING_RATE_LIMIT", "20 per hour"),
+        # Per client address, on the public pages (a cache serves them, but not without end).
+        PUBLIC_PAGE_RATE_LIMIT=os.environ.get("PUBLIC_PAGE_RATE_LIMIT", "60 per minute"),
+        # The cache of the public pages' data (core.cache); Redis when REDIS_URL is set.
+        REDIS_URL=os.environ.get("REDIS_URL"),
         # Open311: posts per API key, reads per key or client address.
         OPEN311_POST_RATE_LIMIT=os.environ.get("OPEN311_POST_RATE_LIMIT", "60 per minute"),
         OPEN311_GET_RATE_LIMIT=os.environ.get("OPEN311_GET_RATE_LIMIT", "120 per minute"),
@@ -84,7 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     import db
     from accounts import security
-    from core import headers, i18n, proxy
+    from core import cache, headers, i18n, proxy
     from hotspots import worker
 
     proxy.init_app(app)
@@ -92,6 +96,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     headers.init_app(app)
     security.init_app(app)
+    cache.init_app(app)
     worker.init_app(app)
 
 
