@@ -57,6 +57,8 @@ class Report(Base):
         Index("ix_report_kommun_latlon", "kommun_id", "lat", "lon"),
         # The queue pages by (created_at, id) with a keyset cursor, newest or oldest first.
         Index("ix_report_kommun_created_id", "kommun_id", "created_at", "id"),
+        # The queue's count of its default view reads this index alone.
+        Index("ix_report_queue_count", "kommun_id", "supports_id", "merged_into_id", "hidden"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

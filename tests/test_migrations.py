@@ -77,3 +77,10 @@ def test_upgrade_fills_in_the_grid_cell_of_existing_reports(tmp_path):
         got = dict(conn.execute(text("SELECT id, cell_250 FROM report")).all())
     assert got == {1: cell_key(58.38065, 12.32265), 2: cell_key(58.39, 12.30)}
     engine.dispose()
+
+
+def test_sqlite_reads_through_memory_mapping(tmp_path):
+    engine = db.make_engine("sqlite:///" + str(tmp_path / "mmap.sqlite"))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 268435456
+    engine.dispose()

@@ -60,6 +60,11 @@ def upgrade() -> None:
             "ix_report_kommun_created_id", ["kommun_id", "created_at", "id"], unique=False
         )
         batch_op.create_index(
+            "ix_report_queue_count",
+            ["kommun_id", "supports_id", "merged_into_id", "hidden"],
+            unique=False,
+        )
+        batch_op.create_index(
             "ix_report_counted_cell",
             [
                 "kommun_id",
@@ -77,5 +82,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.drop_index("ix_report_counted_cell")
+        batch_op.drop_index("ix_report_queue_count")
         batch_op.drop_index("ix_report_kommun_created_id")
         batch_op.drop_column("cell_250")
