@@ -3,10 +3,12 @@
 Entries are never deleted to invalidate them. Each kommun has a generation token, and every
 cached value's key holds the token current when it was computed; a change replaces the
 token, so the next request misses and the old entries expire on their own. The token
-changes when a commit touches a row of the kommun (a report, a promise, the kommun itself),
-and when `reports_changed` is sent; rows without a kommun, and ORM bulk updates, change the
-token shared by all kommuner. SimpleCache in the embedded mode (one process), RedisCache
-when REDIS_URL or RATELIMIT_STORAGE_URI names a Redis server.
+changes when a commit touches a row of the kommun (a report, a promise, the kommun itself;
+also a plain INSERT or UPDATE given its kommun_id) and when `reports_changed` is sent; rows
+without a kommun, and ORM bulk updates, change the token shared by all kommuner.
+
+SimpleCache in the embedded mode (one process), RedisCache when REDIS_URL or
+RATELIMIT_STORAGE_URI names a Redis server (shared by every worker and instance).
 """
 
 from __future__ import annotations
@@ -120,8 +122,16 @@ def _note_touched(session: Session, _context: Any) -> None:
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _note_bulk(state: ORMExecuteState) -> None:
-    if state.is_update or state.is_delete:
+def _note_statement(state: ORMExecuteState) -> None:
+    """Statements outside the unit of work: by their kommun_id, or all for a bulk ORM change."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    kommuner = {row.get("kommun_id") for row in rows if isinstance(row, dict)} - {None}
+    if kommuner:
+        state.session.info.setdefault(_TOUCHED, set()).update(kommuner)
+    elif state.bind_mapper is not None and not state.is_insert:
         state.session.info.setdefault(_TOUCHED, set()).add(ALL)
 
 
