@@ -7,6 +7,7 @@ cannot shift the grid and subtract to find where fewer than `min_count` reports 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from shapely.geometry import box, mapping
 
-from geo.projection import SWEREF99TM, MetricPlane, plane, plane_for
+from geo.projection import SWEREF99TM, WGS84, MetricPlane, _transformer, plane, plane_for
 
 # The stored grid key of a report (report.cell_250): row and column of its 250 m cell in
 # SWEREF 99 TM, packed into one integer so that SQL can GROUP BY it on an index.
@@ -70,8 +71,9 @@ def cell_keys(
 
 
 def cell_key(lat: float, lon: float, *, cell_m: float = STORED_CELL_M) -> int:
-    """The packed grid key of one point."""
-    return int(cell_keys([lat], [lon], cell_m=cell_m)[0])
+    """The packed grid key of one point (on every report's insert: scalars, no arrays)."""
+    x, y = _transformer(WGS84, SWEREF99TM).transform(lon, lat)
+    return int(math.floor(y / cell_m) * _ROW_FACTOR + math.floor(x / cell_m) + _COLUMN_OFFSET)
 
 
 def cells_from_counts(

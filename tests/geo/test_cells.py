@@ -41,6 +41,6 @@ def test_stored_cell_keys_give_the_same_cells_as_the_points():
     lat = TORGET[0] + rng.normal(0, 0.004, 400)
     lon = TORGET[1] + rng.normal(0, 0.008, 400)
     keys = cell_keys(lat, lon)
-    assert keys[3] == cell_key(float(lat[3]), float(lon[3]))
+    assert keys.tolist() == [cell_key(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
     counts = [(k, n) for k, n in Counter(keys.tolist()).items() if n >= 5]
     assert cells_from_counts(counts) == aggregate_cells(lat, lon, cell_m=250, min_count=5)
