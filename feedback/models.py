@@ -39,6 +39,24 @@ AGE_BANDS = ("0-15", "16-19", "20-24", "25-34", "35-44", "45-54", "55-64", "65-7
 GENDERS = ("kvinna", "man", "annat")
 
 
+PERIOD_INDEX_COLUMNS = (
+    "kommun_id",
+    "created_at",
+    "id",
+    "kind",
+    "hidden",
+    "merged_into_id",
+    "erasure_requested_at",
+    "source",
+    "status",
+    "at_day",
+    "at_evening",
+    "at_night",
+    "lat",
+    "lon",
+)
+
+
 def _cell_of_inserted(context: Any) -> int | None:
     """The grid key of a row being inserted (ORM or Core), from its own lat/lon."""
     params = context.get_current_parameters()
@@ -55,8 +73,9 @@ class Report(Base):
     __tablename__ = "report"
     __table_args__ = (
         Index("ix_report_kommun_latlon", "kommun_id", "lat", "lon"),
-        # The queue pages by (created_at, id) with a keyset cursor, newest or oldest first.
-        Index("ix_report_kommun_created_id", "kommun_id", "created_at", "id"),
+        # The queue pages by (created_at, id) with a keyset cursor, newest or oldest first;
+        # the rest of the columns let the lägesbild's counts of a period read the index alone.
+        Index("ix_report_kommun_created_cover", *PERIOD_INDEX_COLUMNS),
         # The queue's count of its default view reads this index alone.
         Index("ix_report_queue_count", "kommun_id", "supports_id", "merged_into_id", "hidden"),
     )

@@ -102,7 +102,7 @@ def _points(
     rows = session.execute(
         counted_query(kommun, params, *_within(period))
         .with_only_columns(Report.id, Report.lat, Report.lon, Report.at_night)
-        .order_by(Report.id)
+        .order_by(Report.created_at, Report.id)
     ).all()
     if not rows:
         return np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0, bool)

@@ -57,7 +57,24 @@ def upgrade() -> None:
     _backfill()
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_report_kommun_created_id", ["kommun_id", "created_at", "id"], unique=False
+            "ix_report_kommun_created_cover",
+            [
+                "kommun_id",
+                "created_at",
+                "id",
+                "kind",
+                "hidden",
+                "merged_into_id",
+                "erasure_requested_at",
+                "source",
+                "status",
+                "at_day",
+                "at_evening",
+                "at_night",
+                "lat",
+                "lon",
+            ],
+            unique=False,
         )
         batch_op.create_index(
             "ix_report_queue_count",
@@ -83,5 +100,5 @@ def downgrade() -> None:
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.drop_index("ix_report_counted_cell")
         batch_op.drop_index("ix_report_queue_count")
-        batch_op.drop_index("ix_report_kommun_created_id")
+        batch_op.drop_index("ix_report_kommun_created_cover")
         batch_op.drop_column("cell_250")
