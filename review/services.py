@@ -183,7 +183,20 @@ def duplicate_candidates(
 
     The database finds the nearest few inside a box on the (kommun_id, lat, lon) index,
     ordered by a local flat-earth distance; only those are loaded and measured exactly.
+    The box starts small and grows to the radius only while fewer than `limit` are found
+    within it, so a report in the densest square reads few rows.
     """
+    near: list[tuple[Report, float]] = []
+    for step_m in (radius_m / 9, radius_m / 3, radius_m):
+        near = _nearest_within(session, report, step_m, limit)
+        if len(near) >= limit:
+            break
+    return [(r, d) for r, d in near if d <= radius_m][:limit]
+
+
+def _nearest_within(
+    session: Session, report: Report, radius_m: float, limit: int
+) -> list[tuple[Report, float]]:
     dlat = radius_m / 111_000.0 * 1.2
     dlon = dlat * 2.2  # generous at Swedish latitudes; distance_m decides
     metres_per_lon = 111_320.0 * math.cos(math.radians(report.lat))
@@ -210,7 +223,7 @@ def duplicate_candidates(
         report.lat, report.lon, [r.lat for r in candidates], [r.lon for r in candidates]
     )
     near = [(r, float(d)) for r, d in zip(candidates, distances, strict=True) if d <= radius_m]
-    return sorted(near, key=lambda pair: (pair[1], pair[0].id))[:limit]
+    return sorted(near, key=lambda pair: (pair[1], pair[0].id))
 
 
 # --- supporters -------------------------------------------------------------------------
