@@ -67,6 +67,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RETENTION_DAYS=int(os.environ.get("RETENTION_DAYS", "730")),
         CONTACT_DAYS=int(os.environ.get("CONTACT_DAYS", "90")),
         FEELING_RATE_LIMIT=os.environ.get("FEELING_RATE_LIMIT", "20 per hour"),
+        # Per client address, on the public pages (a cache serves them, but not without end).
+        PUBLIC_PAGE_RATE_LIMIT=os.environ.get("PUBLIC_PAGE_RATE_LIMIT", "60 per minute"),
         # Open311: posts per API key and per client address (client keys ship inside apps and
         # are as good as public); reads per client address.
         OPEN311_POST_RATE_LIMIT=os.environ.get("OPEN311_POST_RATE_LIMIT", "60 per minute"),
@@ -122,7 +124,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     import db
     from accounts import security
-    from core import headers, i18n, logs, proxy, templates
+    from core import cache, headers, i18n, logs, proxy, templates
     from hotspots import worker
     from jobs import init_app as init_jobs
 
@@ -133,6 +135,7 @@ def register_extensions(app: Flask) -> None:
     headers.init_app(app)
     templates.init_app(app)
     security.init_app(app)
+    cache.init_app(app)
     worker.init_app(app)
     init_jobs(app)
 

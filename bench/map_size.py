@@ -41,6 +41,7 @@ from app import create_app
 from core.assets import vendor_urls
 from demo import generate_reports, load_places
 from feedback.models import Report, ReportReason
+from geo.cells import cell_keys
 from geo.maps import localize
 from geo.projection import plane
 from hotspots.services import compute_run
@@ -74,6 +75,7 @@ def seed(session: Session, kommun: Kommun, n: int, rng: np.random.Generator) -> 
     x, y = sweref.to_metres([b[1] for b in base], [b[2] for b in base])
     pick = rng.integers(0, len(base), n)
     lat, lon = sweref.to_wgs84(x[pick] + rng.normal(0, 30, n), y[pick] + rng.normal(0, 30, n))
+    cells = cell_keys(lat, lon)
     now = datetime.now(UTC)
     age_s = rng.uniform(0, 360 * 86400, n)
     for start in range(0, n, CHUNK):
@@ -85,6 +87,7 @@ def seed(session: Session, kommun: Kommun, n: int, rng: np.random.Generator) -> 
                 "receipt_code": f"B{i:015d}",
                 "lat": float(lat[i]),
                 "lon": float(lon[i]),
+                "cell_250": int(cells[i]),
                 "location_method": "map",
                 "at_evening": bool(i % 2),
                 "at_night": bool(i % 3 == 0),

@@ -1,12 +1,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, SmallInteger, String, Text, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    event,
+    false,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db import Base, utcnow
+from geo.cells import cell_key
 from kommun.models import Kommun, Landmark
 
 if TYPE_CHECKING:
@@ -31,6 +44,31 @@ GENDERS = ("kvinna", "man", "annat")
 MAIL_LANGUAGES = ("sv", "en", "ar")
 
 
+PERIOD_INDEX_COLUMNS = (
+    "kommun_id",
+    "created_at",
+    "id",
+    "kind",
+    "hidden",
+    "merged_into_id",
+    "erasure_requested_at",
+    "source",
+    "status",
+    "at_day",
+    "at_evening",
+    "at_night",
+    "lat",
+    "lon",
+)
+
+
+def _cell_of_inserted(context: Any) -> int | None:
+    """The grid key of a row being inserted (ORM or Core), from its own lat/lon."""
+    params = context.get_current_parameters()
+    lat, lon = params.get("lat"), params.get("lon")
+    return None if lat is None or lon is None else cell_key(lat, lon)
+
+
 class Report(Base):
     """A trygghetsförslag: a place, why it feels unsafe (or safe), and when.
 
@@ -38,7 +76,14 @@ class Report(Base):
     """
 
     __tablename__ = "report"
-    __table_args__ = (Index("ix_report_kommun_latlon", "kommun_id", "lat", "lon"),)
+    __table_args__ = (
+        Index("ix_report_kommun_latlon", "kommun_id", "lat", "lon"),
+        # The queue pages by (created_at, id) with a keyset cursor, newest or oldest first;
+        # the rest of the columns let the lägesbild's counts of a period read the index alone.
+        Index("ix_report_kommun_created_cover", *PERIOD_INDEX_COLUMNS),
+        # The queue's count of its default view reads this index alone.
+        Index("ix_report_queue_count", "kommun_id", "supports_id", "merged_into_id", "hidden"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kommun_id: Mapped[int] = mapped_column(ForeignKey("kommun.id"), index=True)
@@ -55,6 +100,9 @@ class Report(Base):
     location_method: Mapped[str] = mapped_column(String(10))
     landmark_id: Mapped[int | None] = mapped_column(ForeignKey("landmark.id", ondelete="SET NULL"))
     place_description: Mapped[str | None] = mapped_column(String(300))
+    # The 250 m SWEREF 99 TM grid cell of lat/lon (geo.cells.cell_key), kept in step with
+    # them: the public map and the lägesbild count per cell in SQL.
+    cell_250: Mapped[int | None] = mapped_column(BigInteger, default=_cell_of_inserted)
     # "Jag känner likadant": the report this one agrees with.
     supports_id: Mapped[int | None] = mapped_column(
         ForeignKey("report.id", ondelete="SET NULL"), index=True
@@ -133,6 +181,26 @@ class Report(Base):
     def receipt_display(self) -> str:
         code = self.receipt_code
         return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+# Counting per cell reads this index alone (it holds every column counted_query filters on).
+Index(
+    "ix_report_counted_cell",
+    Report.kommun_id,
+    Report.cell_250,
+    Report.created_at,
+    Report.kind,
+    Report.hidden,
+    Report.merged_into_id,
+    Report.erasure_requested_at,
+)
+
+
+@event.listens_for(Report, "before_update")
+def _moved_report_changes_cell(_mapper: Any, _connection: Any, report: Report) -> None:
+    state = inspect(report)
+    if state.attrs.lat.history.has_changes() or state.attrs.lon.history.has_changes():
+        report.cell_250 = cell_key(report.lat, report.lon)
 
 
 class ReportReason(Base):

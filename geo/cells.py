@@ -7,6 +7,7 @@ cannot shift the grid and subtract to find where fewer than `min_count` reports 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,13 @@ import numpy as np
 import numpy.typing as npt
 from shapely.geometry import box, mapping
 
-from geo.projection import MetricPlane, plane_for
+from geo.projection import SWEREF99TM, WGS84, MetricPlane, _transformer, plane, plane_for
+
+# The stored grid key of a report (report.cell_250): row and column of its 250 m cell in
+# SWEREF 99 TM, packed into one integer so that SQL can GROUP BY it on an index.
+STORED_CELL_M = 250.0
+_COLUMN_OFFSET = 500_000  # keeps the packed column non-negative
+_ROW_FACTOR = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,39 @@ def aggregate_cells(
     keep = counts >= min_count
     cells = []
     for (r, c), n in zip(keys[keep], counts[keep], strict=True):
+        square = box(c * cell_m, r * cell_m, (c + 1) * cell_m, (r + 1) * cell_m)
+        shape = metric.geometry_to_wgs84(square)
+        centre = shape.centroid
+        cells.append(Cell(int(n), (centre.y, centre.x), dict(mapping(shape))))
+    cells.sort(key=lambda cell: (-cell.count, cell.centre))
+    return cells
+
+
+def cell_keys(
+    lat: npt.ArrayLike, lon: npt.ArrayLike, *, cell_m: float = STORED_CELL_M
+) -> npt.NDArray[np.int64]:
+    """The packed SWEREF 99 TM grid key of each point (WGS84 lat/lon in degrees)."""
+    x, y = plane(SWEREF99TM).to_metres(lat, lon)
+    col = np.floor(np.asarray(x) / cell_m).astype(np.int64)
+    row = np.floor(np.asarray(y) / cell_m).astype(np.int64)
+    return np.asarray(row * _ROW_FACTOR + col + _COLUMN_OFFSET, dtype=np.int64).reshape(-1)
+
+
+def cell_key(lat: float, lon: float, *, cell_m: float = STORED_CELL_M) -> int:
+    """The packed grid key of one point (on every report's insert: scalars, no arrays)."""
+    x, y = _transformer(WGS84, SWEREF99TM).transform(lon, lat)
+    return int(math.floor(y / cell_m) * _ROW_FACTOR + math.floor(x / cell_m) + _COLUMN_OFFSET)
+
+
+def cells_from_counts(
+    counts: list[tuple[int, int]], *, cell_m: float = STORED_CELL_M
+) -> list[Cell]:
+    """Cells from (packed key, count) pairs counted elsewhere (in SQL), densest first."""
+    metric = plane(SWEREF99TM)
+    cells = []
+    for key, n in counts:
+        r, packed_col = divmod(int(key), _ROW_FACTOR)
+        c = packed_col - _COLUMN_OFFSET
         square = box(c * cell_m, r * cell_m, (c + 1) * cell_m, (r + 1) * cell_m)
         shape = metric.geometry_to_wgs84(square)
         centre = shape.centroid

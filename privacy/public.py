@@ -29,14 +29,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.clock import LOCAL_ZONE
 from feedback.models import Report, ReportReason
-from geo.cells import Cell, aggregate_cells, cell_shape, grid_keys
+from geo.cells import Cell, cell_shape, cells_from_counts, grid_keys
 from geo.projection import SWEREF99TM, MetricPlane, distance_m, plane
 from kommun.models import Kommun
 from review.periods import period_for
@@ -97,16 +96,18 @@ def _counted(kommun: Kommun, now: datetime) -> list[Any]:
 
 
 def map_cells(session: Session, kommun: Kommun, now: datetime) -> list[Cell]:
-    """The public map: cells holding at least k unsafe reports, densest first."""
+    """The public map: cells holding at least k unsafe reports, densest first.
+
+    Counted in SQL on the reports' stored 250 m grid key (report.cell_250): no report is
+    loaded, so the map costs the same at a million reports.
+    """
     rows = session.execute(
-        select(Report.lat, Report.lon).where(*_counted(kommun, now), Report.kind == "otrygg")
+        select(Report.cell_250, func.count())
+        .where(*_counted(kommun, now), Report.kind == "otrygg", Report.cell_250.is_not(None))
+        .group_by(Report.cell_250)
+        .having(func.count() >= min_reports())
     ).all()
-    if not rows:
-        return []
-    table = np.asarray(rows, dtype=np.float64)
-    return aggregate_cells(
-        table[:, 0], table[:, 1], cell_m=CELL_M, min_count=min_reports(), metric=_grid()
-    )
+    return cells_from_counts([(int(key), int(n)) for key, n in rows], cell_m=CELL_M)
 
 
 # --- one cell: "others have reported here" and "Jag känner likadant" ---------------------

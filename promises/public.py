@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from accounts.security import limiter
 from core.assets import vendor_urls
+from core.cache import per_kommun
 from core.clock import LOCAL_ZONE, local_today
 from core.headers import csp_nonce
 from core.text import xml_safe
@@ -45,6 +46,10 @@ from surveys.public import published_walks
 
 bp = Blueprint("public_promises", __name__, url_prefix="/k")
 
+CELL_M = 250.0
+MAP_DAYS = 365
+NONCE_MARK = "tk-nonce-placeholder"
+
 
 def _kommun(slug: str) -> Kommun:
     kommun = kommun_by_slug(get_session(), slug)
@@ -58,7 +63,19 @@ def public_cells(kommun: Kommun, now: datetime) -> list[tuple[int, dict[str, obj
     return [(c.count, c.polygon) for c in map_cells(get_session(), kommun, now)]
 
 
-def _map(kommun: Kommun, cells: list[tuple[int, dict[str, object]]]) -> dict[str, str]:
+@per_kommun("public-map")
+def public_map(
+    kommun: Kommun, min_cell: int
+) -> tuple[list[tuple[int, dict[str, object]]], dict[str, str]]:
+    """The public cells and the map drawn from them, cached per kommun, language and k.
+
+    The map's inline scripts carry NONCE_MARK; the page puts its own nonce in its place.
+    """
+    cells = public_cells(kommun, datetime.now(UTC))
+    return cells, _map(kommun, cells, nonce=NONCE_MARK)
+
+
+def _map(kommun: Kommun, cells: list[tuple[int, dict[str, object]]], nonce: str) -> dict[str, str]:
     import folium
 
     config = current_app.config
@@ -104,7 +121,7 @@ def _map(kommun: Kommun, cells: list[tuple[int, dict[str, object]]]) -> dict[str
     else:
         fmap.fit_bounds([[kommun.min_lat, kommun.min_lon], [kommun.max_lat, kommun.max_lon]])
     folium.LayerControl(collapsed=False).add_to(fmap)
-    return components(localize(fmap, vendor_urls()), nonce=csp_nonce())
+    return components(localize(fmap, vendor_urls()), nonce=nonce)
 
 
 def _page(kommun: Kommun, forms: dict[int, FeelingForm] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
@@ -120,7 +137,8 @@ def _page(kommun: Kommun, forms: dict[int, FeelingForm] | None = None, status: i
         for focus in promise.focus_areas:
             if focus.is_place and focus.id not in forms:
                 forms[focus.id] = FeelingForm(prefix=f"f{focus.id}", formdata=None)
-    cells = public_cells(kommun, datetime.now(UTC))
+    cells, map_parts = public_map(kommun, int(current_app.config["PUBLIC_MIN_CELL_REPORTS"]))
+    nonce = csp_nonce()
     return render_template(
         "public/promises.html",
         kommun=kommun,
@@ -130,12 +148,13 @@ def _page(kommun: Kommun, forms: dict[int, FeelingForm] | None = None, status: i
         forms=forms,
         cells=cells,
         min_cell=current_app.config["PUBLIC_MIN_CELL_REPORTS"],
-        map_parts=_map(kommun, cells),
+        map_parts={part: html.replace(NONCE_MARK, nonce) for part, html in map_parts.items()},
         walks=published_walks(kommun),
     ), status
 
 
 @bp.get("/<slug>/loften")
+@limiter.limit(lambda: current_app.config["PUBLIC_PAGE_RATE_LIMIT"])
 def page(slug: str) -> tuple[str, int]:
     """The kommun's promises in plain Swedish, with progress and an aggregated map."""
     return _page(_kommun(slug))  # type: ignore[no-any-return]

@@ -21,7 +21,7 @@ from core.forms import BaseForm
 from feedback import reasons as taxonomy
 from feedback.forms import MultiCheckboxField, ReportForm, options
 from feedback.models import SOURCES, STATUSES
-from review.queue import SORTS, QueueFilters
+from review.queue import SORTS, Cursor, QueueFilters
 from review.statuses import (
     CLOSE_REASONS,
     FORWARD_TARGETS,
@@ -98,6 +98,10 @@ class QueueFilterForm(BaseForm):
         default="newest",
     )
     page = IntegerField(validators=[Optional(), NumberRange(min=1)], default=1)
+    # Keyset paging: the page after or before a row, or the last page (review.queue.Cursor).
+    after = HiddenField()
+    before = HiddenField()
+    last = BooleanField()
 
     def __init__(self, hotspots: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -114,6 +118,12 @@ class QueueFilterForm(BaseForm):
     def validate_sort(self, field: SelectField) -> None:
         if field.data not in SORTS:
             raise ValidationError(_l("Välj en sortering ur listan."))
+
+    def validate_after(self, field: HiddenField) -> None:
+        if field.data and Cursor.parse(field.data) is None:
+            raise ValidationError(_l("Länken till sidan är trasig. Börja om från första sidan."))
+
+    validate_before = validate_after
 
     def validate_bbox(self, field: StringField) -> None:
         self.bounds = parse_bbox(field.data)

@@ -12,19 +12,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from core.clock import local_day
-from feedback.models import SOURCES, STATUSES, TIMES_OF_DAY, Report
+from core.clock import local_midnight
+from feedback.models import SOURCES, STATUSES, Report, ReportReason
 from feedback.questionnaire import ANSWERS, answers_between
 from geo import hotspots as engine
 from geo.tracking import match_hotspots
-from hotspots.services import HotSpotParams, Place, places_for, spot_stats
+from hotspots.services import HotSpotParams, counted_query
 from kommun.models import Kommun
 from review.periods import Period
 
 TOP_REASONS = 10
+MEMBER_CHUNK = 5_000  # ids per IN list (SQLite allows 32,766 bound values)
 
 
 @dataclass(frozen=True)
@@ -80,33 +83,67 @@ class Lagesbild:
 
 
 def _within(period: Period) -> tuple[datetime, datetime]:
-    # places_for counts created_at <= end; the period's end is exclusive.
+    # counted_query counts created_at <= end; the period's end is exclusive.
     return period.start, period.end - timedelta(microseconds=1)
 
 
-def _places(session: Session, kommun: Kommun, period: Period, params: HotSpotParams) -> list[Place]:
-    return places_for(session, kommun, params, *_within(period))
+def _counted_both(
+    kommun: Kommun, period: Period, previous: Period, params: HotSpotParams
+) -> ColumnElement[bool]:
+    """counted_query's conditions over both periods (the previous one ends where this starts)."""
+    counted = counted_query(kommun, params, previous.start, _within(period)[1])
+    assert counted.whereclause is not None
+    return counted.whereclause
 
 
-def _count(session: Session, kommun: Kommun, period: Period, *conditions: Any) -> int:
-    query = select(func.count(Report.id)).where(
-        Report.kommun_id == kommun.id,
-        Report.erasure_requested_at.is_(None),
-        Report.created_at >= period.start,
-        Report.created_at < period.end,
-        *conditions,
+def _points(
+    session: Session, kommun: Kommun, period: Period, params: HotSpotParams
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]
+]:
+    """Ids, coordinates and night flags of the period's counted places, as arrays."""
+    rows = session.execute(
+        counted_query(kommun, params, *_within(period))
+        .with_only_columns(Report.id, Report.lat, Report.lon, Report.at_night)
+        .order_by(Report.created_at, Report.id)
+    ).all()
+    if not rows:
+        return np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0, bool)
+    ids, lat, lon, night = zip(*rows, strict=True)
+    return (
+        np.array(ids, dtype=np.int64),
+        np.array(lat, dtype=float),
+        np.array(lon, dtype=float),
+        np.array(night, dtype=bool),
     )
-    return int(session.scalar(query) or 0)
 
 
-def _spots(places: list[Place], kommun: Kommun, params: HotSpotParams) -> list[engine.HotSpot]:
+def _member_reasons(session: Session, ids: npt.NDArray[np.int64]) -> list[str]:
+    """The members' reason codes, commonest first."""
+    counts: Counter[str] = Counter()
+    for start in range(0, ids.size, MEMBER_CHUNK):
+        chunk = [int(i) for i in ids[start : start + MEMBER_CHUNK]]
+        counts.update(
+            dict(
+                session.execute(
+                    select(ReportReason.code, func.count())
+                    .where(ReportReason.report_id.in_(chunk))
+                    .group_by(ReportReason.code)
+                ).all()
+            )
+        )
+    return [code for code, _n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _spots(
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    kommun: Kommun,
+    params: HotSpotParams,
+) -> list[engine.HotSpot]:
     names = [(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active]
     return engine.find_hotspots(
-        [p.lat for p in places],
-        [p.lon for p in places],
-        radius_m=params.radius_m,
-        min_reports=params.min_reports,
-        names=names,
+        lat, lon, radius_m=params.radius_m, min_reports=params.min_reports, names=names
     )
 
 
@@ -124,57 +161,130 @@ def _bbox(polygon: dict[str, Any]) -> tuple[float, float, float, float]:
 def build(
     session: Session, kommun: Kommun, period: Period, params: HotSpotParams | None = None
 ) -> Lagesbild:
-    """Every figure of the lägesbild for `period`, each beside the previous period's."""
+    """Every figure of the lägesbild for `period`, each beside the previous period's.
+
+    Counts are GROUP BYs in the database; only the hot spots need the places themselves,
+    and those are loaded as plain arrays.
+    """
     params = params or HotSpotParams()
     previous = period.previous()
-    now_places = _places(session, kommun, period, params)
-    before_places = _places(session, kommun, previous, params)
-
-    def figure(pick: Any) -> Figure:
-        return Figure(pick(now_places), pick(before_places))
-
-    sources = {s: figure(lambda ps, s=s: sum(p.source == s for p in ps)) for s in SOURCES}
-    times = {t: figure(lambda ps, t=t: sum(t in p.times_of_day for p in ps)) for t in TIMES_OF_DAY}
-    now_reasons = Counter(c for p in now_places for c in p.reason_codes)
-    before_reasons = Counter(c for p in before_places for c in p.reason_codes)
-    reasons = [
-        (code, Figure(n, before_reasons.get(code, 0)))
-        for code, n in sorted(now_reasons.items(), key=lambda item: (-item[1], item[0]))
-    ][:TOP_REASONS]
-
-    # Local dates of both periods' reports, for the chart (already loaded with the places).
-    created = [
-        local_day(p.created_at) for p in (*now_places, *before_places) if p.created_at is not None
-    ]
-    series = []
+    flags = {"dag": Report.at_day, "kvall": Report.at_evening, "natt": Report.at_night}
+    buckets = []
     for first, last in period.buckets():
         # The same stretch of the previous period (periods of a kind differ by a day or two).
         prev_first = previous.first + (first - period.first)
-        prev_last = prev_first + (last - first)
-        series.append(
-            (
-                first,
-                last,
-                sum(first <= d <= last for d in created),
-                sum(prev_first <= d <= prev_last for d in created),
-            )
+        buckets.append((first, last, prev_first, prev_first + (last - first)))
+
+    # One pass over both periods: counts per source, time flags and stretch of days.
+    # Every period and bucket edge is an edge of a segment, so a segment lies wholly inside
+    # or outside each of them.
+    ranges = [
+        (local_midnight(a), local_midnight(b + timedelta(days=1)))
+        for a, b in (
+            [(f, la) for f, la, _pf, _pl in buckets] + [(pf, pl) for _f, _la, pf, pl in buckets]
+        )
+    ]
+    edges = sorted({previous.start, period.start, period.end, *(e for r in ranges for e in r)})
+    segment = case(
+        *((Report.created_at < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges)
+    )
+    counted = _counted_both(kommun, period, previous, params)
+    grouped = session.execute(
+        select(Report.source, segment, *flags.values(), func.count())
+        .where(counted)
+        .group_by(Report.source, segment, *flags.values())
+    ).all()
+
+    def inside(seg: int, start: datetime, end: datetime) -> bool:
+        return seg < len(edges) - 1 and start <= edges[seg] and edges[seg + 1] <= end
+
+    def tally(*, when: tuple[datetime, datetime], source: str = "", flag: int = -1) -> int:
+        return sum(
+            int(n)
+            for src, seg, *on, n in grouped
+            if inside(seg, *when) and (not source or src == source) and (flag < 0 or on[flag])
         )
 
-    status_rows = session.execute(
-        select(Report.status, func.count(Report.id))
+    now_span, before_span = (period.start, period.end), (previous.start, previous.end)
+    sources = {
+        s: Figure(tally(when=now_span, source=s), tally(when=before_span, source=s))
+        for s in SOURCES
+    }
+    times = {
+        t: Figure(tally(when=now_span, flag=k), tally(when=before_span, flag=k))
+        for k, t in enumerate(flags)
+    }
+    n_buckets = len(buckets)
+    series = [
+        (first, last, tally(when=ranges[k]), tally(when=ranges[n_buckets + k]))
+        for k, (first, last, _pf, _pl) in enumerate(buckets)
+    ]
+
+    which = case((Report.created_at < period.start, 1), else_=0)  # 0 this period, 1 before
+    by_reason: dict[str, list[int]] = {}
+    for code, before, n in session.execute(
+        select(ReportReason.code, which, func.count())
+        .join(Report, Report.id == ReportReason.report_id)
+        .where(counted)
+        .group_by(ReportReason.code, which)
+    ):
+        by_reason.setdefault(code, [0, 0])[int(before)] = int(n)
+    reasons = [
+        (code, Figure(n, b))
+        for code, (n, b) in sorted(by_reason.items(), key=lambda item: (-item[1][0], item[0]))
+        if n
+    ][:TOP_REASONS]
+
+    # Statuses (of every report of the period) and trygga platser, in one pass.
+    statuses = dict.fromkeys(STATUSES, 0)
+    trygga = [0, 0]
+    for status, kind, before, n in session.execute(
+        select(Report.status, Report.kind, which, func.count())
         .where(
             Report.kommun_id == kommun.id,
             Report.erasure_requested_at.is_(None),
-            Report.created_at >= period.start,
+            Report.created_at >= previous.start,
             Report.created_at < period.end,
         )
-        .group_by(Report.status)
-    ).all()
-    statuses = dict.fromkeys(STATUSES, 0) | {s: int(n) for s, n in status_rows}
+        .group_by(Report.status, Report.kind, which)
+    ):
+        if not before:
+            statuses[status] = statuses.get(status, 0) + int(n)
+        if kind == "trygg":
+            trygga[int(before)] += int(n)
 
-    spots_now = _spots(now_places, kommun, params)
-    spots_before = _spots(before_places, kommun, params)
-    tracked = match_hotspots(spots_before, spots_now)
+    rows, gone = _hotspot_rows(session, kommun, period, previous, params)
+    # "Känns det tryggare där nu?": the answers residents gave by mail in each period.
+    answered_now = answers_between(session, kommun.id, period.start, period.end)
+    answered_before = answers_between(session, kommun.id, previous.start, previous.end)
+    return Lagesbild(
+        kommun=kommun,
+        period=period,
+        previous=previous,
+        reports=Figure(tally(when=now_span), tally(when=before_span)),
+        trygga=Figure(*trygga),
+        supporters=sources["support"],
+        sources=sources,
+        reasons=reasons,
+        times=times,
+        series=series,
+        statuses=statuses,
+        hotspots=rows,
+        gone=gone,
+        params=params,
+        feelings={a: Figure(answered_now[a], answered_before[a]) for a in ANSWERS},
+    )
+
+
+def _hotspot_rows(
+    session: Session, kommun: Kommun, period: Period, previous: Period, params: HotSpotParams
+) -> tuple[list[SpotRow], list[SpotRow]]:
+    """The period's hot spots, matched to the previous period's, and those that are gone."""
+    ids, lat, lon, night = _points(session, kommun, period, params)
+    _ids, before_lat, before_lon, _night = _points(session, kommun, previous, params)
+    tracked = match_hotspots(
+        _spots(before_lat, before_lon, kommun, params), _spots(lat, lon, kommun, params)
+    )
     rows, gone = [], []
     for item in tracked:
         spot = item.hotspot
@@ -195,7 +305,7 @@ def build(
                 )
             )
             continue
-        stats = spot_stats([now_places[i] for i in spot.members])
+        members = np.asarray(spot.members, dtype=np.int64)
         rows.append(
             SpotRow(
                 name=spot.name,
@@ -203,32 +313,11 @@ def build(
                 count=spot.count,
                 previous=item.previous["count"] if item.previous else None,
                 trend=item.state,
-                reasons=list(stats["reasons"])[:3],
-                night_share=stats["night_share"],
+                reasons=_member_reasons(session, ids[members])[:3],
+                night_share=round(float(night[members].mean()), 3) if members.size else 0.0,
                 polygon=spot.polygon,
                 bbox=_bbox(spot.polygon),
             )
         )
     rows.sort(key=lambda r: (-r.count, r.stable_id))
-    answered_now = answers_between(session, kommun.id, period.start, period.end)
-    answered_before = answers_between(session, kommun.id, previous.start, previous.end)
-    return Lagesbild(
-        kommun=kommun,
-        period=period,
-        previous=previous,
-        reports=Figure(len(now_places), len(before_places)),
-        trygga=Figure(
-            _count(session, kommun, period, Report.kind == "trygg"),
-            _count(session, kommun, previous, Report.kind == "trygg"),
-        ),
-        supporters=sources["support"],
-        sources=sources,
-        reasons=reasons,
-        times=times,
-        series=series,
-        statuses=statuses,
-        hotspots=rows,
-        gone=gone,
-        params=params,
-        feelings={a: Figure(answered_now[a], answered_before[a]) for a in ANSWERS},
-    )
+    return rows, gone

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
+from typing import Any
 
 from flask import render_template, request
 from flask_babel import format_date
@@ -12,14 +14,16 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from core.cache import per_kommun
 from core.clock import local_today, now
 from core.forms import BaseForm
 from db import get_session
 from feedback import reasons as taxonomy
 from geo.maps import TREND_STYLE
 from geo.sketch import sketch
+from kommun.models import Kommun
 from promises.public_forms import FEELING_LABELS
-from review.lagesbild import build
+from review.lagesbild import Lagesbild, build
 from review.periods import Period, period_for
 from review.statuses import TREND_LABELS, TREND_SYMBOLS
 from review.views import _kommun, bp
@@ -66,6 +70,13 @@ def period_span(period: Period) -> str:
     )
 
 
+@per_kommun("lagesbild")
+def _figures(kommun: Kommun, kind: str, first: date) -> dict[str, Any]:
+    """The lägesbild's figures, cached until the kommun's data change (core.cache)."""
+    picture = build(get_session(), kommun, period_for(kind, first))
+    return {f.name: getattr(picture, f.name) for f in fields(picture) if f.name != "kommun"}
+
+
 @bp.get("/<slug>/lagesbild")
 def lagesbild(slug: str) -> tuple[str, int]:
     """The lägesbild for a period beside the previous one: for the EST meeting or the council."""
@@ -75,7 +86,7 @@ def lagesbild(slug: str) -> tuple[str, int]:
     kind = form.kind.data if valid and form.kind.data else "tertial"
     day: date = (form.day.data if valid else None) or local_today()
     period = period_for(kind, day)
-    picture = build(get_session(), kommun, period)
+    picture = Lagesbild(kommun=kommun, **_figures(kommun, kind, period.first))
     spots = picture.hotspots
     drawing = None
     if kommun.boundary_geojson:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from core.clock import local_midnight
@@ -41,12 +41,43 @@ class QueueFilters:
     sort: str = "newest"
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+KEYSET_SORTS = ("newest", "oldest")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A row's place in the (created_at, id) order: where the next or previous page starts."""
+
+    created_at: datetime
+    id: int
+
+    @classmethod
+    def of(cls, report: Report) -> Cursor:
+        return cls(report.created_at, report.id)
+
+    @property
+    def token(self) -> str:
+        return f"{(self.created_at - _EPOCH) // timedelta(microseconds=1)}-{self.id}"
+
+    @classmethod
+    def parse(cls, token: str | None) -> Cursor | None:
+        """The cursor in a link, or None when there is none or it is not one of ours."""
+        micros, _dash, report_id = (token or "").partition("-")
+        if not (micros.isdigit() and report_id.isdigit()) or len(micros) > 18:
+            return None
+        return cls(_EPOCH + timedelta(microseconds=int(micros)), int(report_id))
+
+
 @dataclass(frozen=True)
 class QueuePage:
     rows: list[tuple[Report, int]]
     total: int
     page: int
     pages: int
+    # Keyset links (sorts by date): where the next and the previous page start.
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
 
 
 def _reason_codes(value: str) -> list[str]:
@@ -111,25 +142,80 @@ def _matching_masked_text(session: Session, query: Select[tuple[Report]], text: 
     }
 
 
-def queue_page(session: Session, kommun: Kommun, f: QueueFilters, page: int = 1) -> QueuePage:
-    """One page of the kommun's reports with their supporter counts."""
+def queue_page(
+    session: Session,
+    kommun: Kommun,
+    f: QueueFilters,
+    page: int = 1,
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    last: bool = False,
+) -> QueuePage:
+    """One page of the kommun's reports with their supporter counts.
+
+    Sorted by date, the page after or before a cursor, or the last page, is found on the
+    (kommun_id, created_at, id) index, so paging costs the same at the end of a million
+    reports as at the start; `page` then only labels it. Without a cursor (or sorted by
+    supporters) `page` is an offset, which is cheap for the first pages.
+    """
     query = _filtered(kommun, f)
     if f.text.strip():
         ids = _matching_masked_text(session, query, f.text.strip())
         query = query.where(Report.id.in_(ids or {-1}))
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+    page = pages if last else min(max(page, 1), pages)
     supporters = supporters_column()
-    order = {
-        "oldest": (Report.created_at.asc(), Report.id.asc()),
-        "supporters": (supporters.desc(), Report.created_at.desc(), Report.id.desc()),
-    }.get(f.sort, (Report.created_at.desc(), Report.id.desc()))
-    rows = session.execute(
-        query.add_columns(supporters)
-        .order_by(*order)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .options(selectinload(Report.reasons))
-    ).all()
-    return QueuePage([(report, int(count)) for report, count in rows], total, page, pages)
+    query = query.add_columns(supporters).options(selectinload(Report.reasons))
+    if f.sort not in KEYSET_SORTS:
+        order = (supporters.desc(), Report.created_at.desc(), Report.id.desc())
+        rows = session.execute(
+            query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        ).all()
+        return QueuePage([(r, int(n)) for r, n in rows], total, page, pages)
+
+    newest = f.sort == "newest"
+    key = tuple_(Report.created_at, Report.id)
+    forward = (
+        (Report.created_at.desc(), Report.id.desc())
+        if newest
+        else (
+            Report.created_at.asc(),
+            Report.id.asc(),
+        )
+    )
+    backward = (
+        (Report.created_at.asc(), Report.id.asc())
+        if newest
+        else (
+            Report.created_at.desc(),
+            Report.id.desc(),
+        )
+    )
+    if after is not None:
+        beyond = key < tuple_(after.created_at, after.id)
+        if not newest:
+            beyond = key > tuple_(after.created_at, after.id)
+        rows = session.execute(query.where(beyond).order_by(*forward).limit(PAGE_SIZE)).all()
+    elif before is not None or last:
+        if before is not None:
+            ahead = key > tuple_(before.created_at, before.id)
+            if not newest:
+                ahead = key < tuple_(before.created_at, before.id)
+            query, size = query.where(ahead), PAGE_SIZE
+        else:
+            size = total - (pages - 1) * PAGE_SIZE or PAGE_SIZE
+        rows = session.execute(query.order_by(*backward).limit(size)).all()[::-1]
+    else:
+        offset = (page - 1) * PAGE_SIZE
+        rows = session.execute(query.order_by(*forward).limit(PAGE_SIZE).offset(offset)).all()
+    reports = [(r, int(n)) for r, n in rows]
+    return QueuePage(
+        reports,
+        total,
+        page,
+        pages,
+        next_cursor=Cursor.of(reports[-1][0]).token if reports and page < pages else None,
+        prev_cursor=Cursor.of(reports[0][0]).token if reports and page > 1 else None,
+    )

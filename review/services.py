@@ -6,6 +6,7 @@ page) and in the audit log (AuditEvent, for whoever audits staff).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -193,12 +194,33 @@ def find_in_kommun(session: Session, kommun_id: int, registration: str) -> Repor
 def duplicate_candidates(
     session: Session, report: Report, radius_m: float = 75.0, limit: int = 5
 ) -> list[tuple[Report, float]]:
-    """Reports of the same kommun near this one that it may duplicate, nearest first."""
+    """Reports of the same kommun near this one that it may duplicate, nearest first.
+
+    The database finds the nearest few inside a box on the (kommun_id, lat, lon) index,
+    ordered by a local flat-earth distance; only those are loaded and measured exactly.
+    The box starts small and grows to the radius only while fewer than `limit` are found
+    within it, so a report in the densest square reads few rows.
+    """
+    near: list[tuple[Report, float]] = []
+    for step_m in (radius_m / 9, radius_m / 3, radius_m):
+        near = _nearest_within(session, report, step_m, limit)
+        if len(near) >= limit:
+            break
+    return [(r, d) for r, d in near if d <= radius_m][:limit]
+
+
+def _nearest_within(
+    session: Session, report: Report, radius_m: float, limit: int
+) -> list[tuple[Report, float]]:
     dlat = radius_m / 111_000.0 * 1.2
     dlon = dlat * 2.2  # generous at Swedish latitudes; distance_m decides
+    metres_per_lon = 111_320.0 * math.cos(math.radians(report.lat))
+    dy = (Report.lat - report.lat) * 111_320.0
+    dx = (Report.lon - report.lon) * metres_per_lon
     candidates = list(
         session.scalars(
-            select(Report).where(
+            select(Report)
+            .where(
                 Report.kommun_id == report.kommun_id,
                 Report.id != report.id,
                 Report.merged_into_id.is_(None),
@@ -206,6 +228,8 @@ def duplicate_candidates(
                 Report.lat.between(report.lat - dlat, report.lat + dlat),
                 Report.lon.between(report.lon - dlon, report.lon + dlon),
             )
+            .order_by(dx * dx + dy * dy, Report.id)
+            .limit(limit * 2)
         )
     )
     if not candidates:
@@ -214,7 +238,7 @@ def duplicate_candidates(
         report.lat, report.lon, [r.lat for r in candidates], [r.lon for r in candidates]
     )
     near = [(r, float(d)) for r, d in zip(candidates, distances, strict=True) if d <= radius_m]
-    return sorted(near, key=lambda pair: (pair[1], pair[0].id))[:limit]
+    return sorted(near, key=lambda pair: (pair[1], pair[0].id))
 
 
 # --- supporters -------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from promises.models import Activity, Promise
 from review import statuses
 from review.forms import BulkForm, CorrectionForm, MergeForm, NoteForm, QueueFilterForm, StatusForm
 from review.models import ReportChange, ReportNote
-from review.queue import QueueFilters, queue_page
+from review.queue import Cursor, QueueFilters, queue_page
 from review.services import (
     ReviewError,
     add_note,
@@ -56,6 +56,7 @@ from review.services import (
 )
 
 bp = Blueprint("review", __name__, url_prefix="/samordnare")
+PAGING_ARGS = ("page", "after", "before", "last")
 bp.add_app_template_global(statuses.staff_status, "staff_status")
 bp.add_app_template_global(statuses.close_reason, "close_reason")
 bp.add_app_template_global(statuses.forward_target, "forward_target")
@@ -117,7 +118,15 @@ def queue(slug: str) -> tuple[str, int]:
     spot = hotspots.get(form.hotspot.data or "")
     report_ids = frozenset(int(i) for i in spot.report_ids) if spot else None
     filters = form.filters(report_ids) if valid else QueueFilters()
-    result = queue_page(get_session(), kommun, filters, page=form.page.data or 1)
+    result = queue_page(
+        get_session(),
+        kommun,
+        filters,
+        page=form.page.data or 1,
+        after=Cursor.parse(form.after.data) if valid else None,
+        before=Cursor.parse(form.before.data) if valid else None,
+        last=bool(form.last.data) and valid,
+    )
     bulk = BulkForm(prefix="bulk", formdata=None, return_to=request.full_path)
     return render_template(
         "review/queue.html",
@@ -126,7 +135,7 @@ def queue(slug: str) -> tuple[str, int]:
         bulk=bulk,
         result=result,
         flags={r.id: _flags(r) for r, _n in result.rows},
-        page_args={k: v for k, v in request.args.items() if k != "page"},
+        page_args={k: v for k, v in request.args.items() if k not in PAGING_ARGS},
     ), (200 if valid else 400)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.clock import now
+from core.clock import LOCAL_ZONE, now
 from core.text import is_odd
 from feedback.models import Report
 from feedback.services import ReportInput, insert_report
@@ -22,7 +22,6 @@ from kommun.models import Kommun, Landmark
 from kommun.services import mark_hotspots_stale
 from paper import codes
 from privacy.masking import mask
-from review.periods import LOCAL_ZONE
 from surveys import instruments
 from surveys.instruments import AnswerError, Question
 from surveys.models import (

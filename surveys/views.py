@@ -806,6 +806,8 @@ def _csv_problem(exc: services.CsvError) -> str:
     if isinstance(exc, services.OddCsvText):
         return str(odd_text.FILE_MESSAGE)
     return _("Filen kunde inte läsas som CSV. Spara den som CSV och försök igen.")
+
+
 def _row_problem(dsession: DialogueSession, problem: services.RowProblem) -> str:
     """A CSV row's problem in plain words, with the line and the column to look at."""
     where = {"line": problem.line, "column": problem.column, "value": problem.value}

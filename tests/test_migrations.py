@@ -43,3 +43,44 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_upgrade_fills_in_the_grid_cell_of_existing_reports(tmp_path):
+    """0010 computes report.cell_250 for reports made before it, in batches."""
+    from sqlalchemy import text
+
+    from geo.cells import cell_key
+
+    engine = db.make_engine("sqlite:///" + str(tmp_path / "cells.sqlite"))
+    db.upgrade(engine, "0009")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO kommun (id, code, name, slug, boundary_geojson, min_lat, min_lon,"
+                " max_lat, max_lon, active, created_at) VALUES (1, '1487', 'Vänersborg',"
+                " 'vanersborg', '{}', 58, 12, 59, 13, 1, '2026-01-01')"
+            )
+        )
+        for i, (lat, lon) in enumerate([(58.38065, 12.32265), (58.39, 12.30)], start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO report (id, kommun_id, receipt_code, kind, source, status, lat,"
+                    " lon, location_method, at_day, at_evening, at_night, on_weekdays,"
+                    " on_weekends, recurring, description, created_at, updated_at, hidden)"
+                    " VALUES (:id, 1, :code, 'otrygg', 'online', 'ny', :lat, :lon, 'map',"
+                    " 0, 0, 0, 0, 0, 0, '', '2026-01-01', '2026-01-01', 0)"
+                ),
+                {"id": i, "code": f"R{i}", "lat": lat, "lon": lon},
+            )
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        got = dict(conn.execute(text("SELECT id, cell_250 FROM report")).all())
+    assert got == {1: cell_key(58.38065, 12.32265), 2: cell_key(58.39, 12.30)}
+    engine.dispose()
+
+
+def test_sqlite_reads_through_memory_mapping(tmp_path):
+    engine = db.make_engine("sqlite:///" + str(tmp_path / "mmap.sqlite"))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 268435456
+    engine.dispose()

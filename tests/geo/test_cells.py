@@ -29,3 +29,18 @@ def test_the_grid_does_not_move_with_the_points():
     one = aggregate_cells([58.38, 58.3801], [12.32, 12.3201], min_count=1)
     two = aggregate_cells([58.38, 58.39, 58.30], [12.32, 12.40, 12.10], min_count=1)
     assert one[0].polygon in [c.polygon for c in two]
+
+
+def test_stored_cell_keys_give_the_same_cells_as_the_points():
+    """Counting packed keys (as SQL does) shows exactly the cells aggregate_cells shows."""
+    from collections import Counter
+
+    from geo.cells import cell_key, cell_keys, cells_from_counts
+
+    rng = np.random.default_rng(7)
+    lat = TORGET[0] + rng.normal(0, 0.004, 400)
+    lon = TORGET[1] + rng.normal(0, 0.008, 400)
+    keys = cell_keys(lat, lon)
+    assert keys.tolist() == [cell_key(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
+    counts = [(k, n) for k, n in Counter(keys.tolist()).items() if n >= 5]
+    assert cells_from_counts(counts) == aggregate_cells(lat, lon, cell_m=250, min_count=5)

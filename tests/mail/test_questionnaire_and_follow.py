@@ -11,6 +11,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from core.clock import local_today
 from feedback.models import Questionnaire, Report
 from feedback.questionnaire import queue_due
 from mail.models import OutgoingMail
@@ -122,15 +123,15 @@ def test_answers_count_in_the_lagesbild_and_the_promise_evaluation(
     questionnaire.answer, questionnaire.answered_at = "tryggare", datetime.now(UTC)
     session.commit()
     vanersborg = kommuner["Vänersborg"]
-    picture = build(session, vanersborg, period_for("tertial", date.today()))
+    picture = build(session, vanersborg, period_for("tertial", local_today()))
     assert picture.feelings["tryggare"].current == 1
     assert picture.feelings["otryggare"].current == 0
     promise = Promise(
         kommun_id=vanersborg.id,
         title="Torget",
         lokalpolisomrade="Östra Fyrbodal",
-        starts_on=date.today() - timedelta(days=30),
-        ends_on=date.today() + timedelta(days=300),
+        starts_on=local_today() - timedelta(days=30),
+        ends_on=local_today() + timedelta(days=300),
         status="undertecknat",
     )
     promise.focus_areas.append(
@@ -141,7 +142,7 @@ def test_answers_count_in_the_lagesbild_and_the_promise_evaluation(
     )
     session.add(promise)
     session.commit()
-    near, far = evaluate(session, promise, date.today())
+    near, far = evaluate(session, promise, local_today())
     assert near.feelings == {"tryggare": 1} and far.feelings == {}
 
 
@@ -203,7 +204,7 @@ def test_follow_a_promise_with_double_opt_in_and_get_a_digest(client, promise, i
     # Nothing to say in a period without follow-ups; then one digest per finished period.
     later = datetime.now(UTC) + timedelta(days=130)
     period_start = subscription.last_period
-    done_on = date.today()
+    done_on = local_today()
     session.add(
         FollowUp(
             promise_id=promise.id,

@@ -147,3 +147,46 @@ def test_paging(client, coordinator, kommuner, create_report_at):
     second = parse_page(client.get(next_link).data)
     assert len(rows(second)) == 3
     assert not set(rows(first)) & set(rows(second))
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_keyset_links_walk_every_report_once_both_ways(
+    client, coordinator, kommuner, create_report_at, monkeypatch, sort
+):
+    """Next and previous links carry a cursor, not an offset; the last link reaches the end."""
+    monkeypatch.setattr("review.queue.PAGE_SIZE", 3)
+    vbg = kommuner["Vänersborg"]
+    made = [create_report_at(vbg, LAT, LON).registration_number for _ in range(8)]
+    expected = made[::-1] if sort == "newest" else made
+    page = queue(client, sort=sort)
+    seen, pages = [rows(page)], [page]
+    while (link := page.select_one(".pager a[rel=next]")) is not None:
+        assert "after=" in link["href"] and "sort=" + sort in link["href"]
+        page = parse_page(client.get(link["href"]).data)
+        seen.append(rows(page))
+        pages.append(page)
+    assert [r for chunk in seen for r in chunk] == expected
+    assert [len(chunk) for chunk in seen] == [3, 3, 2]
+    assert "Sida 3 av 3" in page.select_one(".pager").get_text()
+    back = parse_page(client.get(page.select_one(".pager a[rel=prev]")["href"]).data)
+    assert rows(back) == seen[1] and "Sida 2 av 3" in back.select_one(".pager").get_text()
+    last = parse_page(client.get(pages[0].select_one(".pager a[rel=last]")["href"]).data)
+    assert rows(last) == seen[2] and "Sida 3 av 3" in last.select_one(".pager").get_text()
+    before_last = parse_page(client.get(last.select_one(".pager a[rel=prev]")["href"]).data)
+    assert rows(before_last) == seen[1]
+
+
+def test_an_old_page_number_link_still_works(
+    client, coordinator, kommuner, create_report_at, monkeypatch
+):
+    monkeypatch.setattr("review.queue.PAGE_SIZE", 3)
+    vbg = kommuner["Vänersborg"]
+    made = [create_report_at(vbg, LAT, LON).registration_number for _ in range(5)]
+    assert rows(queue(client, page=2)) == made[::-1][3:]
+
+
+def test_a_broken_cursor_is_a_clear_error(client, coordinator, kommuner, create_report_at):
+    create_report_at(kommuner["Vänersborg"], LAT, LON)
+    response = client.get("/samordnare/vanersborg/", query_string={"after": "x'; drop"})
+    assert response.status_code == 400
+    assert "Länken till sidan är trasig" in parse_page(response.data).get_text()

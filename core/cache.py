@@ -1,0 +1,157 @@
+"""A cache for what pages compute from many reports, shared by the workers behind Redis.
+
+Entries are never deleted to invalidate them. Each kommun has a generation token, and every
+cached value's key holds the token current when it was computed; a change replaces the
+token, so the next request misses and the old entries expire on their own. The token
+changes when a commit touches a row of the kommun (a report, a promise, the kommun itself;
+also a plain INSERT or UPDATE given its kommun_id) and when `reports_changed` is sent; rows
+without a kommun, and ORM bulk updates, change the token shared by all kommuner.
+
+SimpleCache in the embedded mode (one process), RedisCache when REDIS_URL or
+RATELIMIT_STORAGE_URI names a Redis server (shared by every worker and instance).
+"""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, current_app, has_app_context
+from flask_babel import get_locale
+from flask_caching import Cache
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from feedback.signals import reports_changed
+
+cache = Cache()
+
+ALL = "all"  # the generation every kommun's keys also carry
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _redis_url(app: Flask) -> str | None:
+    for name in ("REDIS_URL", "RATELIMIT_STORAGE_URI"):
+        url = str(app.config.get(name) or "")
+        if url.startswith(("redis://", "rediss://")):
+            return url
+    return None
+
+
+def init_app(app: Flask) -> None:
+    redis_url = _redis_url(app)
+    if redis_url and "CACHE_TYPE" not in app.config:
+        app.config["CACHE_TYPE"] = "RedisCache"
+        app.config.setdefault("CACHE_REDIS_URL", redis_url)
+    app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 600)
+    app.config.setdefault("CACHE_KEY_PREFIX", app.config.get("RATELIMIT_KEY_PREFIX", "tk") + ":c:")
+    cache.init_app(app)
+    reports_changed.connect(_on_reports_changed, sender=app)
+    # Commits made outside a request (CLI, jobs, scripts) find their app by the engine.
+    import db
+
+    _apps[db.get_engine(app)] = weakref.ref(app)
+
+
+def _generation_key(scope: int | str) -> str:
+    return f"generation:{scope}"
+
+
+def generation(scope: int | str) -> str:
+    """The current token of a kommun (by id) or of ALL; made on first use."""
+    token = cache.get(_generation_key(scope))
+    if token is None:
+        token = uuid.uuid4().hex
+        cache.set(_generation_key(scope), token, timeout=0)
+    return str(token)
+
+
+def bump_generation(scope: int | str) -> None:
+    """Make every cached value of the kommun (or of all kommuner) stale."""
+    cache.set(_generation_key(scope), uuid.uuid4().hex, timeout=0)
+
+
+def per_kommun(name: str, timeout: int | None = None) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Cache fn(kommun, *args) per kommun, language, generation and args (plain values)."""
+
+    def decorate(fn: Callable[P, T]) -> Callable[P, T]:
+        @wraps(fn)
+        def cached(*args: P.args, **kwargs: P.kwargs) -> T:
+            kommun, *rest = args
+            kommun_id = kommun.id  # type: ignore[attr-defined]
+            parts = [name, str(kommun_id), str(get_locale()), generation(kommun_id)]
+            parts += [generation(ALL), *map(repr, rest), *map(repr, sorted(kwargs.items()))]
+            key = ":".join(parts)
+            hit = cache.get(key)
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
+            value = fn(*args, **kwargs)
+            cache.set(key, value, timeout=timeout)
+            return value
+
+        return cached
+
+    return decorate
+
+
+def _on_reports_changed(_app: Flask, **extra: Any) -> None:
+    kommun_id = extra.get("kommun_id")
+    bump_generation(kommun_id if kommun_id is not None else ALL)
+
+
+# --- commits change generations ----------------------------------------------------------
+
+_TOUCHED = "tryggkartan.cache_touched"
+_apps: weakref.WeakKeyDictionary[Any, weakref.ref[Flask]] = weakref.WeakKeyDictionary()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_touched(session: Session, _context: Any) -> None:
+    touched: set[int | str] = session.info.setdefault(_TOUCHED, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if type(obj).__name__ == "Kommun":
+            touched.add(obj.id)
+            continue
+        kommun_id = getattr(obj, "kommun_id", None)
+        touched.add(kommun_id if isinstance(kommun_id, int) else ALL)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    """Statements outside the unit of work: by their kommun_id, or all for a bulk ORM change."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params] if params else []
+    kommuner = {row.get("kommun_id") for row in rows if isinstance(row, dict)} - {None}
+    if kommuner:
+        state.session.info.setdefault(_TOUCHED, set()).update(kommuner)
+    elif state.bind_mapper is not None and not state.is_insert:
+        state.session.info.setdefault(_TOUCHED, set()).add(ALL)
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_touched(session: Session) -> None:
+    touched = session.info.pop(_TOUCHED, set())
+    if not touched:
+        return
+    if has_app_context() and "cache" in current_app.extensions:
+        for scope in touched:
+            bump_generation(scope)
+        return
+    ref = _apps.get(session.get_bind())
+    app = ref() if ref is not None else None
+    if app is not None:
+        with app.app_context():
+            for scope in touched:
+                bump_generation(scope)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_touched(session: Session) -> None:
+    session.info.pop(_TOUCHED, None)

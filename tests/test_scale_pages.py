@@ -1,0 +1,129 @@
+"""The heavy pages at two sizes: the same queries, and only a page's worth of reports loaded.
+
+The small version of bench.pages: 1,000 and then 2,000 reports in one kommun. Each page must
+run the same number of SQL statements at both sizes (nothing per report) and build at most a
+bounded number of Report objects (the queue's page, a few duplicate candidates, none for the
+public map and the lägesbild).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import event, insert
+
+import db
+from core.cache import bump_generation
+from feedback.models import Report, ReportReason
+from review.queue import PAGE_SIZE
+from tests.conftest import VANERSBORG_TORGET
+
+# Three tight clusters (three hot spots at any size) in thin noise over the town.
+CLUSTERS = [(0.0, 0.0), (0.004, 0.006), (-0.005, -0.004)]
+REASONS = ["place.dark", "place.bushes", "people.groups"]
+
+
+def seed(session, kommun, start: int, n: int) -> None:
+    rng = np.random.default_rng(start)
+    now = datetime.now(UTC)
+    rows, reasons = [], []
+    for i in range(start, start + n):
+        if i % 4:
+            dlat, dlon = CLUSTERS[i % 3]
+            lat = VANERSBORG_TORGET[0] + dlat + rng.normal(0, 0.00012)
+            lon = VANERSBORG_TORGET[1] + dlon + rng.normal(0, 0.0002)
+        else:
+            lat = VANERSBORG_TORGET[0] + rng.uniform(-0.03, 0.03)
+            lon = VANERSBORG_TORGET[1] + rng.uniform(-0.05, 0.05)
+        rows.append(
+            {
+                "id": i,
+                "kommun_id": kommun.id,
+                "receipt_code": f"S{i:015d}",
+                "lat": float(lat),
+                "lon": float(lon),
+                "location_method": "map",
+                "at_night": bool(i % 2),
+                "created_at": now - timedelta(days=float(rng.uniform(0, 300))),
+            }
+        )
+        reasons.append({"report_id": i, "code": REASONS[i % 3]})
+    session.execute(insert(Report), rows)
+    session.execute(insert(ReportReason), reasons)
+    session.commit()
+
+
+@pytest.fixture
+def watch(app):
+    """Counts SQL statements and Report objects built while a block runs."""
+    counts = {"statements": 0, "reports": 0}
+    seen: list[str] = []
+
+    def statement(_conn, _cursor, text, parameters, *_args):
+        counts["statements"] += 1
+        seen.append((text, parameters))
+
+    def loaded(*_args):
+        counts["reports"] += 1
+
+    engine = db.get_engine(app)
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(Report, "load", loaded)
+    counts["seen"] = seen  # type: ignore[assignment]
+    yield counts
+    event.remove(engine, "before_cursor_execute", statement)
+    event.remove(Report, "load", loaded)
+
+
+def measure(app, client, watch, kommun, url: str, *, miss: bool = False) -> dict[str, int]:
+    if miss:
+        with app.app_context():
+            bump_generation(kommun.id)
+    watch.update(statements=0, reports=0)
+    watch["seen"].clear()
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.data[:300])
+    return {"sql": list(watch["seen"])} | {k: v for k, v in watch.items() if k != "seen"}
+
+
+def test_pages_cost_the_same_at_twice_the_reports(
+    app, client, session, kommuner, create_user, login, watch
+):
+    vbg = kommuner["Vänersborg"]
+    login(create_user("coordinator"))
+    results = []
+    for start, n in ((1, 1000), (1001, 1000)):
+        seed(session, vbg, start, n)
+        queue = BeautifulSoup(client.get("/samordnare/vanersborg/").data, "html.parser")
+        last = queue.select_one(".pager a[rel=last]")["href"]
+        assert "last=1" in last
+        pages = {
+            "public": ("/k/vanersborg/loften", True),
+            "lagesbild": ("/samordnare/vanersborg/lagesbild?kind=tertial", True),
+            "report": ("/samordnare/rapport/4", False),  # in the densest cluster
+            "queue": (last, False),
+        }
+        results.append(
+            {
+                name: measure(app, client, watch, vbg, url, miss=miss)
+                for name, (url, miss) in pages.items()
+            }
+        )
+    small, large = results
+    for name in small:
+        assert small[name]["statements"] == large[name]["statements"], name
+    assert large["public"]["reports"] == 0 and large["lagesbild"]["reports"] == 0
+    assert large["report"]["reports"] <= 1 + 10  # the report and its candidates
+    assert large["queue"]["reports"] <= PAGE_SIZE
+    # The queue's last page is found by a cursor, not by skipping every row before it.
+    # (SQLite's dialect always writes an OFFSET, last of the parameters; it must be 0.)
+    offsets = [params for sql, params in large["queue"]["sql"] if "OFFSET" in sql]
+    assert all(params[-1] == 0 for params in offsets)
+    # The public map reads reports only as counts per cell.
+    from_report = [sql for sql, _p in large["public"]["sql"] if "FROM report" in sql]
+    assert from_report and all("GROUP BY" in sql for sql in from_report)
+    # A cached visit reads nothing of the reports.
+    assert measure(app, client, watch, vbg, "/k/vanersborg/loften")["reports"] == 0
