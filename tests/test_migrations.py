@@ -46,13 +46,13 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 
 
 def test_upgrade_fills_in_the_grid_cell_of_existing_reports(tmp_path):
-    """0010 computes report.cell_250 for reports made before it, in batches."""
+    """0015 computes report.cell_250 for reports made before it, in batches."""
     from sqlalchemy import text
 
     from geo.cells import cell_key
 
     engine = db.make_engine("sqlite:///" + str(tmp_path / "cells.sqlite"))
-    db.upgrade(engine, "0009")
+    db.upgrade(engine, "0014")
     with engine.begin() as conn:
         conn.execute(
             text(

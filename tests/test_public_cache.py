@@ -92,7 +92,6 @@ def test_redis_in_production_simple_cache_embedded(migrated_url, tmp_path):
         app = create_app(
             {"DATABASE_URL": migrated_url, "SECRET_KEY": "x", "HOTSPOTS_RECOMPUTE": "off"} | config
         )
-        app.extensions["tryggkartan.hotspot_worker"].stop()
         db.get_engine(app).dispose()
         return app.config["CACHE_TYPE"], app.config.get("CACHE_REDIS_URL")
 
