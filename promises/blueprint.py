@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from accounts.access import kommun_scope
 from feedback.reasons import GROUPS
-from promises.models import Promise
+from promises.models import Agreement, Promise
 from promises.public_forms import (
     ACTIVITY_STATUS_LABELS,
     FEELING_LABELS,
@@ -36,4 +36,4 @@ def labels() -> dict[str, Any]:
     }
 
 
-bp.before_request(kommun_scope("admin", "coordinator", promise_id=Promise))
+bp.before_request(kommun_scope("admin", "coordinator", promise_id=Promise, agreement_id=Agreement))

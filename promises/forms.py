@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    URL,
     DataRequired,
     InputRequired,
     Length,
@@ -76,7 +77,51 @@ class NewPromiseForm(PromiseBasics):
             )
 
 
+class AgreementForm(BaseForm):
+    """A samverkansöverenskommelse: who agreed, for which years, and where the text is."""
+
+    title = StringField(
+        _l("Namn på överenskommelsen"),
+        validators=[InputRequired(_l("Ge överenskommelsen ett namn.")), Length(max=200)],
+    )
+    parties = TextAreaField(
+        _l("Parter"),
+        description=_l("En per rad, t.ex. kommunen, lokalpolisområdet och andra parter."),
+        validators=[Length(max=2000)],
+    )
+    starts_on = DateField(_l("Gäller från"), validators=[InputRequired(_l("Ange ett datum."))])
+    ends_on = DateField(
+        _l("Gäller till och med"), validators=[InputRequired(_l("Ange ett datum."))]
+    )
+    signed_on = DateField(_l("Undertecknad den"), validators=[Optional()])
+    document_url = StringField(
+        _l("Länk till dokumentet"),
+        description=_l("Adressen där den undertecknade överenskommelsen finns, t.ex. diariet."),
+        validators=[
+            Optional(),
+            Length(max=500),
+            URL(require_tld=True, message=_l("Ange en hel adress som börjar med https://.")),
+        ],
+    )
+    notes = TextAreaField(_l("Anteckningar"), validators=[Length(max=4000)])
+
+    def validate_parties(self, field: TextAreaField) -> None:
+        if len(_lines(field.data)) < 2:
+            raise ValidationError(_l("Ange minst två parter, en per rad."))
+
+    def validate_ends_on(self, field: DateField) -> None:
+        if field.data and self.starts_on.data and field.data <= self.starts_on.data:
+            raise ValidationError(_l("Perioden måste sluta efter att den börjar."))
+
+    def validate_document_url(self, field: StringField) -> None:
+        if field.data and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError(_l("Ange en hel adress som börjar med https://."))
+
+
 class PromiseForm(PromiseBasics):
+    agreement_choice = SelectField(
+        _l("Samverkansöverenskommelse"), choices=[SelectChoice("", _l("Ingen"))], default=""
+    )
     status = SelectField(_l("Status"), choices=choices(PROMISE_STATUS_LABELS, PROMISE_STATUSES))
     signatories = TextAreaField(
         _l("Undertecknat av"),

@@ -33,6 +33,35 @@ activity_focus = Table(
 )
 
 
+class Agreement(Base):
+    """A samverkansöverenskommelse: the kommun's agreement with the police (and partners),
+    of which the medborgarlöften are the public part."""
+
+    __tablename__ = "agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kommun_id: Mapped[int] = mapped_column(ForeignKey("kommun.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    # The parties, one per line (e.g. "Vänersborgs kommun", "Lokalpolisområde Östra Fyrbodal").
+    parties: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    # Where the signed document is published (the kommun's diarium or website).
+    document_url: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    kommun: Mapped[Kommun] = relationship()
+    promises: Mapped[list[Promise]] = relationship(
+        back_populates="agreement", order_by="Promise.starts_on"
+    )
+
+    @property
+    def party_list(self) -> list[str]:
+        return [line.strip() for line in self.parties.splitlines() if line.strip()]
+
+
 class Promise(Base):
     """A medborgarlöfte: kommun and police promise the residents what they will do, and when."""
 
@@ -40,6 +69,10 @@ class Promise(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kommun_id: Mapped[int] = mapped_column(ForeignKey("kommun.id", ondelete="CASCADE"), index=True)
+    # The samverkansöverenskommelse the promise is part of, when it is recorded.
+    agreement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agreement.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     lokalpolisomrade: Mapped[str] = mapped_column(String(120))
     starts_on: Mapped[date] = mapped_column(Date)
@@ -60,6 +93,7 @@ class Promise(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     kommun: Mapped[Kommun] = relationship()
+    agreement: Mapped[Agreement | None] = relationship(back_populates="promises")
     focus_areas: Mapped[list[FocusArea]] = relationship(
         back_populates="promise", cascade="all, delete-orphan", order_by="FocusArea.id"
     )

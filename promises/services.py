@@ -21,7 +21,7 @@ from hotspots.models import HotSpotRecord
 from hotspots.services import HotSpotParams, current_run
 from kommun.models import Kommun, Landmark
 from promises.lifecycle import last_day
-from promises.models import Activity, FocusArea, FollowUp, PlaceFeeling, Promise
+from promises.models import Activity, Agreement, FocusArea, FollowUp, PlaceFeeling, Promise
 from review.periods import LOCAL_ZONE
 
 LANDMARK_RADIUS_M = 150.0
@@ -396,3 +396,14 @@ def promises_of(session: Session, kommun: Kommun, *, public: bool) -> list[Promi
     if public:
         query = query.where(Promise.status != "utkast")
     return list(session.scalars(query.order_by(Promise.starts_on.desc(), Promise.id.desc())))
+
+
+def agreements_of(session: Session, kommun: Kommun) -> list[Agreement]:
+    """The kommun's samverkansöverenskommelser, the latest first."""
+    return list(
+        session.scalars(
+            select(Agreement)
+            .where(Agreement.kommun_id == kommun.id)
+            .order_by(Agreement.starts_on.desc(), Agreement.id.desc())
+        )
+    )

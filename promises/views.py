@@ -27,6 +27,7 @@ from promises.forms import (
 from promises.lifecycle import end_early, phase
 from promises.models import Activity, FocusArea, Promise
 from promises.services import (
+    agreements_of,
     apply_changes,
     current_hotspots,
     draft_promise,
@@ -89,8 +90,12 @@ def index(slug: str) -> str | Response | tuple[str, int]:
 
 def _forms(promise: Promise) -> dict[str, Any]:
     details = PromiseForm(obj=promise, prefix="details")
+    details.agreement_choice.choices = [("", _("Ingen"))] + [
+        (str(a.id), a.title) for a in agreements_of(get_session(), promise.kommun)
+    ]
     if not details.is_submitted():
         details.cadence_months.data = str(promise.cadence_months)
+        details.agreement_choice.data = str(promise.agreement_id or "")
     focus = FocusForm(prefix="focus")
     spots = current_hotspots(get_session(), promise.kommun)
     focus.place.choices = [("", _("Ingen plats (bara ett tema)"))]
@@ -157,6 +162,7 @@ def update(promise_id: int) -> Response | tuple[str, int]:
             "signed_on": form.signed_on.data,
             "summary": (form.summary.data or "").strip(),
             "cadence_months": int(form.cadence_months.data),
+            "agreement_id": int(form.agreement_choice.data) if form.agreement_choice.data else None,
         },
     )
     if promise.status == "avslutat" and promise.ended_on is None:
@@ -270,4 +276,6 @@ def report(promise_id: int) -> tuple[str, int]:
     return render_template("promises/report.html", **context), 200
 
 
-from promises import decisions as _decisions  # noqa: E402,F401  (routes on this blueprint)
+from promises import agreements as _agreements  # noqa: E402,F401  (routes on this blueprint)
+from promises import decisions as _decisions  # noqa: E402,F401
+from promises import yearplan as _yearplan  # noqa: E402,F401
