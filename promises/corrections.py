@@ -20,7 +20,6 @@ from audit.services import record
 from db import get_session
 from promises.blueprint import bp
 from promises.forms import (
-    STANDARD_OWNERS,
     ActivityForm,
     DeleteForm,
     FocusEditForm,
@@ -33,6 +32,7 @@ from promises.services import (
     delete_activity,
     delete_focus,
     delete_follow_up,
+    owner_choices,
     update_follow_up,
 )
 from review.periods import today_local
@@ -207,10 +207,12 @@ def remove_focus(promise_id: int, focus_id: int) -> Response:
 
 def _activity_form(promise: Promise, activity: Activity) -> ActivityForm:
     form = ActivityForm(prefix="edit", obj=activity)
+    form.owners.choices = owner_choices(get_session(), promise.kommun)
     form.focus.choices = [(f.id, f.title) for f in promise.focus_areas]
     if not form.is_submitted():
-        form.owners.data = [o for o in activity.owners if o in STANDARD_OWNERS]
-        form.other_owners.data = "\n".join(o for o in activity.owners if o not in STANDARD_OWNERS)
+        offered = {str(choice.value) for choice in form.owners.choices}  # type: ignore[union-attr]
+        form.owners.data = [o for o in activity.owners if o in offered]
+        form.other_owners.data = "\n".join(o for o in activity.owners if o not in offered)
         form.focus.data = [f.id for f in activity.focus_areas]
     return form
 
@@ -235,6 +237,8 @@ def edit_activity(promise_id: int, activity_id: int) -> Response | tuple[str, in
             "title": form.title.data.strip(),
             "owners": form.all_owners(),
             "target_on": form.target_on.data,
+            "ongoing": form.ongoing.data,
+            "starts_on": form.starts_on.data or (promise.starts_on if form.ongoing.data else None),
             "description": (form.description.data or "").strip(),
         },
     )

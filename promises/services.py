@@ -12,6 +12,7 @@ from shapely.geometry import Point, mapping, shape
 from shapely.prepared import prep
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from accounts.models import User
 from feedback import reasons as taxonomy
@@ -21,10 +22,19 @@ from hotspots.models import HotSpotRecord
 from hotspots.services import HotSpotParams, current_run
 from kommun.models import Kommun, Landmark
 from promises.lifecycle import last_day
-from promises.models import Activity, Agreement, FocusArea, FollowUp, PlaceFeeling, Promise
+from promises.models import (
+    Activity,
+    Agreement,
+    FocusArea,
+    FollowUp,
+    Organisation,
+    PlaceFeeling,
+    Promise,
+)
 from review.periods import LOCAL_ZONE
 
 LANDMARK_RADIUS_M = 150.0
+STANDARD_OWNERS = ("Kommunen", "Polisen")
 
 
 def current_hotspots(session: Session, kommun: Kommun) -> list[HotSpotRecord]:
@@ -84,6 +94,19 @@ def focus_from_landmark(landmark: Landmark, theme: str = "annat") -> FocusArea:
         landmark_id=landmark.id,
         polygon=dict(mapping(sweref.geometry_to_wgs84(circle))),
     )
+
+
+def owner_choices(session: Session, kommun: Kommun) -> list[SelectChoice]:
+    """The owners to tick: the kommun and the police, then the kommun's other organisations."""
+    names = list(STANDARD_OWNERS)
+    known = {n.casefold() for n in names}
+    for organisation in session.scalars(
+        select(Organisation).where(Organisation.kommun_id == kommun.id).order_by(Organisation.name)
+    ):
+        if organisation.name.casefold() not in known:
+            names.append(organisation.name)
+            known.add(organisation.name.casefold())
+    return [SelectChoice(n, n) for n in names]
 
 
 def set_progress(activity: Activity, progress: int) -> None:
@@ -163,7 +186,8 @@ def record_follow_up(
         period_start=follow_up_period(promise, done_on),
         done_on=done_on,
         text=text,
-        progress=progress if activity is not None else None,
+        # An ongoing duty has no percentage: only what was done, and a status if it stopped.
+        progress=progress if activity is not None and not activity.ongoing else None,
         status=(status or None) if activity is not None else None,
         author=author,
     )

@@ -34,6 +34,7 @@ from promises.services import (
     evaluate,
     focus_from_hotspot,
     focus_from_landmark,
+    owner_choices,
     periods_of,
     promises_of,
     record_follow_up,
@@ -109,6 +110,7 @@ def _forms(promise: Promise) -> dict[str, Any]:
         if lm.active
     ]
     activity = ActivityForm(prefix="activity")
+    activity.owners.choices = owner_choices(get_session(), promise.kommun)
     activity.focus.choices = [(f.id, f.title) for f in promise.focus_areas]
     follow = FollowUpForm(prefix="follow")
     follow.activity.choices = [("", _("Löftet som helhet"))] + [
@@ -224,6 +226,8 @@ def add_activity(promise_id: int) -> Response | tuple[str, int]:
         description=(form.description.data or "").strip(),
         owners=form.all_owners(),
         target_on=form.target_on.data,
+        ongoing=form.ongoing.data,
+        starts_on=form.starts_on.data or (promise.starts_on if form.ongoing.data else None),
         focus_areas=[f for f in promise.focus_areas if f.id in chosen],
     )
     promise.activities.append(activity)
@@ -278,4 +282,5 @@ def report(promise_id: int) -> tuple[str, int]:
 
 from promises import agreements as _agreements  # noqa: E402,F401  (routes on this blueprint)
 from promises import decisions as _decisions  # noqa: E402,F401
+from promises import organisations as _organisations  # noqa: E402,F401
 from promises import yearplan as _yearplan  # noqa: E402,F401

@@ -24,6 +24,7 @@ STAFF_BLUEPRINTS = {
     "promises",
     "open311_admin",
     "surveys",
+    "partner",
 }
 # Pages for anyone: the residents' pages, assets, and the doors into the staff side. The
 # Open311 API checks its keys itself (tests/open311/test_server.py).
