@@ -15,7 +15,6 @@ from promises.public_forms import (
     INDICATOR_LABELS,
     PHASE_LABELS,
     PROMISE_STATUS_LABELS,
-    THEME_LABELS,
 )
 from review.statuses import TREND_LABELS
 
@@ -24,8 +23,10 @@ bp = Blueprint("promises", __name__, url_prefix="/samordnare")
 
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
+    from promises.themes import ThemeLabels  # it puts routes on bp, so not at the top
+
     return {
-        "theme_labels": THEME_LABELS,
+        "theme_labels": ThemeLabels(),
         "promise_status_labels": PROMISE_STATUS_LABELS,
         "phase_labels": PHASE_LABELS,
         "activity_status_labels": ACTIVITY_STATUS_LABELS,

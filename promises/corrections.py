@@ -35,6 +35,7 @@ from promises.services import (
     owner_choices,
     update_follow_up,
 )
+from promises.themes import theme_choices
 from review.periods import today_local
 
 HISTORY_LABELS = {
@@ -162,6 +163,7 @@ def edit_focus(promise_id: int, focus_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
     focus: FocusArea = _part(promise.focus_areas, focus_id)
     form = FocusEditForm(obj=focus, prefix="edit")
+    form.theme.choices = theme_choices(get_session(), promise.kommun, keep=focus.theme)
     if not form.is_submitted():
         return _edit_page(promise, focus, "focus", form)
     if (refused := frozen(promise)) is not None:

@@ -48,6 +48,23 @@ activity_focus = Table(
 )
 
 
+class KommunTheme(Base):
+    """A theme of the kommun's own, beside or instead of the built-in THEMES.
+
+    A kommun without rows uses THEMES. A row with a built-in code renames or hides it; a row
+    with a code of its own (k<kommun id>-<slug>) adds a theme.
+    """
+
+    __tablename__ = "kommun_theme"
+    __table_args__ = (UniqueConstraint("kommun_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kommun_id: Mapped[int] = mapped_column(ForeignKey("kommun.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(30))
+    label: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
 class Organisation(Base):
     """A party to the kommun's safety work: the kommun itself, the police, a housing company,
     a förening. Activities are owned by organisations; a partner account belongs to one."""

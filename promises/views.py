@@ -39,6 +39,7 @@ from promises.services import (
     promises_of,
     record_follow_up,
 )
+from promises.themes import theme_choices
 from review.periods import today_local
 
 __all__ = ["bp"]
@@ -98,6 +99,7 @@ def _forms(promise: Promise) -> dict[str, Any]:
         details.cadence_months.data = str(promise.cadence_months)
         details.agreement_choice.data = str(promise.agreement_id or "")
     focus = FocusForm(prefix="focus")
+    focus.theme.choices = theme_choices(get_session(), promise.kommun)
     spots = current_hotspots(get_session(), promise.kommun)
     focus.place.choices = [("", _("Ingen plats (bara ett tema)"))]
     focus.place.choices += [
@@ -283,4 +285,5 @@ def report(promise_id: int) -> tuple[str, int]:
 from promises import agreements as _agreements  # noqa: E402,F401  (routes on this blueprint)
 from promises import decisions as _decisions  # noqa: E402,F401
 from promises import organisations as _organisations  # noqa: E402,F401
+from promises import themes as _themes  # noqa: E402,F401
 from promises import yearplan as _yearplan  # noqa: E402,F401

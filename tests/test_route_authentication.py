@@ -57,6 +57,7 @@ def url_for_rule(rule, **values):
         "token": "x",
         "promise_id": 1,
         "agreement_id": 1,
+        "code": "trafik",
         "focus_id": 1,
         "activity_id": 1,
         "follow_up_id": 1,
