@@ -56,6 +56,7 @@ class YearPlan:
     total: int | None
     groups: list[Row]
     sources: list[Row]
+    organisations: list[Row]
     places: list[Row]
     agreements: list[Agreement]
     promises: list[Promise]
@@ -104,6 +105,7 @@ def year_plan(session: Session, kommun: Kommun, year: int, today: date) -> YearP
         total=shown(len(places), k),
         groups=groups,
         sources=[Row(source_label(s), shown(sources.get(s, 0), k)) for s in SOURCES],
+        organisations=[Row(name, shown(f.current, k)) for name, f in picture.organisations],
         places=place_rows,
         agreements=[
             a for a in agreements_of(session, kommun) if _in_year(a.starts_on, a.ends_on, period)

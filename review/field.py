@@ -13,6 +13,7 @@ from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import active_landmarks
 from review.forms import FieldReportForm
+from review.periods import today_local
 from review.services import create_field_report
 
 bp = Blueprint("field", __name__, url_prefix="/falt")
@@ -46,10 +47,13 @@ def new(slug: str) -> Response | tuple[str, int]:
     kommun: Kommun = g.kommun
     landmarks = active_landmarks(session, kommun)
     form = FieldReportForm(kommun, landmarks)
+    if not form.is_submitted():
+        form.occurred_on.data = today_local()
     if form.validate_on_submit() and form.point is not None:
         report = create_field_report(
             session, kommun, staff_user(), form.report_input(source="staff")
         )
+        report.occurred_at = form.occurred_at
         session.commit()
         reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
         flash(

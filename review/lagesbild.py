@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from feedback.models import SOURCES, STATUSES, TIMES_OF_DAY, Report
 from geo import hotspots as engine
 from geo.tracking import match_hotspots
-from hotspots.services import HotSpotParams, Place, places_for, spot_stats
+from hotspots.services import HotSpotParams, Place, counted_query, places_for, spot_stats
 from kommun.models import Kommun
 from review.periods import LOCAL_ZONE, Period
 
@@ -68,6 +68,8 @@ class Lagesbild:
     statuses: dict[str, int]
     hotspots: list[SpotRow]
     gone: list[SpotRow] = field(default_factory=list)
+    # EST observations by the reporting organisation (housing company, guards, ...).
+    organisations: list[tuple[str, Figure]] = field(default_factory=list)
     params: HotSpotParams = field(default_factory=HotSpotParams)
 
     @property
@@ -88,11 +90,22 @@ def _count(session: Session, kommun: Kommun, period: Period, *conditions: Any) -
     query = select(func.count(Report.id)).where(
         Report.kommun_id == kommun.id,
         Report.erasure_requested_at.is_(None),
-        Report.created_at >= period.start,
-        Report.created_at < period.end,
+        Report.counted_at >= period.start,
+        Report.counted_at < period.end,
         *conditions,
     )
     return int(session.scalar(query) or 0)
+
+
+def _by_organisation(session: Session, kommun: Kommun, period: Period) -> Counter[str]:
+    """Counted staff observations in the period per reporting organisation."""
+    ids = counted_query(kommun, HotSpotParams(sources=("staff",)), *_within(period)).subquery()
+    rows = session.execute(
+        select(Report.organisation, func.count(Report.id))
+        .where(Report.id.in_(select(ids.c.id)))
+        .group_by(Report.organisation)
+    )
+    return Counter({(name or "–"): int(n) for name, n in rows})
 
 
 def _spots(places: list[Place], kommun: Kommun, params: HotSpotParams) -> list[engine.HotSpot]:
@@ -208,6 +221,14 @@ def build(
             )
         )
     rows.sort(key=lambda r: (-r.count, r.stable_id))
+    by_org, by_org_before = (
+        _by_organisation(session, kommun, period),
+        _by_organisation(session, kommun, previous),
+    )
+    organisations = [
+        (name, Figure(by_org.get(name, 0), by_org_before.get(name, 0)))
+        for name in sorted(set(by_org) | set(by_org_before), key=lambda n: (-by_org.get(n, 0), n))
+    ]
     return Lagesbild(
         kommun=kommun,
         period=period,
@@ -226,4 +247,5 @@ def build(
         hotspots=rows,
         gone=gone,
         params=params,
+        organisations=organisations,
     )
