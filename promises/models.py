@@ -350,7 +350,8 @@ def _link_owners(session: Session, activity: Activity) -> None:
     names, activity._owner_names = activity._owner_names, None
     if names is None:
         return
-    kommun_id = activity.promise.kommun_id
+    promise = activity.promise
+    kommun_id = promise.kommun_id if promise.kommun_id is not None else promise.kommun.id
     organisations = [organisation_named(session, kommun_id, name) for name in names]
     current = {link.organisation_id: link for link in activity.owner_links if link.organisation_id}
     links = []

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 
+from demo.promise_seeds import TORPA
 from feedback.models import Report
 from promises.models import Agreement
 from tests.pages import parse_page
-from tests.promises.seeds import TORPA
 from tests.promises.test_documents import pdf_text
 from tests.promises.test_real_promises import enter, evaluate_seed
 
