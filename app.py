@@ -150,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     from open311 import api as open311_api
     from open311.admin import bp as open311_admin_bp
     from promises import follow as _follow  # noqa: F401  (its routes on public_promises)
+    from promises.partner import bp as partner_bp
     from promises.public import bp as public_promises_bp
     from promises.views import bp as promises_bp
     from review.exports import bp as exports_bp
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(field_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(promises_bp)
+    app.register_blueprint(partner_bp)
     app.register_blueprint(public_promises_bp)
     app.register_blueprint(open311_admin_bp)
     app.register_blueprint(surveys_bp)

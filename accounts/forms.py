@@ -20,6 +20,7 @@ ROLE_LABELS = {
     "coordinator": _l("Samordnare"),
     "dialog": _l("Dialogteam"),
     "rapportor": _l("Rapportör (EST)"),
+    "partner": _l("Partner (följer upp sin organisations aktiviteter)"),
 }
 
 
@@ -97,6 +98,8 @@ class InviteForm(BaseForm):
     def validate_organisation(self, field: StringField) -> None:
         if self.role.data == "rapportor" and not (field.data or "").strip():
             raise ValidationError(_l("Skriv vilken organisation rapportören kommer från."))
+        if self.role.data == "partner" and not (field.data or "").strip():
+            raise ValidationError(_l("Skriv vilken organisation partnern företräder."))
 
     @property
     def chosen_kommuner(self) -> list[Kommun]:

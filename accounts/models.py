@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from db import Base, utcnow
 from kommun.models import Kommun
 
-ROLES = ("admin", "coordinator", "dialog", "rapportor")
+ROLES = ("admin", "coordinator", "dialog", "rapportor", "partner")
 REVIEW_ROLES = frozenset({"admin", "coordinator"})
 PASSWORD_METHOD = "scrypt"
 

@@ -37,6 +37,8 @@ def home_for(user: User) -> str:
         return url_for("review.index")
     if user.role == "rapportor":
         return url_for("field.index")
+    if user.role == "partner":
+        return url_for("partner.index")
     return url_for("accounts.home")
 
 

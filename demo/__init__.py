@@ -10,8 +10,9 @@ import csv
 import json
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import local_today
 from db import get_engine
+from demo.promise_seeds import SEEDS, PromiseSeed
 from feedback.models import AGE_BANDS, GENDERS, Report
 from feedback.services import ReportInput, insert_report
 from geo.projection import plane
@@ -152,7 +154,54 @@ def generate_reports(session: Session, *, now: datetime | None = None, seed: int
                 float(lon[i]),
             )
             added += 1
+        added += _history(session, kommun, landmarks, rng, now, rows, lat, lon)
     session.flush()
+    return added
+
+
+HISTORY_SHARE = 0.5  # of a pattern, laid again over the years of the kommun's real promise
+PROMISE_EFFECT = 0.35  # the share of those reports that the promise's years do without
+
+
+def _history(
+    session: Session,
+    kommun: Kommun,
+    landmarks: list[Landmark],
+    rng: np.random.Generator,
+    now: datetime,
+    rows: list[tuple[float, float, str, int]],
+    lat: np.ndarray,
+    lon: np.ndarray,
+) -> int:
+    """Reports from as long before the kommun's real promise as it lasted, up to its end,
+    fewer while it ran: so its evaluation has a before to compare with."""
+    seed = next((s for s in SEEDS if s.kommun == kommun.name), None)
+    if seed is None:
+        return 0
+    first = datetime.combine(seed.starts_on - (seed.ends_on - seed.starts_on), time(), UTC)
+    starts = datetime.combine(seed.starts_on, time(), UTC)
+    last = min(datetime.combine(seed.ends_on, time(23, 59), UTC), now - timedelta(days=1))
+    added = 0
+    for i, (_, _, category, _month) in enumerate(rows):
+        if rng.random() > HISTORY_SHARE or not kommun.contains(float(lat[i]), float(lon[i])):
+            continue
+        created = first + (last - first) * float(rng.random())
+        if created >= starts and rng.random() < PROMISE_EFFECT:
+            continue
+        _demo_report(
+            session,
+            kommun,
+            landmarks,
+            rng,
+            now,
+            0,
+            0,
+            category,
+            float(lat[i]),
+            float(lon[i]),
+            created=created,
+        )
+        added += 1
     return added
 
 
@@ -167,11 +216,13 @@ def _demo_report(
     category: str,
     lat: float,
     lon: float,
+    created: datetime | None = None,
 ) -> None:
-    # The pattern's months are laid over the year before today, oldest first.
-    start = now - timedelta(days=30.4 * (months - month))
-    created = start + timedelta(seconds=float(rng.uniform(0, 30.4 * 86400)))
-    created = min(created, now - timedelta(minutes=5))
+    if created is None:
+        # The pattern's months are laid over the year before today, oldest first.
+        start = now - timedelta(days=30.4 * (months - month))
+        created = start + timedelta(seconds=float(rng.uniform(0, 30.4 * 86400)))
+        created = min(created, now - timedelta(minutes=5))
     safe = rng.random() < 0.06
     if safe:
         reasons = list(rng.choice(SAFE_REASONS, size=int(rng.integers(1, 3)), replace=False))
@@ -246,66 +297,83 @@ def load_command() -> None:
 
 
 def demo_promise(session: Session, kommun: Kommun, *, today: date | None = None) -> int:
-    """A signed promise from the kommun's top two hot spots, with activities and follow-ups."""
-    from promises.models import Activity, Promise
-    from promises.services import current_hotspots, draft_promise, record_follow_up
+    """The kommun's real medborgarlöfte (demo.promise_seeds): its police area, places,
+    activities with their owning organisations, follow-ups, and for Vänersborg the
+    samverkansavtal signed with it."""
+    from promises.models import Promise
 
-    if session.scalar(select(Promise.id).where(Promise.kommun_id == kommun.id)) is not None:
+    seed = next((s for s in SEEDS if s.kommun == kommun.name), None)
+    if seed is None or session.scalar(select(Promise.id).where(Promise.kommun_id == kommun.id)):
         return 0
-    today = today or local_today()
-    starts = date(today.year, 1, 1)
-    promise = draft_promise(
-        session,
-        kommun,
-        title=f"Tryggare {kommun.name} {starts.year}–{starts.year + 1}",
-        lokalpolisomrade=kommun.name,
-        starts_on=starts,
-        ends_on=date(starts.year + 1, 12, 31),
-        hotspots=current_hotspots(session, kommun)[:2],
-        summary=(
-            "Ni har berättat var det känns otryggt på kvällar och nätter. "
-            "Vi lovar att göra de platserna ljusare och mer välbesökta, "
-            "och att berätta varje tertial hur det går."
-        ),
+    enter_seed(session, kommun, seed, today=today or local_today())
+    return 1
+
+
+def enter_seed(session: Session, kommun: Kommun, seed: PromiseSeed, *, today: date) -> Any:
+    """Store a seed promise as signed, with everything the kommun published about it."""
+    from shapely.geometry import box, mapping
+
+    from promises.models import Activity, Agreement, FocusArea, Promise
+    from promises.services import focus_from_landmark, record_follow_up
+
+    promise = Promise(
+        kommun=kommun,
+        title=seed.title,
+        lokalpolisomrade=seed.lokalpolisomrade,
+        starts_on=seed.starts_on,
+        ends_on=seed.ends_on,
+        status="undertecknat",
+        signed_on=seed.signed_on,
+        signatories="\n".join(seed.signatories),
+        summary=seed.summary,
+        cadence_months=seed.cadence_months,
     )
-    promise.status = "undertecknat"
-    promise.signed_on = starts + timedelta(days=20)
-    promise.signatories = "Kommunstyrelsens ordförande\nLokalpolisområdeschef"
-    focus = list(promise.focus_areas)
-    for area in focus:
-        area.theme = "centrummiljo"
-    lights = Activity(
-        title="Bättre belysning och röjd växtlighet vid fokusplatserna",
-        owners=["Kommunen", "Bostadsbolaget"],
-        target_on=starts + timedelta(days=240),
-    )
-    walks = Activity(
-        title="Trygghetsvandringar och synlig polis på kvällstid",
-        owners=["Polisen", "Kommunen", "Föreningslivet"],
-        target_on=starts + timedelta(days=330),
-    )
-    promise.activities.extend([lights, walks])
+    if "samverkansavtal" in seed.summary:
+        promise.agreement = Agreement(
+            kommun=kommun,
+            title=f"Samverkansavtal {kommun.name} {seed.starts_on.year}–{seed.ends_on.year}",
+            parties=f"{kommun.name}s kommun\nLokalpolisområde {seed.lokalpolisomrade}",
+            starts_on=seed.starts_on,
+            ends_on=seed.ends_on,
+            signed_on=seed.signed_on,
+        )
+    landmarks = {lm.name: lm for lm in kommun.landmarks}
+    for focus in seed.focus:
+        if focus.landmark:
+            area = focus_from_landmark(landmarks[focus.landmark], focus.theme)
+        else:
+            area = FocusArea(theme=focus.theme)
+            if focus.area:
+                min_lat, min_lon, max_lat, max_lon = (float(v) for v in focus.area.split(","))
+                area.polygon = dict(mapping(box(min_lon, min_lat, max_lon, max_lat)))
+        area.title, area.description = focus.title, focus.description or area.description
+        promise.focus_areas.append(area)
+    by_title = {f.title: f for f in promise.focus_areas}
+    for act in seed.activities:
+        promise.activities.append(
+            Activity(
+                title=act.title,
+                owners=list(act.owners),
+                target_on=act.target_on,
+                focus_areas=[by_title[t] for t in act.focus],
+            )
+        )
+    session.add(promise)
     session.flush()
-    for activity in (lights, walks):
-        activity.focus_areas = focus
-    session.flush()
-    steps = [
-        (starts + timedelta(days=100), lights, "Belysningen är inventerad; buskar röjda.", 40),
-        (starts + timedelta(days=110), walks, "Två trygghetsvandringar med 23 deltagare.", 30),
-        (starts + timedelta(days=230), lights, "Nya armaturer på plats.", 90),
-    ]
-    for done_on, activity, text, progress in steps:
-        if done_on <= today:
+    activities = {a.title: a for a in promise.activities}
+    for entry in seed.follow_ups:
+        if entry.done_on <= today:
             record_follow_up(
                 session,
                 promise,
-                activity=activity,
-                done_on=done_on,
-                text=text,
-                progress=progress,
+                activity=activities[entry.activity] if entry.activity else None,
+                done_on=entry.done_on,
+                text=entry.text,
+                progress=entry.progress,
+                status=entry.status,
                 author=None,
             )
-    return 1
+    return promise
 
 
 def demo_dialogues(session: Session, kommun: Kommun, *, seed: int = 305) -> int:

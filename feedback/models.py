@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
@@ -14,8 +15,10 @@ from sqlalchemy import (
     Text,
     event,
     false,
+    func,
     inspect,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db import Base, utcnow
@@ -127,6 +130,20 @@ class Report(Base):
     language: Mapped[str] = mapped_column(String(5), default="sv", server_default="sv")
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # When the event happened, when the reporter said so (EST observations): the lägesbild
+    # counts it then. None: when it was received.
+    occurred_at: Mapped[datetime | None] = mapped_column()
+
+    @hybrid_property
+    def counted_at(self) -> datetime:
+        """The moment the lägesbild counts the report at: the event's, else its receipt."""
+        return self.occurred_at or self.created_at
+
+    @counted_at.inplace.expression
+    @classmethod
+    def _counted_at_expression(cls) -> ColumnElement[datetime]:
+        return func.coalesce(cls.occurred_at, cls.created_at)
+
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     erasure_requested_at: Mapped[datetime | None] = mapped_column()
     # Set by the retention job (privacy.retention): free text and contact gone, pin coarsened.

@@ -75,8 +75,8 @@ def counted_query(kommun: Kommun, params: HotSpotParams, start: datetime, end: d
         # Hidden reports, and duplicates merged into another, don't count as places.
         Report.hidden.is_(False),
         Report.merged_into_id.is_(None),
-        Report.created_at >= start,
-        Report.created_at <= end,
+        Report.counted_at >= start,
+        Report.counted_at <= end,
     )
     if params.sources:
         query = query.where(Report.source.in_(params.sources))
@@ -151,7 +151,7 @@ def places_for(
             Report.at_day,
             Report.at_evening,
             Report.at_night,
-            Report.created_at,
+            Report.counted_at,
         )
         .where(Report.id.in_(select(ids.c.id)))
         .order_by(Report.id)

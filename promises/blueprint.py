@@ -8,14 +8,13 @@ from flask import Blueprint
 
 from accounts.access import kommun_scope
 from feedback.reasons import GROUPS
-from promises.models import Promise
+from promises.models import Agreement, Promise
 from promises.public_forms import (
     ACTIVITY_STATUS_LABELS,
     FEELING_LABELS,
     INDICATOR_LABELS,
     PHASE_LABELS,
     PROMISE_STATUS_LABELS,
-    THEME_LABELS,
 )
 from review.statuses import TREND_LABELS
 
@@ -24,8 +23,10 @@ bp = Blueprint("promises", __name__, url_prefix="/samordnare")
 
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
+    from promises.themes import ThemeLabels  # it puts routes on bp, so not at the top
+
     return {
-        "theme_labels": THEME_LABELS,
+        "theme_labels": ThemeLabels(),
         "promise_status_labels": PROMISE_STATUS_LABELS,
         "phase_labels": PHASE_LABELS,
         "activity_status_labels": ACTIVITY_STATUS_LABELS,
@@ -36,4 +37,4 @@ def labels() -> dict[str, Any]:
     }
 
 
-bp.before_request(kommun_scope("admin", "coordinator", promise_id=Promise))
+bp.before_request(kommun_scope("admin", "coordinator", promise_id=Promise, agreement_id=Agreement))

@@ -21,7 +21,6 @@ from core.clock import local_today
 from db import get_session
 from promises.blueprint import bp
 from promises.forms import (
-    STANDARD_OWNERS,
     ActivityForm,
     DeleteForm,
     FocusEditForm,
@@ -34,8 +33,10 @@ from promises.services import (
     delete_activity,
     delete_focus,
     delete_follow_up,
+    owner_choices,
     update_follow_up,
 )
+from promises.themes import theme_choices
 
 HISTORY_LABELS = {
     "promise.draft": _l("Utkastet skapades"),
@@ -162,6 +163,7 @@ def edit_focus(promise_id: int, focus_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
     focus: FocusArea = _part(promise.focus_areas, focus_id)
     form = FocusEditForm(obj=focus, prefix="edit")
+    form.theme.choices = theme_choices(get_session(), promise.kommun, keep=focus.theme)
     if not form.is_submitted():
         return _edit_page(promise, focus, "focus", form)
     if (refused := frozen(promise)) is not None:
@@ -207,10 +209,12 @@ def remove_focus(promise_id: int, focus_id: int) -> Response:
 
 def _activity_form(promise: Promise, activity: Activity) -> ActivityForm:
     form = ActivityForm(prefix="edit", obj=activity)
+    form.owners.choices = owner_choices(get_session(), promise.kommun)
     form.focus.choices = [(f.id, f.title) for f in promise.focus_areas]
     if not form.is_submitted():
-        form.owners.data = [o for o in activity.owners if o in STANDARD_OWNERS]
-        form.other_owners.data = "\n".join(o for o in activity.owners if o not in STANDARD_OWNERS)
+        offered = {str(choice.value) for choice in form.owners.choices}  # type: ignore[union-attr]
+        form.owners.data = [o for o in activity.owners if o in offered]
+        form.other_owners.data = "\n".join(o for o in activity.owners if o not in offered)
         form.focus.data = [f.id for f in activity.focus_areas]
     return form
 
@@ -235,6 +239,8 @@ def edit_activity(promise_id: int, activity_id: int) -> Response | tuple[str, in
             "title": form.title.data.strip(),
             "owners": form.all_owners(),
             "target_on": form.target_on.data,
+            "ongoing": form.ongoing.data,
+            "starts_on": form.starts_on.data or (promise.starts_on if form.ongoing.data else None),
             "description": (form.description.data or "").strip(),
         },
     )

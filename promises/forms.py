@@ -6,6 +6,7 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     FloatField,
     IntegerField,
@@ -15,7 +16,9 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    URL,
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -33,9 +36,8 @@ from promises.public_forms import (
     THEME_LABELS,
     choices,
 )
+from promises.services import STANDARD_OWNERS
 from review.forms import parse_bbox
-
-STANDARD_OWNERS = ("Kommunen", "Polisen")
 
 
 def _lines(text: str | None) -> list[str]:
@@ -76,7 +78,72 @@ class NewPromiseForm(PromiseBasics):
             )
 
 
+class AgreementForm(BaseForm):
+    """A samverkansöverenskommelse: who agreed, for which years, and where the text is."""
+
+    title = StringField(
+        _l("Namn på överenskommelsen"),
+        validators=[InputRequired(_l("Ge överenskommelsen ett namn.")), Length(max=200)],
+    )
+    parties = TextAreaField(
+        _l("Parter"),
+        description=_l("En per rad, t.ex. kommunen, lokalpolisområdet och andra parter."),
+        validators=[Length(max=2000)],
+    )
+    starts_on = DateField(_l("Gäller från"), validators=[InputRequired(_l("Ange ett datum."))])
+    ends_on = DateField(
+        _l("Gäller till och med"), validators=[InputRequired(_l("Ange ett datum."))]
+    )
+    signed_on = DateField(_l("Undertecknad den"), validators=[Optional()])
+    document_url = StringField(
+        _l("Länk till dokumentet"),
+        description=_l("Adressen där den undertecknade överenskommelsen finns, t.ex. diariet."),
+        validators=[
+            Optional(),
+            Length(max=500),
+            URL(require_tld=True, message=_l("Ange en hel adress som börjar med https://.")),
+        ],
+    )
+    notes = TextAreaField(_l("Anteckningar"), validators=[Length(max=4000)])
+
+    def validate_parties(self, field: TextAreaField) -> None:
+        if len(_lines(field.data)) < 2:
+            raise ValidationError(_l("Ange minst två parter, en per rad."))
+
+    def validate_ends_on(self, field: DateField) -> None:
+        if field.data and self.starts_on.data and field.data <= self.starts_on.data:
+            raise ValidationError(_l("Perioden måste sluta efter att den börjar."))
+
+    def validate_document_url(self, field: StringField) -> None:
+        if field.data and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError(_l("Ange en hel adress som börjar med https://."))
+
+
+class OrganisationForm(BaseForm):
+    name = StringField(
+        _l("Organisationens namn"),
+        validators=[InputRequired(_l("Skriv organisationens namn.")), Length(max=120)],
+    )
+    notes = TextAreaField(_l("Anteckningar"), validators=[Length(max=2000)])
+
+
+class ContactForm(BaseForm):
+    organisation = SelectField(_l("Organisation"), choices=[])
+    name = StringField(
+        _l("Namn"), validators=[InputRequired(_l("Skriv personens namn.")), Length(max=120)]
+    )
+    title = StringField(_l("Roll eller titel"), validators=[Length(max=120)])
+    email = StringField(
+        _l("E-post"),
+        validators=[Optional(), Length(max=254), Email(_l("Ange en giltig e-postadress."))],
+    )
+    phone = StringField(_l("Telefon"), validators=[Length(max=40)])
+
+
 class PromiseForm(PromiseBasics):
+    agreement_choice = SelectField(
+        _l("Samverkansöverenskommelse"), choices=[SelectChoice("", _l("Ingen"))], default=""
+    )
     status = SelectField(_l("Status"), choices=choices(PROMISE_STATUS_LABELS, PROMISE_STATUSES))
     signatories = TextAreaField(
         _l("Undertecknat av"),
@@ -151,8 +218,22 @@ class ActivityForm(BaseForm):
         validators=[Length(max=1000)],
     )
     target_on = DateField(_l("Klart senast"), validators=[Optional()])
+    ongoing = BooleanField(
+        _l("Pågående uppdrag"),
+        description=_l(
+            "Återkommande arbete utan slutdatum och utan procent, t.ex. polisens närvaro "
+            "eller trygghetsrundor."
+        ),
+    )
+    starts_on = DateField(_l("Startdatum"), validators=[Optional()])
     focus = MultiCheckboxField(_l("Fokusområden"), choices=[], coerce=int)
     description = TextAreaField(_l("Beskrivning"), validators=[Length(max=4000)])
+
+    def validate_target_on(self, field: DateField) -> None:
+        if self.ongoing.data and field.data:
+            raise ValidationError(
+                _l("Ett pågående uppdrag har inget slutdatum. Lämna ”Klart senast” tomt.")
+            )
 
     def all_owners(self) -> list[str]:
         owners = list(self.owners.data or []) + _lines(self.other_owners.data)

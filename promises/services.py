@@ -12,6 +12,7 @@ from shapely.geometry import Point, mapping, shape
 from shapely.prepared import prep
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from accounts.models import User
 from core.clock import local_midnight
@@ -23,9 +24,18 @@ from hotspots.models import HotSpotRecord
 from hotspots.services import HotSpotParams, current_run
 from kommun.models import Kommun, Landmark
 from promises.lifecycle import last_day
-from promises.models import Activity, FocusArea, FollowUp, PlaceFeeling, Promise
+from promises.models import (
+    Activity,
+    Agreement,
+    FocusArea,
+    FollowUp,
+    Organisation,
+    PlaceFeeling,
+    Promise,
+)
 
 LANDMARK_RADIUS_M = 150.0
+STANDARD_OWNERS = ("Kommunen", "Polisen")
 
 
 def current_hotspots(session: Session, kommun: Kommun) -> list[HotSpotRecord]:
@@ -85,6 +95,19 @@ def focus_from_landmark(landmark: Landmark, theme: str = "annat") -> FocusArea:
         landmark_id=landmark.id,
         polygon=dict(mapping(sweref.geometry_to_wgs84(circle))),
     )
+
+
+def owner_choices(session: Session, kommun: Kommun) -> list[SelectChoice]:
+    """The owners to tick: the kommun and the police, then the kommun's other organisations."""
+    names = list(STANDARD_OWNERS)
+    known = {n.casefold() for n in names}
+    for organisation in session.scalars(
+        select(Organisation).where(Organisation.kommun_id == kommun.id).order_by(Organisation.name)
+    ):
+        if organisation.name.casefold() not in known:
+            names.append(organisation.name)
+            known.add(organisation.name.casefold())
+    return [SelectChoice(n, n) for n in names]
 
 
 def set_progress(activity: Activity, progress: int) -> None:
@@ -164,7 +187,8 @@ def record_follow_up(
         period_start=follow_up_period(promise, done_on),
         done_on=done_on,
         text=text,
-        progress=progress if activity is not None else None,
+        # An ongoing duty has no percentage: only what was done, and a status if it stopped.
+        progress=progress if activity is not None and not activity.ongoing else None,
         status=(status or None) if activity is not None else None,
         author=author,
     )
@@ -422,3 +446,14 @@ def promises_of(session: Session, kommun: Kommun, *, public: bool) -> list[Promi
     if public:
         query = query.where(Promise.status != "utkast")
     return list(session.scalars(query.order_by(Promise.starts_on.desc(), Promise.id.desc())))
+
+
+def agreements_of(session: Session, kommun: Kommun) -> list[Agreement]:
+    """The kommun's samverkansöverenskommelser, the latest first."""
+    return list(
+        session.scalars(
+            select(Agreement)
+            .where(Agreement.kommun_id == kommun.id)
+            .order_by(Agreement.starts_on.desc(), Agreement.id.desc())
+        )
+    )

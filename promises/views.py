@@ -28,16 +28,19 @@ from promises.forms import (
 from promises.lifecycle import end_early, phase
 from promises.models import Activity, FocusArea, Promise
 from promises.services import (
+    agreements_of,
     apply_changes,
     current_hotspots,
     draft_promise,
     evaluate,
     focus_from_hotspot,
     focus_from_landmark,
+    owner_choices,
     periods_of,
     promises_of,
     record_follow_up,
 )
+from promises.themes import theme_choices
 
 __all__ = ["bp"]
 
@@ -89,9 +92,14 @@ def index(slug: str) -> str | Response | tuple[str, int]:
 
 def _forms(promise: Promise) -> dict[str, Any]:
     details = PromiseForm(obj=promise, prefix="details")
+    details.agreement_choice.choices = [("", _("Ingen"))] + [
+        (str(a.id), a.title) for a in agreements_of(get_session(), promise.kommun)
+    ]
     if not details.is_submitted():
         details.cadence_months.data = str(promise.cadence_months)
+        details.agreement_choice.data = str(promise.agreement_id or "")
     focus = FocusForm(prefix="focus")
+    focus.theme.choices = theme_choices(get_session(), promise.kommun)
     spots = current_hotspots(get_session(), promise.kommun)
     focus.place.choices = [("", _("Ingen plats (bara ett tema)"))]
     focus.place.choices += [
@@ -104,6 +112,7 @@ def _forms(promise: Promise) -> dict[str, Any]:
         if lm.active
     ]
     activity = ActivityForm(prefix="activity")
+    activity.owners.choices = owner_choices(get_session(), promise.kommun)
     activity.focus.choices = [(f.id, f.title) for f in promise.focus_areas]
     follow = FollowUpForm(prefix="follow")
     follow.activity.choices = [("", _("Löftet som helhet"))] + [
@@ -157,6 +166,7 @@ def update(promise_id: int) -> Response | tuple[str, int]:
             "signed_on": form.signed_on.data,
             "summary": (form.summary.data or "").strip(),
             "cadence_months": int(form.cadence_months.data),
+            "agreement_id": int(form.agreement_choice.data) if form.agreement_choice.data else None,
         },
     )
     if promise.status == "avslutat" and promise.ended_on is None:
@@ -218,6 +228,8 @@ def add_activity(promise_id: int) -> Response | tuple[str, int]:
         description=(form.description.data or "").strip(),
         owners=form.all_owners(),
         target_on=form.target_on.data,
+        ongoing=form.ongoing.data,
+        starts_on=form.starts_on.data or (promise.starts_on if form.ongoing.data else None),
         focus_areas=[f for f in promise.focus_areas if f.id in chosen],
     )
     promise.activities.append(activity)
@@ -270,4 +282,8 @@ def report(promise_id: int) -> tuple[str, int]:
     return render_template("promises/report.html", **context), 200
 
 
-from promises import decisions as _decisions  # noqa: E402,F401  (routes on this blueprint)
+from promises import agreements as _agreements  # noqa: E402,F401  (routes on this blueprint)
+from promises import decisions as _decisions  # noqa: E402,F401
+from promises import organisations as _organisations  # noqa: E402,F401
+from promises import themes as _themes  # noqa: E402,F401
+from promises import yearplan as _yearplan  # noqa: E402,F401

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from accounts.access import allowed_kommun, require_role, staff_user
+from core.clock import local_today
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.signals import reports_changed
@@ -46,10 +47,13 @@ def new(slug: str) -> Response | tuple[str, int]:
     kommun: Kommun = g.kommun
     landmarks = active_landmarks(session, kommun)
     form = FieldReportForm(kommun, landmarks)
+    if not form.is_submitted():
+        form.occurred_on.data = local_today()
     if form.validate_on_submit() and form.point is not None:
         report = create_field_report(
             session, kommun, staff_user(), form.report_input(source="staff")
         )
+        report.occurred_at = form.occurred_at
         session.commit()
         reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
         flash(

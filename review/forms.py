@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -14,9 +15,11 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from core.clock import LOCAL_ZONE, local_today
 from core.forms import BaseForm
 from feedback import reasons as taxonomy
 from feedback.forms import MultiCheckboxField, ReportForm, options
@@ -322,6 +325,9 @@ class BulkForm(StatusFieldsMixin, BaseForm):
         return [int(i) for i in self.report_ids.data or ()]
 
 
+OCCURRED_MAX_DAYS = 365
+
+
 class FieldReportForm(ReportForm):
     """An EST rapportör's observation: the resident's form without the resident's parts."""
 
@@ -336,10 +342,40 @@ class FieldReportForm(ReportForm):
     consent = None  # type: ignore[assignment]
     likadant = None  # type: ignore[assignment]
     submit = None  # type: ignore[assignment]
+    # When it happened, not when it was typed: a Saturday seen on Monday counts on Saturday.
+    occurred_on = DateField(
+        _l("Datum för händelsen"),
+        validators=[Optional()],
+        description=_l("Tomt: räknas den dag observationen skickas."),
+    )
+    occurred_time = TimeField(
+        _l("Klockslag"), validators=[Optional()], description=_l("Om du vet ungefär när.")
+    )
 
     @property
     def is_support(self) -> bool:
         return False
+
+    def validate_occurred_on(self, field: DateField) -> None:
+        if field.data is None:
+            return
+        today = local_today()
+        if field.data > today:
+            raise ValidationError(_l("Datumet ligger i framtiden. Ange när det hände."))
+        if field.data < today - timedelta(days=OCCURRED_MAX_DAYS):
+            raise ValidationError(
+                _l("En observation gäller det senaste året. Ange ett senare datum.")
+            )
+
+    @property
+    def occurred_at(self) -> datetime | None:
+        """The event's moment in UTC; a day without a time counts at local noon."""
+        if self.occurred_on.data is None:
+            return None
+        moment = datetime.combine(
+            self.occurred_on.data, self.occurred_time.data or time(12), tzinfo=LOCAL_ZONE
+        )
+        return moment.astimezone(UTC)
 
 
 def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:

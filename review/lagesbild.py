@@ -75,6 +75,8 @@ class Lagesbild:
     gone: list[SpotRow] = field(default_factory=list)
     # Residents' answers to "Känns det tryggare där nu?" given in the period (by mail).
     feelings: dict[str, Figure] = field(default_factory=dict)
+    # EST observations by the reporting organisation (housing company, guards, ...).
+    organisations: list[tuple[str, Figure]] = field(default_factory=list)
     params: HotSpotParams = field(default_factory=HotSpotParams)
 
     @property
@@ -133,6 +135,17 @@ def _member_reasons(session: Session, ids: npt.NDArray[np.int64]) -> list[str]:
             )
         )
     return [code for code, _n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _by_organisation(session: Session, kommun: Kommun, period: Period) -> Counter[str]:
+    """Counted staff observations in the period per reporting organisation."""
+    ids = counted_query(kommun, HotSpotParams(sources=("staff",)), *_within(period)).subquery()
+    rows = session.execute(
+        select(Report.organisation, func.count(Report.id))
+        .where(Report.id.in_(select(ids.c.id)))
+        .group_by(Report.organisation)
+    )
+    return Counter({(name or "–"): int(n) for name, n in rows})
 
 
 def _spots(
@@ -254,6 +267,14 @@ def build(
             trygga[int(before)] += int(n)
 
     rows, gone = _hotspot_rows(session, kommun, period, previous, params)
+    by_org, by_org_before = (
+        _by_organisation(session, kommun, period),
+        _by_organisation(session, kommun, previous),
+    )
+    organisations = [
+        (name, Figure(by_org.get(name, 0), by_org_before.get(name, 0)))
+        for name in sorted(set(by_org) | set(by_org_before), key=lambda n: (-by_org.get(n, 0), n))
+    ]
     # "Känns det tryggare där nu?": the answers residents gave by mail in each period.
     answered_now = answers_between(session, kommun.id, period.start, period.end)
     answered_before = answers_between(session, kommun.id, previous.start, previous.end)
@@ -273,6 +294,7 @@ def build(
         gone=gone,
         params=params,
         feelings={a: Figure(answered_now[a], answered_before[a]) for a in ANSWERS},
+        organisations=organisations,
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import Report
-from promises.models import Promise
+from promises.models import Agreement, Promise
 from surveys.models import WalkStop
 from tests.conftest import VANERSBORG_TORGET
 
@@ -25,6 +25,7 @@ STAFF_BLUEPRINTS = {
     "open311_admin",
     "surveys",
     "mail_admin",
+    "partner",
 }
 # Pages for anyone: the residents' pages, assets, and the doors into the staff side. The
 # Open311 API checks its keys itself (tests/open311/test_server.py).
@@ -57,6 +58,8 @@ def url_for_rule(rule, **values):
         "user_id": 1,
         "token": "x",
         "promise_id": 1,
+        "agreement_id": 1,
+        "code": "trafik",  # a theme's code, or a printed sheet's id
         "focus_id": 1,
         "activity_id": 1,
         "follow_up_id": 1,
@@ -69,7 +72,6 @@ def url_for_rule(rule, **values):
         "number": 1,
         "mail_id": 1,
         "box_key": "x",
-        "code": "X",  # a printed sheet's id
         "question": "q",
     }
     defaults.update(values)
@@ -88,6 +90,14 @@ def vanersborg_data(kommuner, create_report_at, create_user, session, create_dia
         ends_on=date(2026, 12, 31),
     )
     session.add(promise)
+    agreement = Agreement(
+        kommun_id=kommuner["Vänersborg"].id,
+        title="Samverkansavtal",
+        parties="Kommunen\nPolisen",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2027, 12, 31),
+    )
+    session.add(agreement)
     dialogue = create_dialogue(kommuner["Vänersborg"], "trygghetsvandring")
     instrument = dialogue.version.instrument
     stop = WalkStop(session_id=dialogue.id, number=1, place="Tunneln")
@@ -98,6 +108,7 @@ def vanersborg_data(kommuner, create_report_at, create_user, session, create_dia
         "report_id": report.id,
         "user_id": colleague.id,
         "promise_id": promise.id,
+        "agreement_id": agreement.id,
         "instrument_id": instrument.id,
         "dialogue_id": dialogue.id,
         "stop_id": stop.id,
@@ -140,6 +151,7 @@ def test_coordinator_of_another_kommun_is_refused(
             "report_id",
             "user_id",
             "promise_id",
+            "agreement_id",
             "instrument_id",
             "dialogue_id",
         }:

@@ -1,6 +1,6 @@
 """The real promises of Vänersborg (Torpa), Vaggeryd and Arboga, entered through the forms.
 
-A coordinator types each promise as its kommun published it (tests/promises/seeds.py):
+A coordinator types each promise as its kommun published it (demo/promise_seeds.py):
 named places, activities with owners, follow-ups per tertial, and, the year over, an
 evaluation per focus area. The residents' pages and the printed documents must tell it.
 """
@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, update
 
+from demo.promise_seeds import SEEDS, TORPA, PromiseSeed
 from feedback.models import Report
 from kommun.models import Landmark
 from promises.models import FocusArea, Promise
 from tests.pages import parse_page
-from tests.promises.seeds import SEEDS, TORPA, PromiseSeed
 from tests.promises.test_documents import pdf_text
 
 STANDARD = ("Kommunen", "Polisen")

@@ -1,0 +1,69 @@
+"""Samverkansöverenskommelser: the kommun's agreements with the police, promises under them."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from accounts.access import staff_user
+from audit.services import record
+from db import get_session
+from promises.blueprint import bp
+from promises.forms import AgreementForm, _lines
+from promises.models import Agreement
+from promises.services import agreements_of, apply_changes
+
+
+def _values(form: AgreementForm) -> dict[str, object]:
+    return {
+        "title": form.title.data.strip(),
+        "parties": "\n".join(_lines(form.parties.data)),
+        "starts_on": form.starts_on.data,
+        "ends_on": form.ends_on.data,
+        "signed_on": form.signed_on.data,
+        "document_url": (form.document_url.data or "").strip() or None,
+        "notes": (form.notes.data or "").strip(),
+    }
+
+
+@bp.route("/<slug>/overenskommelser", methods=["GET", "POST"])
+def agreements(slug: str) -> Response | tuple[str, int]:
+    """The kommun's samverkansöverenskommelser, and a form for a new one."""
+    kommun = g.kommun
+    session = get_session()
+    form = AgreementForm(prefix="agreement")
+    if form.validate_on_submit():
+        agreement = Agreement(kommun=kommun, **_values(form))
+        session.add(agreement)
+        session.flush()
+        record(session, staff_user(), "agreement.create", agreement, title=agreement.title)
+        session.commit()
+        flash(
+            _("Överenskommelsen är sparad. Koppla löftena till den på varje löftes sida."),
+            "success",
+        )
+        return redirect(url_for("promises.agreements", slug=kommun.slug), 303)
+    return render_template(
+        "promises/agreements.html",
+        kommun=kommun,
+        agreements=agreements_of(session, kommun),
+        form=form,
+    ), (400 if form.is_submitted() else 200)
+
+
+@bp.route("/overenskommelser/<int:agreement_id>", methods=["GET", "POST"])
+def edit_agreement(agreement_id: int) -> Response | tuple[str, int]:
+    """Correct an agreement; the change is kept in the audit log."""
+    agreement: Agreement = g.agreement
+    form = AgreementForm(obj=agreement, prefix="agreement")
+    if form.validate_on_submit():
+        session = get_session()
+        changes = apply_changes(agreement, _values(form))
+        record(session, staff_user(), "agreement.update", agreement, changes=changes)
+        session.commit()
+        flash(_("Överenskommelsen är sparad."), "success")
+        return redirect(url_for("promises.agreements", slug=agreement.kommun.slug), 303)
+    return render_template(
+        "promises/agreement_edit.html", kommun=agreement.kommun, agreement=agreement, form=form
+    ), (400 if form.is_submitted() else 200)
