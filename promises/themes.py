@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length
 
 from accounts.access import staff_user
 from audit.services import record
+from core.errors import OddText
 from core.forms import BaseForm
 from db import get_session
 from kommun.models import Kommun
@@ -179,6 +180,8 @@ def edit_theme(slug: str, code: str) -> Response | tuple[str, int]:
         return _page(kommun, ThemeForm(prefix="theme", formdata=None), 404)
     form = ThemeEditForm(prefix=f"t-{code}")
     if not form.validate():
+        if form.odd_text:
+            raise OddText()
         flash(_("Skriv temats namn."), "error")
         return redirect(url_for("promises.themes", slug=kommun.slug), 303)
     row = _row(session, kommun, code)

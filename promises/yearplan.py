@@ -18,6 +18,8 @@ from flask import render_template as render
 from sqlalchemy.orm import Session
 
 from core.clock import local_today
+from core.errors import OddText
+from core.text import is_odd
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.models import SOURCES
@@ -121,6 +123,8 @@ def year_plan(session: Session, kommun: Kommun, year: int, today: date) -> YearP
 
 def _year(raw: str | None, today: date) -> int:
     """The year asked for, or this year when it is missing or not a plausible year."""
+    if is_odd(raw or ""):
+        raise OddText()
     try:
         year = int(raw or "")
     except ValueError:

@@ -85,7 +85,8 @@ class Lagesbild:
 
 
 def _within(period: Period) -> tuple[datetime, datetime]:
-    # counted_query counts created_at <= end; the period's end is exclusive.
+    # counted_query counts counted_at (the event's time, else when it came in) <= end; the
+    # period's end is exclusive.
     return period.start, period.end - timedelta(microseconds=1)
 
 
@@ -199,7 +200,7 @@ def build(
     ]
     edges = sorted({previous.start, period.start, period.end, *(e for r in ranges for e in r)})
     segment = case(
-        *((Report.created_at < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges)
+        *((Report.counted_at < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges)
     )
     counted = _counted_both(kommun, period, previous, params)
     grouped = session.execute(
@@ -233,7 +234,7 @@ def build(
         for k, (first, last, _pf, _pl) in enumerate(buckets)
     ]
 
-    which = case((Report.created_at < period.start, 1), else_=0)  # 0 this period, 1 before
+    which = case((Report.counted_at < period.start, 1), else_=0)  # 0 this period, 1 before
     by_reason: dict[str, list[int]] = {}
     for code, before, n in session.execute(
         select(ReportReason.code, which, func.count())
@@ -256,8 +257,8 @@ def build(
         .where(
             Report.kommun_id == kommun.id,
             Report.erasure_requested_at.is_(None),
-            Report.created_at >= previous.start,
-            Report.created_at < period.end,
+            Report.counted_at >= previous.start,
+            Report.counted_at < period.end,
         )
         .group_by(Report.status, Report.kind, which)
     ):

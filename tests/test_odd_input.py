@@ -27,7 +27,14 @@ from mail import tokens
 from mail.models import OutgoingMail
 from open311.keys import create_key
 from open311.models import Forwarding, ForwardTarget
-from promises.models import Activity, FocusArea, FollowUp, Promise, PromiseSubscription
+from promises.models import (
+    Activity,
+    Agreement,
+    FocusArea,
+    FollowUp,
+    Promise,
+    PromiseSubscription,
+)
 from surveys import services as surveys
 from surveys.models import WalkStop
 from tests.conftest import STAFF_PASSWORD, VANERSBORG_TORGET, square_around
@@ -41,7 +48,8 @@ BROKEN = "%ED%A0%80"  # a lone surrogate, as broken UTF-8 percent-encoded
 API_POSTS = {"open311.post_request", "feedback.status_by_code"}
 # POSTs that read nothing of their body: RFC 8058's one-click unsubscribe must work with
 # whatever a mail program sends, and stores nothing it was sent.
-IGNORES_BODY = {"resident_mail.unsubscribe"}
+# The scan upload takes only files (PDFs and photos hold any bytes); no typed text is stored.
+IGNORES_BODY = {"resident_mail.unsubscribe", "surveys.scan_sheets"}
 
 
 def message() -> str:
@@ -78,7 +86,7 @@ def world(app, kommuner, session, create_report_at, create_user, create_dialogue
         signed_on=date(2026, 1, 1),
     )
     promise.focus_areas.append(FocusArea(title="Torget", polygon=square_around(LAT, LON, 0.001)))
-    promise.activities.append(Activity(title="Belysning"))
+    promise.activities.append(Activity(title="Belysning", owners=["Ljus AB"]))
     session.add(promise)
     _key, _raw = create_key(session, "Appen", kommun=vanersborg)
     target = ForwardTarget(
@@ -122,7 +130,16 @@ def world(app, kommuner, session, create_report_at, create_user, create_dialogue
     questionnaire = Questionnaire(report_id=report.id, trigger_status="avslutad")
     subscription = PromiseSubscription(promise_id=promise.id, email="bo@exempel.se")
     failed = OutgoingMail(key="f" * 32, kind="receipt", kommun_id=vanersborg.id, state="failed")
-    session.add_all([follow_up, draft, ended, questionnaire, subscription, failed])
+    agreement = Agreement(
+        kommun_id=vanersborg.id,
+        title="Samverkansöverenskommelse",
+        parties="Kommunen\nPolisen",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2027, 12, 31),
+    )
+    # A partner whose organisation owns the activity (its follow-up page has a form).
+    partner = create_user("partner", ("Vänersborg",), organisation="Ljus AB")
+    session.add_all([follow_up, draft, ended, questionnaire, subscription, failed, agreement])
     session.commit()
     with app.app_context():
         token = invitation_token(invited)
@@ -134,6 +151,7 @@ def world(app, kommuner, session, create_report_at, create_user, create_dialogue
     return {
         "receipt": report.receipt_code,
         "admin": admin,
+        "partner": partner,
         "rapportor": rapportor,
         "values": [
             {
@@ -150,6 +168,7 @@ def world(app, kommuner, session, create_report_at, create_user, create_dialogue
                 "activity_id": promise.activities[0].id,
                 "follow_up_id": follow_up.id,
                 "mail_id": failed.id,
+                "agreement_id": agreement.id,
             },
             {"promise_id": draft.id},
             {"promise_id": ended.id},
@@ -164,7 +183,7 @@ def world(app, kommuner, session, create_report_at, create_user, create_dialogue
 def _clients(app, world, login) -> dict[str, Any]:
     clients = {"resident": app.test_client()}
     clients["resident"].post("/status", data={"code": world["receipt"]})  # opens its page
-    for role in ("admin", "rapportor"):
+    for role in ("admin", "rapportor", "partner"):
         clients[role] = app.test_client()
         login(world[role], on=clients[role])
     return clients
