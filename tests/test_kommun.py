@@ -74,7 +74,9 @@ def test_slugify(name, slug):
 
 
 def test_a_nul_in_a_kommun_slug_finds_nothing(client, kommuner):
-    """PostgreSQL refuses NUL in text: a forged slug or jurisdiction_id is a 404, not a 500."""
+    """PostgreSQL refuses NUL in text: a forged slug finds nothing (404), and a NUL in the
+    query is refused as odd text (400, in Open311's error format), never a 500."""
     assert client.get("/k/vanersborg%00/").status_code == 404
     response = client.get("/open311/v2/services.json", query_string={"jurisdiction_id": "\x00"})
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert response.get_json()[0]["code"] == 400
