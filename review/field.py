@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from accounts.access import allowed_kommun, require_role, staff_user
+from core.current import app_object
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.signals import reports_changed
@@ -51,7 +52,7 @@ def new(slug: str) -> Response | tuple[str, int]:
             session, kommun, staff_user(), form.report_input(source="staff")
         )
         session.commit()
-        reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
+        reports_changed.send(app_object(), kommun_id=kommun.id)
         flash(
             _("Observationen är sparad med nummer %(number)s.", number=report.registration_number)
         )
