@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 def staff_user() -> User:
     """The logged-in user as a model object (views run behind a guard)."""
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     if not isinstance(user, User):
         abort(401)
     return user

@@ -46,13 +46,15 @@ class User(UserMixin, Base):
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property

@@ -22,7 +22,7 @@ def record(
     event = AuditEvent(
         user_id=getattr(user, "id", None),
         action=action,
-        object_type=type(obj).__tablename__ if obj is not None else None,  # type: ignore[attr-defined]
+        object_type=type(obj).__tablename__ if obj is not None else None,
         object_id=getattr(obj, "id", None),
         kommun_id=kommun_id if kommun_id is not None else getattr(obj, "kommun_id", None),
         details=details,

@@ -44,7 +44,8 @@ class OddText(BadRequest):
 def render_error(
     code: int, message: str | None = None
 ) -> tuple[str, int] | tuple[dict[str, object], int] | Response:
-    for prefix, render in current_app.extensions.get(API_ERRORS, {}).items():
+    renders: dict[str, Callable[[int], Response]] = current_app.extensions.get(API_ERRORS, {})
+    for prefix, render in renders.items():
         if request.path.startswith(prefix):
             return render(code)
     message = message or str(MESSAGES.get(code, MESSAGES[400]))

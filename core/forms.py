@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from core import text
 
 
-class BaseForm(FlaskForm):
+class BaseForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF and WTForms are untyped
     # Set by validate(): some field was sent characters that are never stored.
     odd_text = False
 

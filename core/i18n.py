@@ -50,7 +50,7 @@ def _remember_language(response: Response) -> Response:
 
 
 @lru_cache(maxsize=8)
-def _wtforms_translations(locale: str) -> support.Translations:
+def _wtforms_translations(locale: str) -> support.NullTranslations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 

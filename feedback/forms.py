@@ -36,7 +36,7 @@ NOT_RECEIVED = _l("Formuläret kunde inte tas emot. Ladda om sidan och försök 
 PLACE_DESCRIPTION_MAX = 300
 
 
-class MultiCheckboxField(SelectMultipleField):
+class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]  # WTForms is untyped
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 

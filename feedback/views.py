@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from accounts.security import limiter
+from core.current import app_object
 from db import get_session
 from feedback import reasons, receipts
 from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
@@ -89,9 +90,7 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
                 if found is None:
                     raise
                 report_id = found
-            reports_changed.send(
-                current_app._get_current_object(), kommun_id=kommun.id, stale_marked=True
-            )
+            reports_changed.send(app_object(), kommun_id=kommun.id, stale_marked=True)
             receipts.remember(report_id)
             return redirect(url_for("feedback.receipt"), code=303)
         form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -9,6 +12,8 @@ from sqlalchemy.orm import Session
 from db import get_engine
 from hotspots.services import HotSpotParams, compute_run, current_run
 from kommun.models import Kommun
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group("hotspots", cls=AppGroup)
@@ -27,7 +32,7 @@ def _kommuner(session: Session, codes: tuple[str, ...]) -> list[Kommun]:
     return found
 
 
-def _params_options(f):  # type: ignore[no-untyped-def]
+def _params_options(f: F) -> F:
     defaults = HotSpotParams()
     f = click.option("--radius-m", type=click.FloatRange(10, 2000), default=defaults.radius_m)(f)
     f = click.option("--min-reports", type=click.IntRange(2, 10_000), default=defaults.min_reports)(

@@ -11,8 +11,10 @@ import time
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
+
+from core.current import app_object
 
 jobs_cli = AppGroup("jobs", help="The background job queue (Huey).")
 
@@ -22,15 +24,11 @@ LONGEST_PAUSE_S = 60.0
 HEALTHY_S = 60.0
 
 
-def _app() -> Flask:
-    return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
-
-
 @jobs_cli.command("worker")
 @click.option("--workers", type=click.IntRange(1, 32), help="Threads (JOBS_WORKERS, 2).")
 def worker_command(workers: int | None) -> None:
     """Run the job queue until stopped, restarting it should it die."""
-    count = workers or int(_app().config["JOBS_WORKERS"])
+    count = workers or int(app_object().config["JOBS_WORKERS"])
     target = os.environ.get("FLASK_APP", "app:create_app")
     command = [sys.executable, "-m", "flask", "--app", target, "jobs", "consume"]
     sys.exit(supervise([*command, "--workers", str(count)]))
@@ -87,7 +85,7 @@ def consume_command(workers: int) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = _app()
+    app = app_object()
     jobs = get_jobs(app)
     if jobs.huey.immediate:
         raise click.ClickException("JOBS_IMMEDIATE is set: jobs run where they are added.")
@@ -113,7 +111,7 @@ def run_command(name: str) -> None:
     """Run one job now, in this process (e.g. mail.sweep, privacy.retention)."""
     from jobs import get_jobs
 
-    tasks = get_jobs(_app()).tasks
+    tasks = get_jobs(app_object()).tasks
     if name not in tasks:
         raise click.ClickException(f"No job {name}; there are {', '.join(sorted(tasks))}.")
     tasks[name].call_local()

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from accounts.access import require_role, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
+from core.current import app_object
 from db import get_session
 from mail.compose import key_of
 from mail.models import OutgoingMail
@@ -138,6 +139,13 @@ def index() -> tuple[str, int]:
     ), 200
 
 
+def _plain_text(message: Message) -> str:
+    """The text part of one of our mails: the first part of its multipart body."""
+    part = message.get_payload(0) if message.is_multipart() else None
+    data = part.get_payload(decode=True) if isinstance(part, Message) else None
+    return data.decode() if isinstance(data, bytes) else ""
+
+
 @bp.get("/brevlada/<box_key>")
 def show(box_key: str) -> tuple[str, int]:
     """One mail from the maildir, as text, the way the resident would read it."""
@@ -152,9 +160,7 @@ def show(box_key: str) -> tuple[str, int]:
     row = get_session().scalar(select(OutgoingMail).where(OutgoingMail.key == key)) if key else None
     if row is None or not staff_user().sees(row.kommun_id):
         abort(404)
-    body = (
-        message.get_payload(0).get_payload(decode=True).decode() if message.is_multipart() else ""
-    )
+    body = _plain_text(message)
     record(get_session(), staff_user(), "mail.view", kommun_id=row.kommun_id, mail=row.id)
     get_session().commit()
     headers = [
@@ -190,6 +196,6 @@ def retry(mail_id: int) -> Response:
         session.commit()
         from jobs import enqueue
 
-        enqueue(current_app._get_current_object(), "mail.send", row.id)  # type: ignore[attr-defined]
+        enqueue(app_object(), "mail.send", row.id)
         flash(_("Mejlet skickas igen."))
     return redirect(url_for("mail_admin.index"), code=303)

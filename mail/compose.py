@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from core.current import app_object
 from feedback.links import status_url
 from feedback.models import MAIL_LANGUAGES, Questionnaire, Report
 from feedback.questionnaire import ANSWERS
@@ -135,7 +136,7 @@ def _subject_and_context(session: Session, mail: OutgoingMail, context: dict[str
 
 def compose(session: Session, mail: OutgoingMail) -> EmailMessage:
     """The message for an outbox row; NoRecipient when there is no one to write to."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_object()
     language = mail.language if mail.language in MAIL_LANGUAGES else "sv"
     base_url = app.config["PUBLIC_BASE_URL"].rstrip("/")
     with app.test_request_context("/", base_url=base_url), force_locale(language):

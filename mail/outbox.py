@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, has_app_context
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.current import app_object
 from db import get_engine
 from mail import transport
 from mail.models import OutgoingMail
@@ -77,7 +78,7 @@ def _queue_committed(session: Session) -> None:
         return  # no app (a script): the sweep sends them
     from jobs import enqueue
 
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Flask = app_object()
     for mail_id, not_before in new:
         enqueue(app, "mail.send", mail_id, eta=not_before)
 

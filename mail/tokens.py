@@ -26,7 +26,7 @@ def sign(purpose: str, **payload: int) -> str:
     return _serializer(purpose).dumps(payload)
 
 
-def read(purpose: str, token: str, max_age_s: float | None = None) -> dict[str, Any]:
+def read(purpose: str, token: str, max_age_s: int | None = None) -> dict[str, Any]:
     """The payload of a token; BadSignature when forged, SignatureExpired when too old."""
     data = _serializer(purpose).loads(token, max_age=max_age_s)
     if not isinstance(data, dict):

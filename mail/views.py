@@ -50,7 +50,7 @@ def _bad_link(expired: bool = False) -> tuple[str, int]:
 
 def _read(purpose: str, token: str, max_age_days: float | None) -> dict[str, Any] | None:
     try:
-        return tokens.read(purpose, token, max_age_days * DAY_S if max_age_days else None)
+        return tokens.read(purpose, token, round(max_age_days * DAY_S) if max_age_days else None)
     except tokens.SignatureExpired:
         raise _Expired from None
     except tokens.BadSignature:

@@ -44,6 +44,7 @@ from accounts.security import limiter
 from audit.services import record
 from core import text
 from core.clock import LOCAL_ZONE
+from core.current import app_object
 from core.errors import register_api_errors
 from db import get_session
 from feedback import reasons
@@ -478,15 +479,14 @@ def post_request(fmt: str) -> Response:
         session.commit()
     except IntegrityError:  # sent again with the same Idempotency-Key: the first answer
         session.rollback()
-        report_id = session.scalar(
-            select(Report.id).where(Report.submission_id == data.submission_id)
-        )
-        if report_id is None:  # a receipt code drawn twice: vanishingly rare
+        first = session.scalar(select(Report.id).where(Report.submission_id == data.submission_id))
+        if first is None:  # a receipt code drawn twice: vanishingly rare
             raise Open311Error(503, _("Försök igen om en stund.")) from None
+        report_id = first
         status = 200
     else:
         reports_changed.send(
-            current_app._get_current_object(),  # type: ignore[attr-defined]
+            app_object(),
             kommun_id=kommun.id,
             stale_marked=True,
         )

@@ -107,7 +107,9 @@ def map_cells(session: Session, kommun: Kommun, now: datetime) -> list[Cell]:
         .group_by(Report.cell_250)
         .having(func.count() >= min_reports())
     ).all()
-    return cells_from_counts([(int(key), int(n)) for key, n in rows], cell_m=CELL_M)
+    return cells_from_counts(
+        [(int(key), int(n)) for key, n in rows if key is not None], cell_m=CELL_M
+    )
 
 
 # --- one cell: "others have reported here" and "Jag känner likadant" ---------------------

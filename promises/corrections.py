@@ -212,7 +212,7 @@ def _activity_form(promise: Promise, activity: Activity) -> ActivityForm:
     form.owners.choices = owner_choices(get_session(), promise.kommun)
     form.focus.choices = [(f.id, f.title) for f in promise.focus_areas]
     if not form.is_submitted():
-        offered = {str(choice.value) for choice in form.owners.choices}  # type: ignore[union-attr]
+        offered = {str(choice.value) for choice in form.owners.choices}
         form.owners.data = [o for o in activity.owners if o in offered]
         form.other_owners.data = "\n".join(o for o in activity.owners if o not in offered)
         form.focus.data = [f.id for f in activity.focus_areas]

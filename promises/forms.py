@@ -71,7 +71,7 @@ class NewPromiseForm(PromiseBasics):
     )
 
     def validate_hotspots(self, field: MultiCheckboxField) -> None:
-        offered = {str(choice[0]) for choice in field.choices}  # type: ignore[union-attr]
+        offered = {str(choice[0]) for choice in field.choices}
         if not set(field.data or []) <= offered:
             raise ValidationError(
                 _l("En vald hot spot finns inte längre i lägesbilden. Välj igen.")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from accounts.access import allowed_kommun, require_role, staff_user
 from core.clock import local_today
+from core.current import app_object
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.signals import reports_changed
@@ -55,7 +56,7 @@ def new(slug: str) -> Response | tuple[str, int]:
         )
         report.occurred_at = form.occurred_at
         session.commit()
-        reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
+        reports_changed.send(app_object(), kommun_id=kommun.id)
         flash(
             _("Observationen är sparad med nummer %(number)s.", number=report.registration_number)
         )

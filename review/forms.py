@@ -222,7 +222,7 @@ class StatusForm(StatusFieldsMixin, BaseForm):
             raise ValidationError(_l("Välj en status ur listan."))
 
     def validate_activity(self, field: SelectField) -> None:
-        allowed = {str(choice.value) for choice in field.choices}  # type: ignore[union-attr]
+        allowed = {str(choice.value) for choice in field.choices}
         if field.data and field.data not in allowed:
             raise ValidationError(_l("Välj en aktivitet ur listan."))
 
@@ -263,7 +263,7 @@ class CorrectionForm(BaseForm):
         self.point: tuple[float, float] | None = None
 
     def validate_reasons(self, field: MultiCheckboxField) -> None:
-        allowed = {str(choice.value) for choice in field.choices}  # type: ignore[union-attr]
+        allowed = {str(choice.value) for choice in field.choices}
         if not field.data:
             raise ValidationError(_l("Välj minst ett skäl."))
         if not set(field.data) <= allowed:
@@ -336,12 +336,13 @@ class FieldReportForm(ReportForm):
         description=_l("Klicka på kartan, eller skriv in koordinater från telefonen."),
     )
     lon = StringField(_l("Longitud (WGS84)"))
-    age_band = None  # type: ignore[assignment]
-    gender = None  # type: ignore[assignment]
-    email = None  # type: ignore[assignment]
-    consent = None  # type: ignore[assignment]
-    likadant = None  # type: ignore[assignment]
-    submit = None  # type: ignore[assignment]
+    # None removes the resident's fields (WTForms' way to drop an inherited field).
+    age_band = None
+    gender = None
+    email = None
+    consent = None
+    likadant = None
+    submit = None
     # When it happened, not when it was typed: a Saturday seen on Monday counts on Saturday.
     occurred_on = DateField(
         _l("Datum för händelsen"),

@@ -125,11 +125,11 @@ def _place_conditions(f: QueueFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _filtered(kommun: Kommun, f: QueueFilters) -> Select[tuple[Report]]:
+def _filtered(kommun: Kommun, f: QueueFilters) -> Select[Report]:
     return select(Report).where(Report.kommun_id == kommun.id, *_conditions(f))
 
 
-def _matching_masked_text(session: Session, query: Select[tuple[Report]], text: str) -> set[int]:
+def _matching_masked_text(session: Session, query: Select[Report], text: str) -> set[int]:
     """Ids whose *masked* text contains the words: a search must not find hidden details."""
     needle = text.casefold()
     rows = session.execute(
@@ -167,11 +167,11 @@ def queue_page(
     pages = max(1, -(-total // PAGE_SIZE))
     page = pages if last else min(max(page, 1), pages)
     supporters = supporters_column()
-    query = query.add_columns(supporters).options(selectinload(Report.reasons))
+    counted = query.add_columns(supporters).options(selectinload(Report.reasons))
     if f.sort not in KEYSET_SORTS:
         order = (supporters.desc(), Report.created_at.desc(), Report.id.desc())
         rows = session.execute(
-            query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+            counted.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         ).all()
         return QueuePage([(r, int(n)) for r, n in rows], total, page, pages)
 
@@ -197,19 +197,19 @@ def queue_page(
         beyond = key < tuple_(after.created_at, after.id)
         if not newest:
             beyond = key > tuple_(after.created_at, after.id)
-        rows = session.execute(query.where(beyond).order_by(*forward).limit(PAGE_SIZE)).all()
+        rows = session.execute(counted.where(beyond).order_by(*forward).limit(PAGE_SIZE)).all()
     elif before is not None or last:
         if before is not None:
             ahead = key > tuple_(before.created_at, before.id)
             if not newest:
                 ahead = key < tuple_(before.created_at, before.id)
-            query, size = query.where(ahead), PAGE_SIZE
+            counted, size = counted.where(ahead), PAGE_SIZE
         else:
             size = total - (pages - 1) * PAGE_SIZE or PAGE_SIZE
-        rows = session.execute(query.order_by(*backward).limit(size)).all()[::-1]
+        rows = session.execute(counted.order_by(*backward).limit(size)).all()[::-1]
     else:
         offset = (page - 1) * PAGE_SIZE
-        rows = session.execute(query.order_by(*forward).limit(PAGE_SIZE).offset(offset)).all()
+        rows = session.execute(counted.order_by(*forward).limit(PAGE_SIZE).offset(offset)).all()
     reports = [(r, int(n)) for r, n in rows]
     return QueuePage(
         reports,

@@ -7,7 +7,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -23,6 +22,7 @@ from werkzeug.wrappers import Response
 from accounts.access import kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
+from core.current import app_object
 from core.errors import OddText
 from db import get_session
 from feedback import reasons as taxonomy
@@ -179,7 +179,7 @@ def bulk(slug: str) -> Response:
         flash(_("Välj minst två förslag att sammanfoga."), "error")
         return redirect(back, code=303)
     session.commit()
-    reports_changed.send(current_app._get_current_object(), kommun_id=kommun.id)
+    reports_changed.send(app_object(), kommun_id=kommun.id)
     flash(ngettext("%(num)d förslag ändrat.", "%(num)d förslag ändrade.", result.changed))
     return redirect(back, code=303)
 
@@ -308,7 +308,7 @@ def show_original(report_id: int):  # type: ignore[no-untyped-def]
 def _done(report: Report, message: str) -> Response:
     get_session().commit()
     # Hiding, merging or moving a report changes the hot spots it counts in.
-    reports_changed.send(current_app._get_current_object(), kommun_id=report.kommun_id)
+    reports_changed.send(app_object(), kommun_id=report.kommun_id)
     flash(message)
     return redirect(url_for("review.report", report_id=report.id), code=303)
 

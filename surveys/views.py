@@ -33,6 +33,7 @@ from audit.services import record
 from core import numbers
 from core import text as odd_text
 from core.clock import local_today
+from core.current import app_object
 from core.errors import OddText
 from db import get_session
 from feedback import reasons as taxonomy
@@ -70,7 +71,7 @@ bp.add_app_template_global(method_label, "method_label")
 bp.add_app_template_global(decision_label, "decision_label")
 bp.add_app_template_global(instruments.label_of, "answer_label")
 bp.add_app_template_global(instruments.headline_counts, "headline_counts")
-bp.add_app_template_global(SMALL_N, "small_n")
+bp.record_once(lambda state: state.app.jinja_env.globals.update(small_n=SMALL_N))
 bp.add_app_template_filter(numbers.decimal, "decimal")
 bp.add_app_template_filter(numbers.percent, "percent")
 bp.add_app_template_filter(numbers.number_range, "number_range")
@@ -403,7 +404,7 @@ def _saved(dsession: DialogueSession, number: int, entry_pass: int, reviewed: bo
         scanning.mark_checked(session, dsession, number)  # a person has now seen it all
     session.commit()
     reports_changed.send(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        app_object(),
         kommun_id=dsession.kommun_id,
         stale_marked=True,
     )
@@ -613,7 +614,7 @@ def scan_sheets(dialogue_id: int) -> BaseResponse | tuple[str, int]:
             record(session, staff_user(), "survey.scanned", dsession, sheets=len(outcome.filed))
             session.commit()
             reports_changed.send(
-                current_app._get_current_object(),  # type: ignore[attr-defined]
+                app_object(),
                 kommun_id=dsession.kommun_id,
                 stale_marked=True,
             )
@@ -673,6 +674,8 @@ def scan_crop(dialogue_id: int, code: str, question: str) -> Response:
     if region is None or path is None or not path.is_file():
         abort(404)
     image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if image is None:  # a stored scan that can no longer be read
+        abort(404)
     ok, png = cv2.imencode(".png", scanning.crop(image, region[1]))
     if not ok:
         abort(404)
@@ -912,7 +915,7 @@ def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
                         )
                         session.commit()
                         reports_changed.send(
-                            current_app._get_current_object(),  # type: ignore[attr-defined]
+                            app_object(),
                             kommun_id=dsession.kommun_id,
                             stale_marked=True,
                         )

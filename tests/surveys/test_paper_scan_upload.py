@@ -5,6 +5,7 @@ second person's control entry is compared with the scan."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -47,7 +48,9 @@ def _as_pdf(images):
     return buffer.getvalue()
 
 
-def test_scanned_sheets_are_filed_checked_and_compared(client, dialogue, session, typists, login):
+def test_scanned_sheets_are_filed_checked_and_compared(
+    app, client, dialogue, session, typists, login
+):
     printed_pdf = client.post(
         f"/dialog/dialoger/{dialogue.id}/blad", data={"count": "2", "language": "sv"}
     ).data
@@ -110,6 +113,12 @@ def test_scanned_sheets_are_filed_checked_and_compared(client, dialogue, session
     crop = client.get(crop_url)
     assert crop.status_code == 200 and crop.mimetype == "image/png"
     assert cv2.imdecode(np.frombuffer(crop.data, np.uint8), cv2.IMREAD_GRAYSCALE).shape[1] > 500
+    # A stored scan that can no longer be read (a disk fault) is missing, not a server error.
+    stored = Path(app.instance_path) / "uploads" / "scans" / f"{sheets[0].code}-1.png"
+    readable = stored.read_bytes()
+    stored.write_bytes(b"not a picture")
+    assert client.get(crop_url).status_code == 404
+    stored.write_bytes(readable)
 
     form = {
         i["name"]: i.get("value", "") for i in check.select("#sheet-form input") if i.get("name")
