@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from accounts.access import kommun_scope
 from feedback.reasons import GROUPS
@@ -38,3 +38,17 @@ def labels() -> dict[str, Any]:
 
 
 bp.before_request(kommun_scope("admin", "coordinator", promise_id=Promise, agreement_id=Agreement))
+
+# Forms that take a file; every other form keeps the app's small limit.
+UPLOAD_LIMITS: dict[str, int] = {
+    "promises.add_focus": 1_100_000,  # a GeoJSON area of at most 1 MB (geo.areas)
+    "promises.edit_focus": 1_100_000,
+}
+
+
+@bp.before_request
+def allow_uploads() -> None:
+    """Uploaded areas and documents are larger than any form's text."""
+    limit = UPLOAD_LIMITS.get(request.endpoint or "")
+    if limit is not None:
+        request.max_content_length = limit

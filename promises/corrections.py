@@ -6,6 +6,7 @@ part (part_id) and what changed ({field: [old, new]}) or what a deleted part sai
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, url_for
@@ -75,6 +76,7 @@ FIELD_LABELS = {
     "period_start": _l("Period"),
     "text": _l("Text"),
     "progress": _l("Procent"),
+    "polygon": _l("Plats"),
 }
 
 
@@ -163,8 +165,10 @@ def edit_focus(promise_id: int, focus_id: int) -> Response | tuple[str, int]:
     promise: Promise = g.promise
     focus: FocusArea = _part(promise.focus_areas, focus_id)
     form = FocusEditForm(obj=focus, prefix="edit")
+    form.kommun_boundary = promise.kommun.boundary_geojson
     form.theme.choices = theme_choices(get_session(), promise.kommun, keep=focus.theme)
     if not form.is_submitted():
+        form.shape.data = json.dumps(focus.polygon) if focus.polygon else ""
         return _edit_page(promise, focus, "focus", form)
     if (refused := frozen(promise)) is not None:
         return refused
@@ -178,6 +182,7 @@ def edit_focus(promise_id: int, focus_id: int) -> Response | tuple[str, int]:
             "description": (form.description.data or "").strip(),
         },
     )
+    changes.update(_place_changes(focus, form))
     session = get_session()
     record(
         session, staff_user(), "promise.focus.update", promise, part_id=focus.id, changes=changes
@@ -185,6 +190,26 @@ def edit_focus(promise_id: int, focus_id: int) -> Response | tuple[str, int]:
     session.commit()
     flash(_("Fokusområdet är ändrat."), "success")
     return _back(promise, "#focus-heading")
+
+
+def _place_changes(focus: FocusArea, form: FocusEditForm) -> dict[str, Any]:
+    """A new, redrawn or removed place; the history says that it changed, not every vertex."""
+    if form.clear_place.data:
+        new = None
+    elif form.area_geojson is not None:
+        new = form.area_geojson
+    else:
+        return {}
+    if new == focus.polygon:
+        return {}
+    had = focus.polygon is not None
+    focus.polygon = new
+    if new is None or focus.hotspot_stable_id or focus.landmark_id:
+        # Redrawn by hand: the place is no longer the hot spot's or the landmark's circle.
+        focus.hotspot_stable_id = None
+        focus.landmark_id = None
+    # Stored text, in the source language like every other value in the history.
+    return {"polygon": ["område" if had else "", "nytt område" if new else ""]}
 
 
 @bp.post("/loften/<int:promise_id>/fokus/<int:focus_id>/ta-bort")

@@ -5,10 +5,12 @@ from typing import Any
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
     FloatField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -28,6 +30,7 @@ from wtforms.validators import (
 
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField
+from geo.areas import AREA_MARGIN_M, AREA_MAX_BYTES, AREA_MAX_VERTICES, AreaError, read_area
 from promises.models import ACTIVITY_STATUSES, PROMISE_STATUSES, THEMES, FocusArea, Promise
 from promises.public_forms import (
     ACTIVITY_STATUS_LABELS,
@@ -180,17 +183,76 @@ class PromiseForm(PromiseBasics):
         return ok
 
 
-class FocusForm(BaseForm):
+AREA_ERRORS = {
+    "too_large": _l("Filen är för stor. En GeoJSON-fil får vara högst 1 MB."),
+    "not_json": _l("Filen är inte GeoJSON. Exportera området som GeoJSON ur GIS-programmet."),
+    "not_polygon": _l(
+        "Området måste vara en polygon eller multipolygon, inte punkter eller linjer."
+    ),
+    "crs": _l(
+        "Koordinaterna är varken WGS84 (grader) eller SWEREF 99 TM (meter). Exportera i något "
+        "av dem."
+    ),
+    "invalid": _l("Området korsar sig självt eller saknar yta. Rita om det."),
+    "too_many_points": _l(
+        "Området har för många hörn (högst %(n)d). Förenkla det i GIS-programmet.",
+        n=AREA_MAX_VERTICES,
+    ),
+    "too_small": _l("Området är för litet. Rita minst tre punkter runt platsen."),
+    "outside": _l(
+        "Området ligger utanför kommunen (mer än %(km)d km från gränsen).",
+        km=int(AREA_MARGIN_M // 1000),
+    ),
+}
+
+
+AREA_MAX_BYTES_READ = AREA_MAX_BYTES + 1  # one byte past the limit, so read_area refuses it
+
+
+class AreaFields(BaseForm):
+    """A place as a polygon: drawn on the map (into `shape`) or uploaded as a GeoJSON file.
+
+    Set `kommun_boundary` before validating; `area_geojson` then holds the checked area.
+    """
+
+    shape = HiddenField(_l("Ritat område"))
+    shape_file = FileField(
+        _l("Eller ladda upp ett område (GeoJSON)"),
+        description=_l(
+            "En polygon ur kommunens GIS, i WGS84 eller SWEREF 99 TM, högst 1 MB. "
+            "Ersätter ett ritat område."
+        ),
+    )
+    kommun_boundary: dict[str, Any] = {}
+    area_geojson: dict[str, Any] | None = None
+
+    def validate_shape(self, field: HiddenField) -> None:
+        if (field.data or "").strip() and not self._uploaded():
+            self.area_geojson = self._read(field.data)
+
+    def validate_shape_file(self, field: FileField) -> None:
+        if self._uploaded():
+            self.area_geojson = self._read(field.data.read(AREA_MAX_BYTES_READ))
+
+    def _uploaded(self) -> bool:
+        upload = self.shape_file.data
+        return bool(upload and getattr(upload, "filename", ""))
+
+    def _read(self, text: str | bytes) -> dict[str, Any]:
+        try:
+            return read_area(text, self.kommun_boundary)
+        except AreaError as error:
+            raise ValidationError(AREA_ERRORS[error.code]) from None
+
+
+class FocusForm(AreaFields):
     title = StringField(_l("Rubrik"), validators=[Optional(), Length(max=200)])
     theme = SelectField(_l("Tema"), choices=choices(THEME_LABELS, THEMES), default="annat")
     place = SelectField(_l("Plats"), choices=[], default="")
     area = StringField(
-        _l("Eller ett område"),
+        _l("Eller en rektangel"),
         validators=[Optional(), Length(max=200)],
-        description=_l(
-            "Håll ned Skift och dra en rektangel på kartan, eller skriv "
-            "minsta lat, minsta lon, största lat, största lon."
-        ),
+        description=_l("Minsta lat, minsta lon, största lat, största lon."),
     )
     description = TextAreaField(_l("Beskrivning"), validators=[Length(max=2000)])
     bounds: tuple[float, float, float, float] | None = None
@@ -201,8 +263,14 @@ class FocusForm(BaseForm):
 
     def validate_area(self, field: StringField) -> None:
         self.bounds = parse_bbox(field.data)
-        if self.bounds and self.place.data:
-            raise ValidationError(_l("Välj en plats ur listan eller ett område, inte båda."))
+        drawn = bool((self.shape.data or "").strip()) or self._uploaded()
+        if sum([self.bounds is not None, bool(self.place.data), drawn]) > 1:
+            raise ValidationError(
+                _l(
+                    "Välj en plats ur listan, rita eller ladda upp ett område, eller skriv en "
+                    "rektangel – bara ett av dem."
+                )
+            )
 
 
 class ActivityForm(BaseForm):
@@ -246,12 +314,13 @@ class ActivityForm(BaseForm):
             raise ValidationError(_l("Ett namn får vara högst 120 tecken."))
 
 
-class FocusEditForm(BaseForm):
+class FocusEditForm(AreaFields):
     title = StringField(
         _l("Rubrik"), validators=[InputRequired(_l("Ge fokusområdet en rubrik.")), Length(max=200)]
     )
     theme = SelectField(_l("Tema"), choices=choices(THEME_LABELS, THEMES), default="annat")
     description = TextAreaField(_l("Beskrivning"), validators=[Length(max=2000)])
+    clear_place = BooleanField(_l("Ta bort platsen (fokusområdet blir bara ett tema)"))
 
 
 class DeleteForm(BaseForm):

@@ -99,6 +99,7 @@ def _forms(promise: Promise) -> dict[str, Any]:
         details.cadence_months.data = str(promise.cadence_months)
         details.agreement_choice.data = str(promise.agreement_id or "")
     focus = FocusForm(prefix="focus")
+    focus.kommun_boundary = promise.kommun.boundary_geojson
     focus.theme.choices = theme_choices(get_session(), promise.kommun)
     spots = current_hotspots(get_session(), promise.kommun)
     focus.place.choices = [("", _("Ingen plats (bara ett tema)"))]
@@ -199,7 +200,7 @@ def add_focus(promise_id: int) -> Response | tuple[str, int]:
         landmark = next(lm for lm in promise.kommun.landmarks if str(lm.id) == ref)
         focus = focus_from_landmark(landmark, form.theme.data)
     else:
-        focus = FocusArea(title="", theme=form.theme.data)
+        focus = FocusArea(title="", theme=form.theme.data, polygon=form.area_geojson)
         if form.bounds is not None:
             min_lat, min_lon, max_lat, max_lon = form.bounds
             focus.polygon = dict(mapping(box(min_lon, min_lat, max_lon, max_lat)))

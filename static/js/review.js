@@ -1,5 +1,6 @@
 /* Small maps on staff pages: show a report's place (and let a coordinator drag it), pick a
- * point for a field report, or draw the queue's area filter with Shift + drag.
+ * point for a field report, draw the queue's area filter with Shift + drag, or draw a focus
+ * area's polygon by clicking its corners.
  * Every map is optional: the inputs beside it work without it. */
 (function () {
   "use strict";
@@ -55,6 +56,94 @@
 
     var bboxInput = input(data.bboxInput);
     if (bboxInput) { areaFilter(map, el, bboxInput); }
+    var polygonInput = input(data.polygonInput);
+    if (polygonInput) { polygonEditor(map, el, polygonInput); }
+  }
+
+  // Click to add a corner; the hidden input holds the GeoJSON (lon, lat order).
+  // "Undo" takes the last corner back, "Clear" starts again. Uploading a file is the keyboard
+  // alternative, so the map stays optional.
+  function polygonEditor(map, el, polygonInput) {
+    var undo = document.getElementById(el.id + "-undo");
+    var clear = document.getElementById(el.id + "-clear");
+    var status = document.getElementById(el.id + "-status");
+    var corners = [];
+    var kept = null;
+    var shape = L.polygon([], { color: "#1d4f91", weight: 2, fillOpacity: 0.15 }).addTo(map);
+
+    function write() {
+      var points = corners.map(function (m) { return m.getLatLng(); });
+      shape.setLatLngs(points);
+      if (points.length >= 3) {
+        var ring = points.map(function (p) { return [+p.lng.toFixed(6), +p.lat.toFixed(6)]; });
+        ring.push(ring[0]);
+        polygonInput.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
+      } else {
+        polygonInput.value = "";
+      }
+      if (undo) { undo.disabled = corners.length === 0; }
+      if (clear) { clear.disabled = corners.length === 0; }
+      if (status) { status.textContent = status.dataset.template.replace("%n", corners.length); }
+      el.dataset.corners = corners.length;
+    }
+    function add(latlng) {
+      if (kept) { map.removeLayer(kept); kept = null; }
+      var corner = L.circleMarker(latlng, { radius: 6, color: "#1d4f91", fillOpacity: 1 });
+      corner.addTo(map);
+      corners.push(corner);
+      write();
+    }
+    function removeAll() {
+      if (kept) { map.removeLayer(kept); kept = null; }
+      corners.forEach(function (m) { map.removeLayer(m); });
+      corners = [];
+      write();
+    }
+    function read() {
+      try {
+        var geometry = JSON.parse(polygonInput.value || "null");
+      } catch (e) { return; }
+      if (geometry && geometry.type === "MultiPolygon") {
+        // An uploaded area of several parts is shown as it is; clicking starts a new one.
+        kept = L.geoJSON(geometry, { style: { color: "#1d4f91", weight: 2 } }).addTo(map);
+        map.fitBounds(kept.getBounds().pad(0.3));
+        return;
+      }
+      if (!geometry || geometry.type !== "Polygon") { return; }
+      var ring = geometry.coordinates[0].slice(0, -1);
+      ring.forEach(function (c) { add(L.latLng(c[1], c[0])); });
+      if (ring.length) { map.fitBounds(shape.getBounds().pad(0.3)); }
+    }
+
+    // A map first laid out inside a closed <details> has no size until it opens.
+    var details = el.closest("details");
+    if (details) {
+      details.addEventListener("toggle", function () {
+        if (!details.open) { return; }
+        map.invalidateSize();
+        if (corners.length) { map.fitBounds(shape.getBounds().pad(0.3)); } else if (!kept) {
+          map.fitBounds(L.latLngBounds(JSON.parse(el.dataset.bounds)));
+        }
+      });
+    }
+    map.doubleClickZoom.disable();
+    map.on("click", function (e) { add(e.latlng); });
+    if (undo) {
+      undo.addEventListener("click", function () {
+        var last = corners.pop();
+        if (!last) { return; }
+        map.removeLayer(last);
+        write();
+      });
+    }
+    if (clear) { clear.addEventListener("click", removeAll); }
+    read();
+    if (kept) {
+      if (undo) { undo.disabled = true; }
+    } else {
+      write();
+    }
+    el.classList.add("polygon-ready");
   }
 
   // Shift + drag draws a rectangle (the browser's usual box-zoom gesture, repurposed).
