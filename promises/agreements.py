@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -9,6 +12,8 @@ from werkzeug.wrappers import Response
 from accounts.access import staff_user
 from audit.services import record
 from db import get_session
+from promises import attachments
+from promises.attachments import agreement_folder, send_document
 from promises.blueprint import bp
 from promises.forms import AgreementForm, _lines
 from promises.models import Agreement
@@ -27,6 +32,33 @@ def _values(form: AgreementForm) -> dict[str, object]:
     }
 
 
+def _document_changes(agreement: Agreement, form: AgreementForm) -> dict[str, Any]:
+    """Store a new upload (replacing the old one), or remove it; publish or withdraw it."""
+    folder = agreement_folder()
+    changes: dict[str, Any] = {}
+    old = agreement.document_name
+    if form.document_bytes:
+        attachments.remove(folder, agreement.document_file)
+        agreement.document_file = attachments.store(folder, form.document_bytes)
+        agreement.document_name = _download_name(form.document.data.filename)
+        agreement.document_size = len(form.document_bytes)
+        changes["document"] = [old, agreement.document_name]
+    elif form.remove_document.data and agreement.document_file:
+        attachments.remove(folder, agreement.document_file)
+        agreement.document_file = agreement.document_name = agreement.document_size = None
+        changes["document"] = [old, None]
+    public = bool(form.document_public.data) and agreement.document_file is not None
+    changes.update(apply_changes(agreement, {"document_public": public}))
+    return changes
+
+
+def _download_name(filename: str) -> str:
+    """The uploaded file's own name, kept short and ending in .pdf (shown, never a path)."""
+    name = Path(filename.replace("\\", "/")).name.strip() or "overenskommelse.pdf"
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    return f"{stem[:150]}.pdf"
+
+
 @bp.route("/<slug>/overenskommelser", methods=["GET", "POST"])
 def agreements(slug: str) -> Response | tuple[str, int]:
     """The kommun's samverkansöverenskommelser, and a form for a new one."""
@@ -36,6 +68,7 @@ def agreements(slug: str) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         agreement = Agreement(kommun=kommun, **_values(form))
         session.add(agreement)
+        _document_changes(agreement, form)
         session.flush()
         record(session, staff_user(), "agreement.create", agreement, title=agreement.title)
         session.commit()
@@ -60,6 +93,7 @@ def edit_agreement(agreement_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         session = get_session()
         changes = apply_changes(agreement, _values(form))
+        changes.update(_document_changes(agreement, form))
         record(session, staff_user(), "agreement.update", agreement, changes=changes)
         session.commit()
         flash(_("Överenskommelsen är sparad."), "success")
@@ -67,3 +101,9 @@ def edit_agreement(agreement_id: int) -> Response | tuple[str, int]:
     return render_template(
         "promises/agreement_edit.html", kommun=agreement.kommun, agreement=agreement, form=form
     ), (400 if form.is_submitted() else 200)
+
+
+@bp.get("/overenskommelser/<int:agreement_id>/dokument")
+def agreement_document(agreement_id: int) -> Response:
+    """The signed agreement as uploaded, for staff (published or not)."""
+    return send_document(g.agreement)

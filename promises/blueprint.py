@@ -8,7 +8,8 @@ from flask import Blueprint, request
 
 from accounts.access import kommun_scope
 from feedback.reasons import GROUPS
-from promises.models import Agreement, Promise
+from promises.attachments import PDF_MAX
+from promises.models import Agreement, Organisation, Promise
 from promises.public_forms import (
     ACTIVITY_STATUS_LABELS,
     FEELING_LABELS,
@@ -37,12 +38,22 @@ def labels() -> dict[str, Any]:
     }
 
 
-bp.before_request(kommun_scope("admin", "coordinator", promise_id=Promise, agreement_id=Agreement))
+bp.before_request(
+    kommun_scope(
+        "admin",
+        "coordinator",
+        promise_id=Promise,
+        agreement_id=Agreement,
+        organisation_id=Organisation,
+    )
+)
 
 # Forms that take a file; every other form keeps the app's small limit.
 UPLOAD_LIMITS: dict[str, int] = {
     "promises.add_focus": 1_100_000,  # a GeoJSON area of at most 1 MB (geo.areas)
     "promises.edit_focus": 1_100_000,
+    "promises.agreements": PDF_MAX + 64 * 1024,  # a signed agreement (promises.attachments)
+    "promises.edit_agreement": PDF_MAX + 64 * 1024,
 }
 
 

@@ -31,6 +31,7 @@ from wtforms.validators import (
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField
 from geo.areas import AREA_MARGIN_M, AREA_MAX_BYTES, AREA_MAX_VERTICES, AreaError, read_area
+from promises.attachments import PDF_MAX, DocumentError, check_pdf
 from promises.models import ACTIVITY_STATUSES, PROMISE_STATUSES, THEMES, FocusArea, Promise
 from promises.public_forms import (
     ACTIVITY_STATUS_LABELS,
@@ -81,6 +82,16 @@ class NewPromiseForm(PromiseBasics):
             )
 
 
+DOCUMENT_ERRORS = {
+    "too_large": _l("Filen är för stor. Dokumentet får vara högst 10 MB."),
+    "empty": _l("Filen är tom. Välj det undertecknade dokumentet."),
+    "not_pdf": _l(
+        "Filen är inte en PDF som går att öppna. Spara dokumentet som PDF (utan lösenord) "
+        "och försök igen."
+    ),
+}
+
+
 class AgreementForm(BaseForm):
     """A samverkansöverenskommelse: who agreed, for which years, and where the text is."""
 
@@ -107,7 +118,27 @@ class AgreementForm(BaseForm):
             URL(require_tld=True, message=_l("Ange en hel adress som börjar med https://.")),
         ],
     )
+    document = FileField(
+        _l("Det undertecknade dokumentet (PDF)"),
+        description=_l(
+            "En PDF-fil på högst 10 MB. Den syns bara för personalen om du inte publicerar den."
+        ),
+    )
+    document_public = BooleanField(_l("Publicera dokumentet för invånarna"))
+    remove_document = BooleanField(_l("Ta bort det uppladdade dokumentet"))
     notes = TextAreaField(_l("Anteckningar"), validators=[Length(max=4000)])
+    document_bytes = b""
+
+    def validate_document(self, field: FileField) -> None:
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            return
+        data = upload.read(PDF_MAX + 1)
+        try:
+            check_pdf(data)
+        except DocumentError as error:
+            raise ValidationError(DOCUMENT_ERRORS[error.code]) from None
+        self.document_bytes = data
 
     def validate_parties(self, field: TextAreaField) -> None:
         if len(_lines(field.data)) < 2:
@@ -128,6 +159,12 @@ class OrganisationForm(BaseForm):
         validators=[InputRequired(_l("Skriv organisationens namn.")), Length(max=120)],
     )
     notes = TextAreaField(_l("Anteckningar"), validators=[Length(max=2000)])
+
+
+class OrganisationDeleteForm(BaseForm):
+    """Delete an organisation; the one that takes over its activities and accounts, if any."""
+
+    replacement = SelectField(_l("Vem tar över aktiviteterna?"), choices=[], default="")
 
 
 class ContactForm(BaseForm):

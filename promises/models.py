@@ -133,6 +133,12 @@ class Agreement(Base):
     signed_on: Mapped[date | None] = mapped_column(Date)
     # Where the signed document is published (the kommun's diarium or website).
     document_url: Mapped[str | None] = mapped_column(String(500))
+    # The signed document as an uploaded PDF, kept under the instance folder by a random
+    # name (promises.documents_store); shown to the public only when published.
+    document_file: Mapped[str | None] = mapped_column(String(64))
+    document_name: Mapped[str | None] = mapped_column(String(200))
+    document_size: Mapped[int | None] = mapped_column(Integer)
+    document_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

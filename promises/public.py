@@ -37,9 +37,10 @@ from geo.maps import base_map, components, localize
 from kommun.models import Kommun
 from kommun.services import kommun_by_slug
 from privacy.public import map_cells
+from promises.attachments import send_document
 from promises.indicators import focus_results
 from promises.lifecycle import CURRENT, EARLIER, asks_feeling, last_day, phase
-from promises.models import FocusArea, FollowUp, PlaceFeeling, Promise
+from promises.models import Agreement, FocusArea, FollowUp, PlaceFeeling, Promise
 from promises.public_forms import FeelingForm
 from promises.services import promises_of
 from surveys.public import published_walks
@@ -200,6 +201,16 @@ def promise_page(slug: str, promise_id: int) -> str:
         results=focus_results(get_session(), promise, today) if promise.evaluated_on else [],
         min_k=int(current_app.config["PUBLIC_MIN_CELL_REPORTS"]),
     )
+
+
+@bp.get("/<slug>/overenskommelser/<int:agreement_id>/dokument")
+def agreement_document(slug: str, agreement_id: int) -> BaseResponse:
+    """A samverkansöverenskommelse's signed PDF, once staff have published it."""
+    kommun = _kommun(slug)
+    agreement = get_session().get(Agreement, agreement_id)
+    if agreement is None or agreement.kommun_id != kommun.id or not agreement.document_public:
+        abort(404)
+    return send_document(agreement)
 
 
 @bp.get("/<slug>/loften/flode.atom")

@@ -59,6 +59,8 @@ def url_for_rule(rule, **values):
         "token": "x",
         "promise_id": 1,
         "agreement_id": 1,
+        "organisation_id": 1,
+        "contact_id": 1,
         "code": "trafik",  # a theme's code, or a printed sheet's id
         "focus_id": 1,
         "activity_id": 1,

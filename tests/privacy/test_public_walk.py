@@ -143,6 +143,8 @@ def urls(client, town) -> dict[str, list[str]]:
         "resident_mail.questionnaire": ["/epost/enkat/not-a-token"],
         "resident_mail.confirm_subscription": ["/epost/folj/not-a-token"],
         "public_promises.feed": ["/k/vanersborg/loften/flode.atom"],
+        # An uploaded PDF, and only once published (tests/promises/test_agreement_document.py).
+        "public_promises.agreement_document": ["/k/vanersborg/overenskommelser/999/dokument"],
         "public_walks.protocol": [f"/k/vanersborg/trygghetsvandringar/{town['walk'].id}"],
         "open311.discovery": [f"{o311}/discovery.json", f"{o311}/discovery.xml"],
         "open311.services": [f"{o311}/services.json?jurisdiction_id=1487"],
@@ -204,6 +206,7 @@ def test_the_walk_covers_every_public_endpoint(app, client, town):
         "/epost/enkat/not-a-token",
         "/epost/folj/not-a-token",
         walk["open311.show_request"][1],  # a registration number: staff keys only
+        walk["public_promises.agreement_document"][0],  # none published here
     }
 
 

@@ -3,41 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-import pytest
-
-from promises.models import Activity, FocusArea, FollowUp, Organisation, Promise
+from promises.models import FollowUp, Organisation
 from tests.pages import parse_page
-
-
-@pytest.fixture
-def torpa(session, kommuner):
-    promise = Promise(
-        kommun_id=kommuner["Vänersborg"].id,
-        title="Medborgarlöften Torpa 2023–2024",
-        lokalpolisomrade="Östra Fyrbodal",
-        status="undertecknat",
-        starts_on=date(2025, 1, 1),
-        ends_on=date(2026, 12, 31),
-        signed_on=date(2024, 12, 20),
-        signatories="Lokalpolisområdeschef\nKommunstyrelsens ordförande",
-    )
-    yard = FocusArea(title="Fysiska miljön på Torpa", theme="bostadsomrade")
-    promise.focus_areas.append(yard)
-    promise.activities += [
-        Activity(title="Belysning på innergårdarna", owners=["Kommunen", "ABVB"]),
-        Activity(title="Trygghetsvandring med Brf Ängsvallen", owners=["Brf Ängsvallen"]),
-        Activity(
-            title="Polisens närvaro på mötesplatsen",
-            owners=["Polisen"],
-            ongoing=True,
-            starts_on=date(2025, 1, 1),
-        ),
-    ]
-    session.add(promise)
-    session.commit()
-    return promise
 
 
 def test_owners_are_the_kommuns_organisations_each_named_once(session, torpa):
