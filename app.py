@@ -141,6 +141,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import promise_dialogues
     from accounts.admin import bp as users_bp
     from accounts.views import bp as accounts_bp
     from core import assets, health
@@ -176,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(resident_mail_bp)
     app.register_blueprint(mail_admin_bp)
     open311_api.init_app(app)
+    promise_dialogues.init_app(app)  # last: it links promises and surveys, which come first
 
 
 def register_errorhandlers(app: Flask) -> None:

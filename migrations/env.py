@@ -10,6 +10,7 @@ from hotspots import models as _hotspot_models  # noqa: F401
 from kommun import models as _kommun_models  # noqa: F401
 from mail import models as _mail_models  # noqa: F401
 from open311 import models as _open311_models  # noqa: F401
+from promise_dialogues import models as _promise_dialogue_models  # noqa: F401
 from promises import models as _promise_models  # noqa: F401
 from review import models as _review_models  # noqa: F401
 from surveys import models as _survey_models  # noqa: F401

@@ -5,7 +5,9 @@ Indicators:
 - "tryggare": the share (%) of "tryggare" answers to "Känns det tryggare här nu?" and to
   any other source registered with register_tryggare_source (higher is better);
 - "est": EST observations (reports filed by staff reporters) of one reason group across
-  the kommun, for theme focus areas without a place (lower is better).
+  the kommun, for theme focus areas without a place (lower is better);
+- indicators that other packages register with register_indicator (e.g. a survey index from
+  the medborgardialoger the promise builds on, promise_dialogues).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from feedback import reasons as taxonomy
 from feedback.models import Report, ReportReason
 from promises.lifecycle import last_day
 from promises.models import FocusArea, PlaceFeeling, Promise
+from promises.public_forms import INDICATOR_LABELS
 from promises.services import apply_changes, count_in, mailed_answers
 
 INDICATORS = ("reports", "tryggare", "est")
@@ -58,6 +61,28 @@ def mailed_feelings(session: Session, focus: FocusArea, first: date, last: date)
 
 
 TRYGGARE_SOURCES: list[TryggareSource] = [place_feelings, mailed_feelings]
+
+# An indicator of another package: (session, focus area, first day, last day) -> the value
+# over those local days (inclusive), or None when it cannot be told.
+Measure = Callable[[Session, FocusArea, date, date], float | None]
+
+
+@dataclass(frozen=True)
+class RegisteredIndicator:
+    code: str  # stored in FocusArea.indicator (at most 20 characters)
+    label: Any  # a lazy string
+    measure: Measure
+    higher_is_better: bool = False
+    decimals: int = 0
+
+
+REGISTERED: dict[str, RegisteredIndicator] = {}
+
+
+def register_indicator(indicator: RegisteredIndicator) -> None:
+    """Offer another package's indicator in the evaluation, without promises importing it."""
+    REGISTERED[indicator.code] = indicator
+    INDICATOR_LABELS[indicator.code] = indicator.label
 
 
 def register_tryggare_source(source: TryggareSource) -> TryggareSource:
@@ -109,6 +134,8 @@ def measure(
     """The indicator's value between two local days (inclusive); None when it cannot be told."""
     if last < first:
         return None
+    if indicator in REGISTERED:
+        return REGISTERED[indicator].measure(session, focus, first, last)
     if indicator == "reports":
         if focus.polygon is None:
             return None
@@ -146,11 +173,18 @@ class FocusResult:
     tryggare_share: float | None = None
 
     @property
+    def decimals(self) -> int:
+        """Decimals to show the values with: an index of 0–6 needs one, counts none."""
+        registered = REGISTERED.get(self.indicator or "")
+        return registered.decimals if registered else 0
+
+    @property
     def met(self) -> bool | None:
         """Whether the result reached the target; None when either is missing."""
         if self.indicator is None or self.target is None or self.result is None:
             return None
-        if self.indicator in HIGHER_IS_BETTER:
+        registered = REGISTERED.get(self.indicator)
+        if self.indicator in HIGHER_IS_BETTER or (registered and registered.higher_is_better):
             return self.result >= self.target
         return self.result <= self.target
 

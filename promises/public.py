@@ -43,7 +43,6 @@ from promises.lifecycle import CURRENT, EARLIER, asks_feeling, last_day, phase
 from promises.models import Agreement, FocusArea, FollowUp, PlaceFeeling, Promise
 from promises.public_forms import FeelingForm
 from promises.services import promises_of
-from surveys.public import published_walks
 
 bp = Blueprint("public_promises", __name__, url_prefix="/k")
 
@@ -150,7 +149,6 @@ def _page(kommun: Kommun, forms: dict[int, FeelingForm] | None = None, status: i
         cells=cells,
         min_cell=current_app.config["PUBLIC_MIN_CELL_REPORTS"],
         map_parts={part: html.replace(NONCE_MARK, nonce) for part, html in map_parts.items()},
-        walks=published_walks(kommun),
     ), status
 
 

@@ -13,7 +13,9 @@ from surveys.models import DialogueSession
 bp = Blueprint("public_walks", __name__, url_prefix="/k")
 
 
+@bp.app_template_global()
 def published_walks(kommun: Kommun) -> list[DialogueSession]:
+    """The kommun's published walk protocols (on the public promises page too)."""
     return list(
         get_session().scalars(
             select(DialogueSession)

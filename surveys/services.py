@@ -502,18 +502,30 @@ def _indices(version: InstrumentVersion, answers: list[dict[str, Any]]) -> dict[
             members.setdefault(question["index"], []).append(question)
     indices = {}
     for name, questions in members.items():
-        per_sheet = []
-        for answer in answers:
-            points = [
-                float(q["scores"][answer[q["code"]]])
-                for q in questions
-                if answer.get(q["code"]) in q["scores"]
-            ]
-            if points:
-                per_sheet.append(sum(points) / len(points))
-        if (estimate := mean(per_sheet)) is not None:
+        if (estimate := mean(_per_sheet(questions, answers))) is not None:
             indices[name] = estimate
     return indices
+
+
+def sheet_indices(
+    version: InstrumentVersion, answers: list[dict[str, Any]], name: str
+) -> list[float]:
+    """Each sheet's value of one model index (the mean of its answered questions' points)."""
+    questions = [q for q in version.questions if q.get("scores") and q.get("index") == name]
+    return _per_sheet(questions, answers) if questions else []
+
+
+def _per_sheet(questions: list[Question], answers: list[dict[str, Any]]) -> list[float]:
+    per_sheet = []
+    for answer in answers:
+        points = [
+            float(q["scores"][answer[q["code"]]])
+            for q in questions
+            if answer.get(q["code"]) in q["scores"]
+        ]
+        if points:
+            per_sheet.append(sum(points) / len(points))
+    return per_sheet
 
 
 def _breakdown(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from accounts.access import allowed_object, kommun_scope, staff_user
@@ -41,7 +43,6 @@ from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import active_landmarks
 from paper import scan as paper_scan
-from promises.models import Activity, Promise
 from review.exports import spreadsheet_cell
 from surveys import instruments, photos, printing, scanning, services
 from surveys.forms import (
@@ -79,6 +80,17 @@ bp.add_app_template_filter(numbers.percent_range, "percent_range")
 
 
 bp.before_request(kommun_scope(*SURVEY_ROLES, dialogue_id=DialogueSession))
+
+
+# Where a walk stop's proposed action may belong: (session, kommun id) -> [(activity id,
+# label)]. Registered by promise_dialogues, so that surveys never imports promises.
+ActivityChoices = Callable[[Session, int], list[tuple[int, str]]]
+ACTIVITY_CHOICES: list[ActivityChoices] = []
+
+
+def register_activity_choices(source: ActivityChoices) -> None:
+    if source not in ACTIVITY_CHOICES:
+        ACTIVITY_CHOICES.append(source)
 
 
 @bp.before_request
@@ -966,14 +978,10 @@ def _stop_form(dsession: DialogueSession, stop: WalkStop | None) -> StopForm:
     form.reasons.choices = [
         (r.code, str(r.label)) for group in taxonomy.groups(positive=False) for r in group.reasons
     ]
-    activities = session.execute(
-        select(Activity.id, Activity.title, Promise.title)
-        .join(Promise, Promise.id == Activity.promise_id)
-        .where(Promise.kommun_id == dsession.kommun_id)
-        .order_by(Promise.starts_on.desc(), Activity.id)
-    ).all()
     form.activity.choices = [("", _("Ingen"))] + [
-        (str(a_id), f"{p_title}: {a_title}") for a_id, a_title, p_title in activities
+        (str(a_id), label)
+        for source in ACTIVITY_CHOICES
+        for a_id, label in source(session, dsession.kommun_id)
     ]
     return form
 

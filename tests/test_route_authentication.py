@@ -22,6 +22,7 @@ STAFF_BLUEPRINTS = {
     "field",
     "exports",
     "promises",
+    "promise_dialogues",
     "open311_admin",
     "surveys",
     "mail_admin",
