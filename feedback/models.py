@@ -200,6 +200,15 @@ class Report(Base):
         return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
+# The lägesbild and hot-spot runs count a kommun's reports by when they are counted
+# (Report.counted_at: the event's time, else the receipt); this finds a period's reports.
+Index(
+    "ix_report_kommun_counted_at",
+    Report.kommun_id,
+    func.coalesce(Report.occurred_at, Report.created_at),
+)
+
+
 # Counting per cell reads this index alone (it holds every column counted_query filters on).
 Index(
     "ix_report_counted_cell",

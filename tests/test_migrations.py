@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
+from sqlalchemy.exc import SAWarning
 
 import db
 
@@ -15,24 +19,45 @@ def test_single_head():
     assert len(script.get_heads()) == 1
 
 
+# Indexes on an expression, which SQLAlchemy cannot reflect (it says so and skips them):
+# tests/test_counted_at_index.py proves each is there and used.
+EXPRESSION_INDEXES = {"ix_report_kommun_counted_at"}
+
+
+@contextmanager
+def expression_indexes_unreflected():
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "Skipped unsupported reflection of expression-based index", SAWarning
+        )
+        warnings.filterwarnings(
+            "ignore", "autogenerate skipping metadata-specified expression-based index"
+        )
+        yield
+
+
 def test_upgrade_from_empty(tmp_path):
     engine = db.make_engine("sqlite:///" + str(tmp_path / "empty.sqlite"))
     db.upgrade(engine)
     tables = set(inspect(engine).get_table_names())
     assert {"kommun", "landmark", "report", "report_reason", "alembic_version"} <= tables
-    with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), db.Base.metadata) == []
+    with engine.connect() as conn, expression_indexes_unreflected():
+        context = MigrationContext.configure(conn, opts={"include_object": _ours})
+        assert compare_metadata(context, db.Base.metadata) == []
     engine.dispose()
 
 
 def _ours(obj, name, type_, reflected, compare_to):
-    """PostGIS brings tables of its own (spatial_ref_sys); they are not ours to compare."""
+    """PostGIS brings tables of its own (spatial_ref_sys); they are not ours to compare. The
+    expression indexes are compared by their own test."""
+    if type_ == "index" and name in EXPRESSION_INDEXES:
+        return False
     return not (type_ == "table" and reflected and name == "spatial_ref_sys")
 
 
 def test_migrated_test_database_matches_models(app):
     """On the suite's own database (PostgreSQL in CI) the migrations give the models' schema."""
-    with db.get_engine(app).connect() as conn:
+    with db.get_engine(app).connect() as conn, expression_indexes_unreflected():
         context = MigrationContext.configure(conn, opts={"include_object": _ours})
         assert compare_metadata(context, db.Base.metadata) == []
 
