@@ -1,21 +1,18 @@
 """Printable promise documents as PDF: the promise as signed, a period report, the evaluation.
 
-Rendered from the same data as the pages, with WeasyPrint and static/css/document.css.
-Nothing is fetched while rendering: the documents use local fonts and no images.
+Rendered from the same data as the pages by core.documents (WeasyPrint).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, g, render_template, request
 from werkzeug.exceptions import NotFound
 
 from core.clock import local_today
+from core.documents import pdf_response
 from db import get_session
 from promises.blueprint import bp
 from promises.indicators import focus_results
@@ -24,32 +21,6 @@ from promises.models import Promise
 from promises.services import evaluate, period_end, periods_of, state_as_of
 from review.lagesbild import build
 from review.periods import Period
-
-
-def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise ValueError(f"documents fetch nothing: {url[:60]}")
-
-
-def render_pdf(html: str) -> bytes:
-    """The HTML as a PDF (A4, print stylesheet), without reaching for any URL."""
-    from weasyprint import CSS, HTML
-
-    stylesheet = Path(current_app.static_folder or "static") / "css" / "document.css"
-    document = HTML(string=html, url_fetcher=_no_fetching)
-    return document.write_pdf(stylesheets=[CSS(filename=str(stylesheet))])  # type: ignore[no-any-return]
-
-
-def _filename(*parts: str) -> str:
-    text = unicodedata.normalize("NFKD", "-".join(parts)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:80] + ".pdf"
-
-
-def pdf_response(html: str, *name: str) -> Response:
-    return Response(
-        render_pdf(html),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{_filename(*name)}"'},
-    )
 
 
 def report_context(promise: Promise, period: str | None) -> dict[str, Any]:

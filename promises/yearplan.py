@@ -18,6 +18,7 @@ from flask import render_template as render
 from sqlalchemy.orm import Session
 
 from core.clock import local_today
+from core.documents import pdf_response
 from core.errors import OddText
 from core.text import is_odd
 from db import get_session
@@ -27,7 +28,6 @@ from hotspots.services import HotSpotParams, places_for
 from kommun.models import Kommun
 from privacy.public import min_reports
 from promises.blueprint import bp
-from promises.documents import pdf_response
 from promises.indicators import FocusResult, focus_results
 from promises.lifecycle import last_day
 from promises.models import Agreement, Promise

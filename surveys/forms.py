@@ -85,7 +85,10 @@ class SessionForm(BaseForm):
     team = TextAreaField(
         _l("Dialogteamet"),
         validators=[Length(max=2000)],
-        description=_l("Ett namn per rad. Skriv aldrig namn på de tillfrågade."),
+        description=_l(
+            "Ett namn per rad, med organisationen efter ett kommatecken (Anna Ek, Polisen). "
+            "Skriv aldrig namn på de tillfrågade."
+        ),
     )
     people_reached = IntegerField(
         _l("Antal personer ni talade med"),

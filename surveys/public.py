@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from db import get_session
 from kommun.models import Kommun
 from kommun.services import kommun_by_slug
+from surveys import protocols
 from surveys.models import DialogueSession
 
 bp = Blueprint("public_walks", __name__, url_prefix="/k")
@@ -29,8 +31,7 @@ def published_walks(kommun: Kommun) -> list[DialogueSession]:
     )
 
 
-@bp.get("/<slug>/trygghetsvandringar/<int:dialogue_id>")
-def protocol(slug: str, dialogue_id: int) -> str:
+def _published(slug: str, dialogue_id: int) -> tuple[Kommun, DialogueSession]:
     kommun = kommun_by_slug(get_session(), slug)
     dsession = get_session().get(DialogueSession, dialogue_id)
     if (
@@ -40,6 +41,19 @@ def protocol(slug: str, dialogue_id: int) -> str:
         or dsession.published_at is None
     ):
         abort(404)
+    return kommun, dsession
+
+
+@bp.get("/<slug>/trygghetsvandringar/<int:dialogue_id>")
+def protocol(slug: str, dialogue_id: int) -> str:
+    kommun, dsession = _published(slug, dialogue_id)
     return render_template(
         "surveys/protocol.html", dsession=dsession, kommun=kommun, stops=dsession.stops, public=True
     )
+
+
+@bp.get("/<slug>/trygghetsvandringar/<int:dialogue_id>/protokoll.pdf")
+def protocol_pdf(slug: str, dialogue_id: int) -> Response:
+    """A published protocol as a PDF: participants counted per organisation, no names."""
+    _kommun, dsession = _published(slug, dialogue_id)
+    return protocols.protocol_pdf(dsession, public=True)

@@ -44,7 +44,7 @@ from kommun.models import Kommun
 from kommun.services import active_landmarks
 from paper import scan as paper_scan
 from review.exports import spreadsheet_cell
-from surveys import instruments, photos, printing, scanning, services
+from surveys import instruments, photos, printing, protocols, scanning, services
 from surveys.forms import (
     DECISION_LABELS,
     METHOD_LABELS,
@@ -1068,6 +1068,12 @@ def protocol(dialogue_id: int) -> str:
         button=ButtonForm(),
         public=False,
     )
+
+
+@bp.get("/dialoger/<int:dialogue_id>/protokoll.pdf")
+def protocol_pdf(dialogue_id: int) -> BaseResponse:
+    """The walk's protocol as a PDF, with the team's names."""
+    return protocols.protocol_pdf(g.dialogue, public=False)
 
 
 @bp.post("/dialoger/<int:dialogue_id>/publicera")

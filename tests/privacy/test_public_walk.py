@@ -146,6 +146,9 @@ def urls(client, town) -> dict[str, list[str]]:
         # An uploaded PDF, and only once published (tests/promises/test_agreement_document.py).
         "public_promises.agreement_document": ["/k/vanersborg/overenskommelser/999/dokument"],
         "public_walks.protocol": [f"/k/vanersborg/trygghetsvandringar/{town['walk'].id}"],
+        "public_walks.protocol_pdf": [
+            f"/k/vanersborg/trygghetsvandringar/{town['walk'].id}/protokoll.pdf"
+        ],
         "open311.discovery": [f"{o311}/discovery.json", f"{o311}/discovery.xml"],
         "open311.services": [f"{o311}/services.json?jurisdiction_id=1487"],
         "open311.service_definition": [f"{o311}/services/place.dark.xml?jurisdiction_id=1487"],
