@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
@@ -52,11 +54,13 @@ def read_area(text: str | bytes, kommun_boundary: GeoJSON) -> GeoJSON:
         raise AreaError("not_json") from None
     geometries = _geometries(data)
     try:
-        parts = [shape(g) for g in geometries]
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        parts = [shapely.force_2d(shape(g)) for g in geometries]
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, GEOSException):
         raise AreaError("invalid") from None
     if sum(shapely.get_num_coordinates(p) for p in parts) > AREA_MAX_VERTICES:
         raise AreaError("too_many_points")
+    if any(not np.isfinite(shapely.get_coordinates(p)).all() for p in parts):
+        raise AreaError("invalid")
     if any(p.is_empty or not p.is_valid for p in parts):
         raise AreaError("invalid")
     area = unary_union(parts) if len(parts) > 1 else parts[0]

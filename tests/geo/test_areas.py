@@ -93,6 +93,15 @@ def test_several_features_become_one_multipolygon():
             "invalid",
         ),
         (json.dumps(square_around(LAT, LON, 0.00001)), "too_small"),
+        # Python's json reads NaN and Infinity; neither is a place.
+        (
+            '{"type":"Polygon","coordinates":[[[NaN,58.3],[12.3,58.31],[12.31,58.3],[NaN,58.3]]]}',
+            "invalid",
+        ),
+        (
+            '{"type":"Polygon","coordinates":[[[12.3,58.3],[Infinity,58.31],[12.31,58.3],[12.3,58.3]]]}',
+            "invalid",
+        ),
         (json.dumps(square_around(59.33, 18.06, 0.01)), "outside"),  # Stockholm
         (json.dumps(square_around(4000, 5000, 10)), "crs"),
         (
