@@ -30,8 +30,10 @@ from open311.models import Forwarding, ForwardTarget
 from promises.models import (
     Activity,
     Agreement,
+    ContactPerson,
     FocusArea,
     FollowUp,
+    Organisation,
     Promise,
     PromiseSubscription,
 )
@@ -137,6 +139,10 @@ def world(app, kommuner, session, create_report_at, create_user, create_dialogue
         starts_on=date(2026, 1, 1),
         ends_on=date(2027, 12, 31),
     )
+    # An organisation with a contact person (its page has forms to correct both).
+    forening = Organisation(kommun_id=vanersborg.id, name="Föreningen Trygg")
+    forening.contacts.append(ContactPerson(name="Eva Ek"))
+    session.add(forening)
     # A partner whose organisation owns the activity (its follow-up page has a form).
     partner = create_user("partner", ("Vänersborg",), organisation="Ljus AB")
     session.add_all([follow_up, draft, ended, questionnaire, subscription, failed, agreement])
@@ -169,6 +175,7 @@ def world(app, kommuner, session, create_report_at, create_user, create_dialogue
                 "follow_up_id": follow_up.id,
                 "mail_id": failed.id,
                 "agreement_id": agreement.id,
+                "organisation_id": forening.id,
             },
             {"promise_id": draft.id},
             {"promise_id": ended.id},
