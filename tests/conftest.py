@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import hypothesis
 import pytest
 import time_machine
 import werkzeug.routing
@@ -71,6 +72,20 @@ def shared_data(name: str) -> Path:
             pytest.fail(f"{message}: CI must run the tests that need it", pytrace=False)
         pytest.skip(message)
     return path
+
+
+# --- hypothesis ----------------------------------------------------------------------------
+# In CI every property test runs the same examples every time (derandomize: drawn from a seed
+# fixed by the test's own source), so a run cannot fail on an example no one has seen before,
+# and no deadline (a busy machine is slow, not wrong). Locally the examples stay random and a
+# failing one prints the blob that replays it (@reproduce_failure).
+hypothesis.settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, print_blob=True
+)
+hypothesis.settings.register_profile("dev", print_blob=True)
+hypothesis.settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 # --- order and parallel runs ---------------------------------------------------------------
