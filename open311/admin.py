@@ -17,10 +17,9 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from accounts.access import require_role, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
-from core.forms import BaseForm
+from core.forms import BaseForm, options
 from db import get_session
 from feedback import reasons
-from feedback.forms import options
 from kommun.models import Kommun
 from open311 import forward
 from open311.keys import create_key, revoke_key
