@@ -127,6 +127,7 @@ def register_extensions(app: Flask) -> None:
     from core import cache, headers, i18n, logs, proxy, templates
     from hotspots import worker
     from jobs import init_app as init_jobs
+    from privacy import filters as privacy_filters
 
     proxy.init_app(app)
     logs.init_app(app)
@@ -134,6 +135,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     headers.init_app(app)
     templates.init_app(app)
+    privacy_filters.init_app(app)
     security.init_app(app)
     cache.init_app(app)
     worker.init_app(app)

@@ -1,7 +1,11 @@
 """Database wiring: the declarative base, the engine and one session per request.
 
-Views take the request's session from :func:`get_session`, services add and flush, and the
-view commits once. Whatever is not committed is rolled back when the request ends.
+One transaction per request (Indico's ``rh.py``): views take the request's session from
+:func:`get_session`, services add and flush, never commit, and the request layer commits once,
+after the view, when the answer is a success or a redirect (status below 400). A view that
+raises, or answers 4xx/5xx, leaves nothing behind: the session is rolled back. A failing
+commit becomes a 500 before any answer leaves. Views that still commit themselves are listed in
+docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from flask.cli import AppGroup
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -97,6 +101,17 @@ def get_session() -> Session:
     return session
 
 
+def _commit_at_the_boundary(response: Response) -> Response:
+    """Commit what the request wrote if it succeeded; otherwise roll it back."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    return response
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
@@ -112,6 +127,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(url)
     app.extensions["tryggkartan.engine"] = engine
     app.extensions["tryggkartan.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.after_request(_commit_at_the_boundary)
     app.teardown_appcontext(_close_session)
     app.cli.add_command(db_cli)
 

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from accounts.models import User
 from accounts.security import login_manager
 from db import get_session
-from feedback.models import Report
 from kommun.models import Kommun
 from kommun.services import kommun_by_slug
 
@@ -53,10 +52,6 @@ def allowed_object(model: type[T], object_id: int) -> T:
     if found is None or not staff_user().sees(found.kommun_id):  # type: ignore[attr-defined]
         abort(404)
     return found
-
-
-def allowed_report(report_id: int) -> Report:
-    return allowed_object(Report, report_id)
 
 
 def kommun_scope(*roles: str, **objects: type[Any]) -> Callable[[], Response | None]:

@@ -68,7 +68,6 @@ def invite() -> Response | tuple[str, int] | str:
         except AccountError as exc:
             form.email.errors = [str(exc)]
         else:
-            session.commit()
             flash(_("Kontot är skapat. Skicka länken nedan till %(name)s.", name=user.name))
             return redirect(url_for("users.show", user_id=user.id), code=303)
     status = 400 if request.method == "POST" else 200
@@ -85,7 +84,6 @@ def show(user_id: int) -> str:
         # Whoever holds the link can take the account: every look is on record.
         session = get_session()
         record(session, staff_user(), "user.invitation_link_shown", user)
-        session.commit()
     return render_template(
         "accounts/user.html",
         user=user,
@@ -107,7 +105,6 @@ def toggle_active(user_id: int) -> Response:
     except AccountError as exc:
         flash(str(exc), "error")
     else:
-        session.commit()
         flash(_("Kontot är aktivt.") if user.active else _("Kontot är inaktiverat."))
     return redirect(url_for("users.show", user_id=user.id), code=303)
 
@@ -120,6 +117,5 @@ def reset(user_id: int) -> Response:
     if not ButtonForm(prefix="reset").validate_on_submit():
         abort(400)
     reset_password(session, user, staff_user())
-    session.commit()
     flash(_("Lösenordet är borttaget. Skicka den nya länken till %(name)s.", name=user.name))
     return redirect(url_for("users.show", user_id=user.id), code=303)

@@ -9,8 +9,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from accounts.models import ROLES
-from core.forms import BaseForm
-from feedback.forms import MultiCheckboxField, options
+from core.forms import BaseForm, MultiCheckboxField, options
 from kommun.models import Kommun
 
 PASSWORD_MIN = 12

@@ -6,12 +6,11 @@ import time
 
 from flask import Flask, current_app, request, session
 from flask_babel import lazy_gettext as _l
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 
 from accounts.models import User
 from accounts.services import email_key
+from core.ratelimit import limiter
 from db import get_session
 
 LOGIN_AT_KEY = "login_at"
@@ -21,8 +20,9 @@ login_manager.login_view = "accounts.login"
 login_manager.login_message = _l("Logga in för att se sidan.")
 login_manager.login_message_category = "info"
 
-# Storage, on/off and limits come from the config (RATELIMIT_*), read at init_app.
-limiter = Limiter(key_func=get_remote_address)
+# The limiter is core.ratelimit's (imported here for the views that still take it from here);
+# storage, on/off and limits come from the config (RATELIMIT_*), read at init_app.
+__all__ = ["limiter", "login_manager", "start_session", "init_app"]
 
 
 def login_limit() -> str:

@@ -68,10 +68,11 @@ def login() -> Response | tuple[str, int] | str:
         )
         if user is not None:
             start_session(user)
-            session.commit()
             target = _safe_next(request.args.get("next")) or home_for(user)
             return redirect(target, code=303)
-        session.commit()  # keep the failed attempt in the audit log
+        # The answer is a 400, which the request layer rolls back: the failed attempt is
+        # kept in the audit log all the same.
+        session.commit()
         form.password.errors = [_("Fel e-post eller lösenord, eller så är kontot inaktiverat.")]
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form), status
@@ -85,7 +86,6 @@ def logout() -> Response:
         abort(400)
     if current_user.is_authenticated:
         record(get_session(), staff_user(), "logout", staff_user())
-        get_session().commit()
     logout_user()
     flash(_("Du är utloggad."), "info")
     return redirect(url_for("accounts.login"), code=303)
@@ -98,7 +98,6 @@ def home() -> Response | str:
     form = ButtonForm(prefix="everywhere")
     if form.validate_on_submit():
         logout_everywhere(get_session(), staff_user())
-        get_session().commit()
         logout_user()
         flash(_("Du är utloggad på alla enheter."), "info")
         return redirect(url_for("accounts.login"), code=303)
@@ -115,7 +114,6 @@ def accept(token: str) -> Response | tuple[str, int] | str:
     form = PasswordForm()
     if form.validate_on_submit():
         accept_invitation(session, user, form.password.data or "")
-        session.commit()
         flash(_("Lösenordet är sparat. Logga in med din e-post och ditt nya lösenord."), "info")
         return redirect(url_for("accounts.login"), code=303)
     status = 400 if request.method == "POST" else 200

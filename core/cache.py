@@ -25,7 +25,7 @@ from flask_caching import Cache
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from feedback.signals import reports_changed
+from core.signals import reports_changed
 
 cache = Cache()
 

@@ -7,6 +7,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import text
 
@@ -42,3 +45,14 @@ class BaseForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF and WTForms are un
             if isinstance(field.data, str):
                 field.data = text.without_odd(field.data)
         return clean
+
+
+class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]  # WTForms is untyped
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -15,16 +15,16 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.forms import BaseForm
+from core.forms import MultiCheckboxField as MultiCheckboxField
+from core.forms import options as options
 from feedback import reasons
 from feedback.models import AGE_BANDS, DAY_TYPES, GENDERS, TIMES_OF_DAY
 from feedback.services import ReportInput
@@ -34,15 +34,6 @@ DESCRIPTION_MAX = 2000
 SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
 NOT_RECEIVED = _l("Formuläret kunde inte tas emot. Ladda om sidan och försök igen.")
 PLACE_DESCRIPTION_MAX = 300
-
-
-class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]  # WTForms is untyped
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _optional_choice(label: Any) -> list[SelectChoice]:

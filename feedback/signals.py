@@ -1,10 +1,7 @@
-"""Signals other parts of the app listen to, so intake never waits for them."""
+"""The report signals live in core.signals; kept here for the modules that import them from here."""
 
 from __future__ import annotations
 
-from blinker import Namespace
+from core.signals import reports_changed
 
-_signals = Namespace()
-
-# Sent after a commit that added or changed reports; sender is the app, kommun_id a keyword.
-reports_changed = _signals.signal("reports-changed")
+__all__ = ["reports_changed"]

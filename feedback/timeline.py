@@ -139,7 +139,7 @@ class Step:
 
 
 def _detail(step: ReportUpdate) -> str | None:
-    from review.statuses import close_reason, forward_target
+    from core.statuses import close_reason, forward_target
 
     if step.status == "avslutad" and step.status_reason:
         return close_reason(step.status_reason)

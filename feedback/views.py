@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from accounts.security import limiter
 from core.current import app_object
+from core.ratelimit import limiter
 from db import get_session
 from feedback import reasons, receipts
 from feedback.forms import ErasureForm, ReportForm, StatusLookupForm

@@ -162,7 +162,6 @@ def show(box_key: str) -> tuple[str, int]:
         abort(404)
     body = _plain_text(message)
     record(get_session(), staff_user(), "mail.view", kommun_id=row.kommun_id, mail=row.id)
-    get_session().commit()
     headers = [
         (name, shorten(str(message[name])) if name == "To" else str(message[name]))
         for name in (
@@ -193,6 +192,8 @@ def retry(mail_id: int) -> Response:
     if row.state == "failed":
         row.state, row.attempts, row.next_attempt_at = "queued", 0, datetime.now(UTC)
         record(session, staff_user(), "mail.retry", kommun_id=row.kommun_id, mail=row.id)
+        # Committed before the job is queued: a worker (or the immediate mode) reads the row
+        # in a session of its own.
         session.commit()
         from jobs import enqueue
 

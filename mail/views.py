@@ -86,7 +86,6 @@ def unsubscribe(token: str) -> tuple[str, int] | str:
             subscription = session.get(PromiseSubscription, int(payload["s"]))
             if subscription is not None:
                 drop_subscription(session, subscription)
-        session.commit()
         return render_template("mail_pages/unsubscribed.html")
     return render_template("mail_pages/unsubscribe.html", form=form)
 
@@ -113,7 +112,6 @@ def questionnaire(token: str) -> Response | tuple[str, int] | str:
             answer(found, form.answer.data, form.comment.data)
         except AlreadyAnswered:  # pragma: no cover (the check above wins in practice)
             session.rollback()
-        session.commit()
         return redirect(url_for("resident_mail.questionnaire", token=token), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("mail_pages/questionnaire.html", form=form, report=report), status
@@ -135,7 +133,6 @@ def confirm_subscription(token: str) -> tuple[str, int] | str:
     form = ConfirmForm()
     if found.confirmed_at is None and form.validate_on_submit():
         confirm(found)
-        session.commit()
     status = 400 if request.method == "POST" and found.confirmed_at is None else 200
     return render_template(
         "mail_pages/confirm.html", form=form, subscription=found, promise=found.promise

@@ -17,10 +17,9 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from accounts.access import require_role, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
-from core.forms import BaseForm
+from core.forms import BaseForm, options
 from db import get_session
 from feedback import reasons
-from feedback.forms import options
 from kommun.models import Kommun
 from open311 import forward
 from open311.keys import create_key, revoke_key
@@ -188,7 +187,6 @@ def new_key() -> tuple[str, int]:
         created_by_id=staff_user().id,
     )
     record(session, staff_user(), "open311.key_created", key, kommun_id=kommun.id, name=key.name)
-    session.commit()
     return _page(new_key=secret)  # shown once, never stored
 
 
@@ -206,7 +204,6 @@ def revoke(key_id: int) -> Response:
         abort(400)
     revoke_key(key)
     record(get_session(), staff_user(), "open311.key_revoked", key, name=key.name)
-    get_session().commit()
     flash(_("Nyckeln till %(name)s är återkallad.", name=key.name))
     return redirect(url_for("open311_admin.index"), code=303)
 
@@ -230,7 +227,6 @@ def new_target() -> Response | tuple[str, int]:
     session.add(target)
     session.flush()
     record(session, staff_user(), "open311.target_created", target, name=target.name)
-    session.commit()
     flash(_("Från och med nu skickas förslagen vidare till %(name)s.", name=target.name))
     return redirect(url_for("open311_admin.index"), code=303)
 
@@ -242,7 +238,6 @@ def toggle_target(target_id: int) -> Response:
         abort(400)
     target.active = not target.active
     record(get_session(), staff_user(), "open311.target_active", target, active=target.active)
-    get_session().commit()
     return redirect(url_for("open311_admin.index"), code=303)
 
 
@@ -255,6 +250,5 @@ def retry(forwarding_id: int) -> Response:
         abort(400)
     forward.retry(item)
     record(get_session(), staff_user(), "open311.retry", item, kommun_id=item.target.kommun_id)
-    get_session().commit()
     flash(_("Förslaget skickas igen vid nästa körning."))
     return redirect(url_for("open311_admin.index") + "#forwardings", code=303)

@@ -46,12 +46,12 @@ from core import text
 from core.clock import LOCAL_ZONE
 from core.current import app_object
 from core.errors import register_api_errors
+from core.signals import reports_changed
 from db import get_session
 from feedback import reasons
 from feedback.forms import ReportForm
 from feedback.models import Report, ReportReason
 from feedback.services import insert_report
-from feedback.signals import reports_changed
 from kommun.models import Kommun, Landmark
 from kommun.services import active_kommuner, active_landmarks, kommun_by_slug, mark_hotspots_stale
 from open311 import formats

@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import hypothesis
 import pytest
 import time_machine
+import werkzeug.routing
+import werkzeug.routing.rules
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url, select, text
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -69,6 +72,20 @@ def shared_data(name: str) -> Path:
             pytest.fail(f"{message}: CI must run the tests that need it", pytrace=False)
         pytest.skip(message)
     return path
+
+
+# --- hypothesis ----------------------------------------------------------------------------
+# In CI every property test runs the same examples every time (derandomize: drawn from a seed
+# fixed by the test's own source), so a run cannot fail on an example no one has seen before,
+# and no deadline (a busy machine is slow, not wrong). Locally the examples stay random and a
+# failing one prints the blob that replays it (@reproduce_failure).
+hypothesis.settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, print_blob=True
+)
+hypothesis.settings.register_profile("dev", print_blob=True)
+hypothesis.settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 # --- order and parallel runs ---------------------------------------------------------------
@@ -194,6 +211,39 @@ class _SharedTemplateCache(BytecodeCache):
 _TEMPLATE_CACHE = _SharedTemplateCache()
 
 
+# Werkzeug writes, compiles and execs two small URL-builder functions for each of the app's
+# ~600 rules whenever an app is made: 0.5 s of every test's setup, most of the suite's CPU.
+# The function's code depends only on the values below (the rule's parsed parts, the defaults
+# folded into it); it reads its converters from the rule it is bound to at call time. So the
+# tests keep one builder per key for the whole run. tests/test_suite_speed.py proves that
+# every rule of the app gets the same code as an uncached compile would give it.
+_compile_builder = werkzeug.routing.rules.Rule._compile_builder
+_BUILDERS: dict[tuple[Any, ...], Callable[..., tuple[str, str]]] = {}
+
+
+def builder_key(rule: werkzeug.routing.Rule, append_unknown: bool) -> tuple[Any, ...]:
+    defaults = rule.defaults or {}
+    folded = sorted(
+        (name, rule._converters[name].to_url(value))
+        for name, value in defaults.items()
+        if name in rule._converters
+    )
+    return (append_unknown, tuple(rule._trace), tuple(sorted(map(str, defaults))), tuple(folded))
+
+
+def _shared_builder(
+    self: werkzeug.routing.Rule, append_unknown: bool = True
+) -> Callable[..., tuple[str, str]]:
+    key = builder_key(self, append_unknown)
+    builder = _BUILDERS.get(key)
+    if builder is None:
+        builder = _BUILDERS[key] = _compile_builder(self, append_unknown)
+    return builder
+
+
+werkzeug.routing.rules.Rule._compile_builder = _shared_builder  # type: ignore[method-assign]
+
+
 def _empty_tables(engine: Any) -> None:
     with engine.begin() as conn:
         for table in reversed(db.Base.metadata.sorted_tables):
@@ -238,12 +288,63 @@ def session(app: Any) -> Iterator[Session]:
         yield s
 
 
+# Rows that many tests start from (the demo kommuner, the whole demo), written once per worker
+# and copied back into the emptied tables for each later test that asks for them.
+_SNAPSHOTS: dict[Any, dict[str, list[dict[str, Any]]]] = {}
+
+
+def _all_empty(conn: Any) -> bool:
+    return all(
+        conn.execute(table.select().limit(1)).first() is None
+        for table in db.Base.metadata.sorted_tables
+    )
+
+
+def restore_or_build(session: Session, key: Any, build: Callable[[], None]) -> None:
+    """Give an empty database the rows build() writes: by running it the first time for
+    this key in this worker, by inserting the rows it wrote every later time. A database
+    that is not empty (another fixture wrote first) always runs build()."""
+    engine = session.get_bind()
+    with engine.connect() as conn:
+        empty = _all_empty(conn)
+    stored = _SNAPSHOTS.get(key)
+    if not empty:
+        build()
+        return
+    if stored is None:
+        build()
+        with engine.connect() as conn:
+            _SNAPSHOTS[key] = {
+                table.name: [dict(row) for row in conn.execute(table.select()).mappings()]
+                for table in db.Base.metadata.sorted_tables
+            }
+        return
+    tables = db.Base.metadata.tables
+    with engine.begin() as conn:
+        for table in db.Base.metadata.sorted_tables:
+            if stored[table.name]:
+                conn.execute(table.insert(), stored[table.name])
+        if conn.dialect.name == "postgresql":
+            # Explicit ids leave the sequences behind: the test's own rows come after them.
+            for name, rows in stored.items():
+                column = tables[name].autoincrement_column
+                if rows and column is not None:
+                    conn.execute(
+                        text("SELECT setval(pg_get_serial_sequence(:t, :c), :n)"),
+                        {"t": name, "c": column.name, "n": max(row[column.name] for row in rows)},
+                    )
+
+
 @pytest.fixture
 def kommuner(session: Session) -> dict[str, Kommun]:
     """The three demo kommuner with their landmarks, by name."""
-    loaded = load_places(session)
-    session.commit()
-    return {k.name: k for k in loaded}
+
+    def build() -> None:
+        load_places(session)
+        session.commit()
+
+    restore_or_build(session, "kommuner", build)
+    return {k.name: k for k in session.scalars(select(Kommun).order_by(Kommun.id))}
 
 
 @pytest.fixture

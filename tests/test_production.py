@@ -191,6 +191,7 @@ def test_session_cookie_is_secure_in_production_only(migrated_url, monkeypatch):
     assert _app_config(migrated_url)["SESSION_COOKIE_SECURE"] is False
 
 
+@pytest.mark.slow
 def test_gunicorn_sets_a_secure_session_cookie(migrated_url):
     port = _free_port()
     env = os.environ | {

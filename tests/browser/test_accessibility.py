@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from core.clock import local_today
 from feedback.models import Questionnaire, Report
 from kommun.models import Kommun
 from mail import tokens
 from promises.models import Promise
 from surveys.models import DialogueSession
 from tests.browser.conftest import log_in, screenshot
+from tests.conftest import restore_or_build
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -31,8 +33,12 @@ STAFF_LANGUAGES = ("sv", "en")
 @pytest.fixture
 def demo(app, runner, session):
     """The demo kommuner, reports, hot spots and promises, and one report's receipt."""
-    result = runner.invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
+
+    def build() -> None:
+        result = runner.invoke(args=["demo", "load"])
+        assert result.exit_code == 0, result.output
+
+    restore_or_build(session, ("demo", local_today()), build)
     report = session.scalar(select(Report).order_by(Report.id))
     promise = session.scalar(select(Promise).order_by(Promise.id))
     vanersborg = (

@@ -35,6 +35,7 @@ def _wait(condition, seconds: float = 60.0) -> bool:
 # The worker is another process, on the machine's real clock: the mails it is to send must be
 # due by that clock too, so this test runs at the real present, not at the suite's instant.
 @pytest.mark.clock(datetime.now(UTC))
+@pytest.mark.slow  # starts and kills worker processes
 def test_a_worker_killed_mid_batch_sends_every_mail_once_after_restart(
     migrated_url, kommuner, create_report_at, session, smtp_server, tmp_path
 ):

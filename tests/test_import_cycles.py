@@ -1,0 +1,131 @@
+"""No two top-level packages import each other.
+
+The graph is read from the source with `ast` (every import, at module level or inside a
+function: a deferred import is still a dependency). Shared helpers belong low, in core/
+(time, statuses, signals, the rate limiter, generic form fields), imported downward; see
+docs/architecture.md for the directions. A pair still listed in KNOWN_CYCLES is a debt with its
+way out written next to it; the test fails when a new pair appears and when a listed pair has
+been broken (then strike it from the list).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOT_THE_APP = {"tests", "bench", "stubs", "node_modules", "migrations"}
+
+# Each of these touches a package others were changing when the cycles were first broken.
+KNOWN_CYCLES: dict[frozenset[str], str] = {
+    frozenset({"feedback", "promises"}): (
+        "feedback.models imports promises for a relationship; the report-to-promise link "
+        "belongs to promises (declared there with backref) or to a table in core"
+    ),
+    frozenset({"feedback", "hotspots"}): (
+        "feedback.aggregates reads stored hot-spot runs; those aggregates belong to hotspots"
+    ),
+    frozenset({"feedback", "mail"}): (
+        "feedback queues residents' mails and mail composes them from reports: the queueing "
+        "should go through a signal (core.signals) that mail listens to"
+    ),
+    frozenset({"feedback", "privacy"}): (
+        "privacy.public and privacy.retention read reports, feedback shows cell summaries: "
+        "retention belongs above every package (its own package, run by jobs)"
+    ),
+    frozenset({"mail", "privacy"}): "privacy.retention sweeps the outbox (as above)",
+    frozenset({"open311", "privacy"}): "privacy.retention sweeps forwardings (as above)",
+    frozenset({"privacy", "surveys"}): "privacy.retention sweeps survey answers (as above)",
+    frozenset({"privacy", "review"}): (
+        "privacy.retention sweeps review notes and privacy.public takes review.periods: "
+        "periods are time helpers for core.clock"
+    ),
+    frozenset({"hotspots", "jobs"}): (
+        "jobs.tasks names every task and hotspots.worker enqueues one: tasks should be "
+        "registered by their packages (huey's decorators there), jobs only runs them"
+    ),
+    frozenset({"jobs", "mail"}): "as hotspots <-> jobs, for the mail tasks",
+    frozenset({"mail", "promises"}): (
+        "promises.subscriptions sends through mail and mail composes promise mails: as "
+        "feedback <-> mail, through a signal"
+    ),
+    frozenset({"promises", "review"}): (
+        "review's lägesbild shows promises and promises take review's periods and forms: "
+        "periods to core, the lägesbild's promise panel to promises"
+    ),
+    frozenset({"promises", "surveys"}): "being broken in the promises and surveys work",
+}
+
+
+def packages(root: Path = ROOT) -> list[str]:
+    """The checkout's top-level packages and modules."""
+    found = [p.name for p in root.iterdir() if (p / "__init__.py").exists()]
+    found += [p.stem for p in root.glob("*.py")]
+    return sorted(set(found) - NOT_THE_APP)
+
+
+def import_graph(root: Path = ROOT) -> dict[str, dict[str, list[str]]]:
+    """For each top-level package, the other packages it imports and where."""
+    names = set(packages(root))
+    graph: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for name in names:
+        path = root / f"{name}.py"
+        files = [path] if path.exists() else sorted((root / name).rglob("*.py"))
+        for file in files:
+            for node in ast.walk(ast.parse(file.read_text("utf-8"), str(file))):
+                if isinstance(node, ast.Import):
+                    targets = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    targets = [node.module]
+                else:
+                    continue
+                for target in targets:
+                    top = target.split(".")[0]
+                    if top in names and top != name:
+                        where = f"{file.relative_to(root)}:{node.lineno}"
+                        graph[name][top].append(where)
+    return graph
+
+
+def mutual_pairs(graph: dict[str, dict[str, list[str]]]) -> dict[frozenset[str], str]:
+    pairs = {}
+    for a, targets in graph.items():
+        for b in targets:
+            if a < b and a in graph.get(b, {}):
+                pairs[frozenset({a, b})] = (
+                    f"{a} -> {b} at {graph[a][b][:3]}; {b} -> {a} at {graph[b][a][:3]}"
+                )
+    return pairs
+
+
+def test_no_two_packages_import_each_other() -> None:
+    found = mutual_pairs(import_graph())
+    new = {" <-> ".join(sorted(p)): where for p, where in found.items() if p not in KNOWN_CYCLES}
+    assert not new, f"packages that import each other (move what both need into core/): {new}"
+
+
+def test_every_listed_cycle_still_exists() -> None:
+    found = mutual_pairs(import_graph())
+    broken = [" <-> ".join(sorted(p)) for p in KNOWN_CYCLES if p not in found]
+    assert not broken, f"broken at last, strike them from KNOWN_CYCLES: {broken}"
+
+
+def test_core_and_the_pure_packages_import_no_feature() -> None:
+    """core/ is imported by everyone; geo/ is pure geometry. Neither reaches upward."""
+    graph = import_graph()
+    allowed = {"core": {"db"}, "geo": set()}
+    for low, may in allowed.items():
+        upward = {k: v[:3] for k, v in graph.get(low, {}).items() if k not in may}
+        assert not upward, f"{low} imports {upward}"
+
+
+def test_a_deferred_import_makes_a_cycle_too(tmp_path: Path) -> None:
+    for name, code in {
+        "low": "import os\n",
+        "left": "from low import x\n\n\ndef f():\n    from right.views import g\n",
+        "right": "import left.models\n",
+    }.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(code)
+    assert list(mutual_pairs(import_graph(tmp_path))) == [frozenset({"left", "right"})]

@@ -1,0 +1,80 @@
+"""The suite's own speed-ups must not change what the app does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests import conftest
+
+
+def _code(builder: Any) -> tuple[Any, ...]:
+    code = builder.__code__
+    return (code.co_code, code.co_consts, code.co_names, code.co_varnames, builder.__defaults__)
+
+
+def test_shared_url_builders_are_the_ones_werkzeug_would_compile(app: Any) -> None:
+    """Every rule's cached builder has the code an uncached compile gives that rule."""
+    rules = list(app.url_map.iter_rules())
+    assert len(rules) > 100
+    for rule in rules:
+        for append_unknown in (False, True):
+            fresh = conftest._compile_builder(rule, append_unknown)
+            shared = conftest._BUILDERS[conftest.builder_key(rule, append_unknown)]
+            assert _code(shared) == _code(fresh), rule.rule
+
+
+def test_a_shared_builder_converts_with_the_rule_it_is_bound_to() -> None:
+    """Two apps whose rules share a builder still build with their own converters."""
+    from flask import Flask, url_for
+    from werkzeug.routing import BaseConverter
+
+    class Shout(BaseConverter):
+        def to_url(self, value: Any) -> str:
+            return str(value).upper()
+
+    plain, shouting = Flask("plain"), Flask("shouting")
+    shouting.url_map.converters["shout"] = Shout
+    plain.add_url_rule("/p/<word>", "p", lambda word: word)
+    shouting.add_url_rule("/p/<shout:word>", "p", lambda word: word)
+    keys = {conftest.builder_key(next(a.url_map.iter_rules("p")), True) for a in (plain, shouting)}
+    assert len(keys) == 1  # the same builder serves both rules
+    with plain.test_request_context():
+        assert url_for("p", word="hej") == "/p/hej"
+    with shouting.test_request_context():
+        assert url_for("p", word="hej") == "/p/HEJ"
+
+
+def _rows(session: Any) -> dict[str, list[dict[str, Any]]]:
+    import db
+
+    with session.get_bind().connect() as conn:
+        return {
+            t.name: [dict(r) for r in conn.execute(t.select()).mappings()]
+            for t in db.Base.metadata.sorted_tables
+        }
+
+
+def test_restored_rows_are_the_rows_built_and_new_ones_follow_them(app: Any, session: Any) -> None:
+    """A snapshot copied back equals what build() wrote; the next insert gets a fresh id."""
+    from demo import load_places
+    from kommun.models import Landmark
+
+    key = object()  # a key no other test uses: the first call builds
+
+    def build() -> None:
+        load_places(session)
+        session.commit()
+
+    conftest.restore_or_build(session, key, build)
+    built = _rows(session)
+    session.close()
+    conftest._empty_tables(session.get_bind())
+    conftest.restore_or_build(session, key, lambda: pytest.fail("built again"))
+    assert _rows(session) == built
+    kommun_id = built["kommun"][0]["id"]
+    landmark = Landmark(kommun_id=kommun_id, name="Nytt torg", lat=58.38, lon=12.32)
+    session.add(landmark)
+    session.commit()
+    assert landmark.id > max(row["id"] for row in built["landmark"])

@@ -1,0 +1,92 @@
+"""One transaction per request: the request layer commits once, or leaves nothing behind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from sqlalchemy import func, select
+
+from db import get_session
+from kommun.models import Kommun, Landmark
+from kommun.services import load_landmarks
+from tests.conftest import VANERSBORG_TORGET
+
+INSIDE = {"name": "Nya torget", "lat": VANERSBORG_TORGET[0], "lon": VANERSBORG_TORGET[1]}
+OUTSIDE = {"name": "Långt bort", "lat": 67.85, "lon": 20.22}  # Kiruna
+
+
+def _landmarks(session: Any) -> set[str]:
+    session.expire_all()
+    return set(session.scalars(select(Landmark.name)))
+
+
+def _route(app: Any, view: Any) -> str:
+    app.add_url_rule(f"/_test/{view.__name__}", view.__name__, view, methods=["POST"])
+    return f"/_test/{view.__name__}"
+
+
+def _vanersborg() -> Kommun:
+    kommun = get_session().scalar(select(Kommun).where(Kommun.name == "Vänersborg"))
+    assert kommun is not None
+    return kommun
+
+
+def test_a_service_raising_mid_request_leaves_nothing_half_written(
+    app: Any, client: Any, session: Any, kommuner: Any
+) -> None:
+    """The first service wrote and flushed; the second raises: neither write is kept."""
+    before = _landmarks(session)
+
+    def write_then_fail() -> str:
+        kommun = _vanersborg()
+        load_landmarks(get_session(), kommun, [INSIDE])
+        assert get_session().scalar(select(func.count()).select_from(Landmark)) > len(before)
+        load_landmarks(get_session(), kommun, [OUTSIDE])  # raises ValueError
+        return "not reached"
+
+    assert client.post(_route(app, write_then_fail)).status_code == 500
+    assert _landmarks(session) == before
+
+
+def test_a_refused_request_keeps_nothing(
+    app: Any, client: Any, session: Any, kommuner: Any
+) -> None:
+    before = _landmarks(session)
+
+    def write_then_refuse() -> str:
+        load_landmarks(get_session(), _vanersborg(), [INSIDE])
+        abort(400)
+
+    assert client.post(_route(app, write_then_refuse)).status_code == 400
+    assert _landmarks(session) == before
+
+
+def test_a_successful_request_is_committed_once_by_the_request_layer(
+    app: Any, client: Any, session: Any, kommuner: Any
+) -> None:
+    """The view only flushes (through the service); the answer is 200 and the row is stored."""
+
+    def write() -> str:
+        load_landmarks(get_session(), _vanersborg(), [INSIDE])
+        return "ok"
+
+    assert client.post(_route(app, write)).status_code == 200
+    assert INSIDE["name"] in _landmarks(session)
+
+
+def test_a_commit_that_fails_is_a_500_not_a_success(
+    app: Any, client: Any, session: Any, kommuner: Any
+) -> None:
+    """The answer leaves only after the commit: a failing commit is never reported as done."""
+
+    def write_a_duplicate() -> str:
+        kommun = _vanersborg()
+        copied = ("code", "name", "slug", "boundary_geojson", "min_lat", "min_lon", "max_lat")
+        twin = Kommun(**{c: getattr(kommun, c) for c in copied}, max_lon=kommun.max_lon)
+        get_session().add(twin)
+        return "ok"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production, not re-raised in the test
+    assert client.post(_route(app, write_a_duplicate)).status_code == 500
+    assert session.scalar(select(func.count()).select_from(Kommun)) == len(kommuner)
