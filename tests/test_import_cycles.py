@@ -54,7 +54,6 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
         "review's lägesbild shows promises and promises take review's periods and forms: "
         "periods to core, the lägesbild's promise panel to promises"
     ),
-    frozenset({"promises", "surveys"}): "being broken in the promises and surveys work",
 }
 
 
