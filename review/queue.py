@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from core.clock import local_midnight
 from feedback import reasons as taxonomy
 from feedback.models import Report, ReportReason
-from kommun.models import Kommun
-from privacy.masking import mask
+from feedback.services import normalize_receipt
+from kommun.models import Kommun, Landmark
+from privacy.masking import PLACEHOLDERS, mask
 from review.services import supporters_column
 
 PAGE_SIZE = 50
@@ -129,17 +130,77 @@ def _filtered(kommun: Kommun, f: QueueFilters) -> Select[Report]:
     return select(Report).where(Report.kommun_id == kommun.id, *_conditions(f))
 
 
-def _matching_masked_text(session: Session, query: Select[Report], text: str) -> set[int]:
-    """Ids whose *masked* text contains the words: a search must not find hidden details."""
-    needle = text.casefold()
-    rows = session.execute(
-        query.with_only_columns(Report.id, Report.description, Report.place_description)
-    )
-    return {
-        report_id
-        for report_id, description, place in rows
-        if needle in mask(description).text.casefold() or needle in mask(place).text.casefold()
+def _words(text: str) -> list[str]:
+    return [w for w in text.casefold().replace(",", " ").split() if w]
+
+
+def _identifier_conditions(text: str) -> list[ColumnElement[bool]]:
+    """What a resident reads out: the receipt code, the registration number, its bare number."""
+    conditions: list[ColumnElement[bool]] = []
+    receipt = normalize_receipt(text)
+    if receipt is not None:
+        conditions.append(Report.receipt_code == receipt)
+    number = text.strip().upper()
+    if number and len(number) <= 32 and all(ch.isdigit() or ch == "-" for ch in number):
+        conditions.append(Report.registration_number == number)
+        tail = number.rpartition("-")[2]
+        if tail.isdigit() and len(tail) <= 9:
+            conditions.append(Report.id == int(tail))
+    return conditions
+
+
+def _like_pattern(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _text_matches(session: Session, kommun: Kommun, query: Select[Report], text: str) -> set[int]:
+    """Ids whose *masked* text, address or landmark holds every word.
+
+    A search must not find hidden details, so the words are checked against the masked text.
+    On PostgreSQL the trigram index narrows the rows first (ILIKE per word); only those are read.
+    """
+    words = _words(text)
+    # The kommun's landmarks are a few dozen rows: their names are matched in Python.
+    names = {
+        landmark_id: name
+        for landmark_id, name in session.execute(
+            select(Landmark.id, Landmark.name).where(Landmark.kommun_id == kommun.id)
+        )
     }
+    if session.get_bind().dialect.name == "postgresql":
+        for word in words:
+            if any(word in placeholder for placeholder in PLACEHOLDERS.values()):
+                continue  # "telefonnummer" finds the masked numbers, not the raw text
+            named = {i for i, name in names.items() if word in name.casefold()}
+            query = query.where(
+                or_(
+                    Report.description.ilike(_like_pattern(word), escape="\\"),
+                    Report.place_description.ilike(_like_pattern(word), escape="\\"),
+                    Report.landmark_id.in_(named or {-1}),
+                )
+            )
+    rows = session.execute(
+        query.with_only_columns(
+            Report.id, Report.description, Report.place_description, Report.landmark_id
+        )
+    )
+    found: set[int] = set()
+    for report_id, description, place, landmark_id in rows:
+        haystack = " ".join(
+            (mask(description).text, mask(place).text, names.get(landmark_id or 0, ""))
+        ).casefold()
+        if all(word in haystack for word in words):
+            found.add(report_id)
+    return found
+
+
+def search_condition(
+    session: Session, kommun: Kommun, query: Select[Report], text: str
+) -> ColumnElement[bool]:
+    """Reports that match what a caller says: a code, a number, a landmark or words."""
+    matches = _text_matches(session, kommun, query, text)
+    return or_(*_identifier_conditions(text), Report.id.in_(matches or {-1}))
 
 
 def queue_page(
@@ -161,8 +222,7 @@ def queue_page(
     """
     query = _filtered(kommun, f)
     if f.text.strip():
-        ids = _matching_masked_text(session, query, f.text.strip())
-        query = query.where(Report.id.in_(ids or {-1}))
+        query = query.where(search_condition(session, kommun, query, f.text.strip()))
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     pages = max(1, -(-total // PAGE_SIZE))
     page = pages if last else min(max(page, 1), pages)
