@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -309,7 +309,7 @@ def _values(
     return values
 
 
-def _joined(labels: Sequence[Any]) -> str:
+def _joined(labels: Iterable[Any]) -> str:
     return ", ".join(str(label) for label in labels)
 
 
