@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+import re
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
+import numpy as np
 from flask import render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -20,8 +22,9 @@ from core.forms import BaseForm
 from db import get_session
 from feedback import reasons as taxonomy
 from geo.maps import TREND_STYLE
-from geo.sketch import sketch
-from kommun.models import Kommun
+from geo.projection import plane
+from geo.sketch import Sketch, sketch
+from kommun.models import Kommun, Landmark
 from promises.public_forms import FEELING_LABELS
 from review.lagesbild import Lagesbild, build
 from review.periods import Period, period_for
@@ -70,6 +73,65 @@ def period_span(period: Period) -> str:
     )
 
 
+@dataclass(frozen=True)
+class PlaceName:
+    """A landmark's dot and name on the sketch, in the sketch's pixels."""
+
+    x: float
+    y: float
+    name: str
+
+
+_PATH_START = re.compile(r"M(-?[\d.]+),(-?[\d.]+)")
+LABEL_PX_PER_CHAR = 6.2  # 11 px text: a generous width per letter, so names do not touch
+LABEL_HEIGHT_PX = 13.0
+
+
+def place_names(
+    drawing: Sketch, frame: dict[str, Any], landmarks: list[Landmark]
+) -> list[PlaceName]:
+    """The landmarks that fit on the sketch, each name clear of the others.
+
+    The sketch is true to scale in SWEREF 99 TM, north up: the frame's first vertex and the
+    scale bar's pixels per metre place any other point on it.
+    """
+    start = _PATH_START.match(drawing.paths[0])
+    ring = next(iter(_first_ring(frame)), None)
+    if start is None or ring is None or not landmarks:
+        return []
+    sweref = plane(3006)
+    px_per_m = drawing.scale_px / drawing.scale_m
+    ref_e, ref_n = sweref.to_metres(np.array([ring[0][1]]), np.array([ring[0][0]]))
+    e, n = sweref.to_metres(
+        np.array([lm.lat for lm in landmarks]), np.array([lm.lon for lm in landmarks])
+    )
+    xs = float(start.group(1)) + (e - ref_e[0]) * px_per_m
+    ys = float(start.group(2)) - (n - ref_n[0]) * px_per_m
+    placed: list[PlaceName] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for landmark, x, y in sorted(zip(landmarks, xs, ys, strict=True), key=lambda t: t[0].name):
+        box = (x - 3, y - LABEL_HEIGHT_PX, x + 6 + len(landmark.name) * LABEL_PX_PER_CHAR, y + 3)
+        inside = (
+            0 <= box[0] and box[2] <= drawing.width and 0 <= box[1] and box[3] <= drawing.height
+        )
+        clear = all(
+            box[2] < other[0] or other[2] < box[0] or box[3] < other[1] or other[3] < box[1]
+            for other in boxes
+        )
+        if inside and clear:
+            boxes.append(box)
+            placed.append(PlaceName(round(float(x), 1), round(float(y), 1), landmark.name))
+    return placed
+
+
+def _first_ring(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    if geometry.get("type") == "Polygon":
+        return list(geometry["coordinates"][:1])
+    if geometry.get("type") == "MultiPolygon":
+        return [polygon[0] for polygon in geometry["coordinates"][:1]]
+    return []
+
+
 @per_kommun("lagesbild")
 def _figures(kommun: Kommun, kind: str, first: date) -> dict[str, Any]:
     """The lägesbild's figures, cached until the kommun's data change (core.cache)."""
@@ -88,7 +150,7 @@ def lagesbild(slug: str) -> tuple[str, int]:
     period = period_for(kind, day)
     picture = Lagesbild(kommun=kommun, **_figures(kommun, kind, period.first))
     spots = picture.hotspots
-    drawing = None
+    drawing, names = None, []
     if kommun.boundary_geojson:
         drawing = sketch(
             kommun.boundary_geojson,
@@ -96,7 +158,9 @@ def lagesbild(slug: str) -> tuple[str, int]:
             width=640,
             focus=bool(spots),
         )
-    peak = max([c for _f, _l2, c, _p in picture.series] + [1])
+        active = [lm for lm in kommun.landmarks if lm.active]
+        names = place_names(drawing, kommun.boundary_geojson, active)
+    peak = max([max(c, p) for _f, _l2, c, p in picture.series] + [1])
     reason_peak = max([f.current for _c, f in picture.reasons] + [1])
     return render_template(
         "review/lagesbild.html",
@@ -107,6 +171,8 @@ def lagesbild(slug: str) -> tuple[str, int]:
         period_span=period_span,
         reason_label=taxonomy.label,
         drawing=drawing,
+        place_names=names,
+        today=local_today(),
         series_peak=peak,
         reason_peak=reason_peak,
         kind_labels=KIND_LABELS,
