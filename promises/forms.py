@@ -28,7 +28,14 @@ from wtforms.validators import (
 
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField
-from promises.models import ACTIVITY_STATUSES, PROMISE_STATUSES, THEMES, FocusArea, Promise
+from promises.models import (
+    ACTIVITY_STATUSES,
+    PROMISE_STATUSES,
+    THEMES,
+    FocusArea,
+    Promise,
+    police_area_name,
+)
 from promises.public_forms import (
     ACTIVITY_STATUS_LABELS,
     INDICATOR_LABELS,
@@ -54,6 +61,8 @@ class PromiseBasics(BaseForm):
     lokalpolisomrade = StringField(
         _l("Lokalpolisområde"),
         validators=[InputRequired(_l("Ange lokalpolisområdet.")), Length(max=120)],
+        filters=[lambda value: police_area_name(value) if value else value],
+        description=_l("Bara namnet, t.ex. Östra Fyrbodal."),
     )
     starts_on = DateField(_l("Gäller från"), validators=[InputRequired(_l("Ange ett datum."))])
     ends_on = DateField(

@@ -1,13 +1,22 @@
-"""The queue finds reports by landmark and by words of the text or the address, on indexes
+"""The queue finds reports by landmark and words on indexes; police areas lose a doubled prefix
 
-Revision ID: 0020_coord_report_search
+A promise's lokalpolisomrade holds the area's name alone; pages write "lokalpolisområde"
+before it, so a stored "Lokalpolisområde Trollhättan-Vänersborg" read twice.
+
+Revision ID: 0020_coord_search_and_police_area
 Revises: 0019_report_occurred_at
 Create Date: 2026-12-01 03:40:00
 """
 
+import re
+
+import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_coord_report_search"
+# The same rule as promises.models.police_area_name (a migration keeps its own copy).
+_AREA_PREFIX = re.compile(r"^\s*(?:lokalpolisområde(?:t|ts)?|lpo)\b[\s:,-]*", re.IGNORECASE)
+
+revision = "0020_coord_search_and_police_area"
 down_revision = "0019_report_occurred_at"
 branch_labels = None
 depends_on = None
@@ -29,6 +38,15 @@ def upgrade() -> None:
                 "place_description": "gin_trgm_ops",
             },
         )
+
+    promise = sa.table("promise", sa.column("id", sa.Integer), sa.column("lokalpolisomrade"))
+    bind = op.get_bind()
+    for promise_id, area in bind.execute(sa.select(promise.c.id, promise.c.lokalpolisomrade)):
+        name = _AREA_PREFIX.sub("", (area or "").strip()).strip()
+        if name and name != area:
+            bind.execute(
+                promise.update().where(promise.c.id == promise_id).values(lokalpolisomrade=name)
+            )
 
 
 def downgrade() -> None:
