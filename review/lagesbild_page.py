@@ -75,22 +75,32 @@ def period_span(period: Period) -> str:
 
 @dataclass(frozen=True)
 class PlaceName:
-    """A landmark's dot and name on the sketch, in the sketch's pixels."""
+    """A landmark's dot and its name beside it, in the sketch's pixels."""
 
     x: float
     y: float
     name: str
+    label_x: float
+    label_y: float
 
 
 _PATH_START = re.compile(r"M(-?[\d.]+),(-?[\d.]+)")
 LABEL_PX_PER_CHAR = 6.2  # 11 px text: a generous width per letter, so names do not touch
 LABEL_HEIGHT_PX = 13.0
+MARKER_RADIUS_PX = 12.0  # the numbered circle of a hot spot (see the template)
+
+Box = tuple[float, float, float, float]
+
+
+def _overlaps(box: Box, other: Box) -> bool:
+    return not (box[2] < other[0] or other[2] < box[0] or box[3] < other[1] or other[3] < box[1])
 
 
 def place_names(
     drawing: Sketch, frame: dict[str, Any], landmarks: list[Landmark]
 ) -> list[PlaceName]:
-    """The landmarks that fit on the sketch, each name clear of the others.
+    """The landmarks that fit on the sketch, each name clear of the others and of the
+    hot spots' numbered markers: right of the dot, else left, below or above it.
 
     The sketch is true to scale in SWEREF 99 TM, north up: the frame's first vertex and the
     scale bar's pixels per metre place any other point on it.
@@ -107,20 +117,33 @@ def place_names(
     )
     xs = float(start.group(1)) + (e - ref_e[0]) * px_per_m
     ys = float(start.group(2)) - (n - ref_n[0]) * px_per_m
+    r = MARKER_RADIUS_PX
+    taken: list[Box] = [(cx - r, cy - r, cx + r, cy + r) for cx, cy in drawing.labels]
     placed: list[PlaceName] = []
-    boxes: list[tuple[float, float, float, float]] = []
     for landmark, x, y in sorted(zip(landmarks, xs, ys, strict=True), key=lambda t: t[0].name):
-        box = (x - 3, y - LABEL_HEIGHT_PX, x + 6 + len(landmark.name) * LABEL_PX_PER_CHAR, y + 3)
-        inside = (
-            0 <= box[0] and box[2] <= drawing.width and 0 <= box[1] and box[3] <= drawing.height
-        )
-        clear = all(
-            box[2] < other[0] or other[2] < box[0] or box[3] < other[1] or other[3] < box[1]
-            for other in boxes
-        )
-        if inside and clear:
-            boxes.append(box)
-            placed.append(PlaceName(round(float(x), 1), round(float(y), 1), landmark.name))
+        x, y = float(x), float(y)
+        if not (0 <= x <= drawing.width and 0 <= y <= drawing.height):
+            continue
+        width = len(landmark.name) * LABEL_PX_PER_CHAR
+        # Where the name's left end and baseline may go, in order of preference.
+        spots = [
+            (x + 5, y - 3),
+            (x + r + 3, y + 4),
+            (x - 5 - width, y - 3),
+            (x - width / 2, y + r + LABEL_HEIGHT_PX),
+            (x - width / 2, y - r - 3),
+        ]
+        for left, baseline in spots:
+            box = (left - 1, baseline - LABEL_HEIGHT_PX + 2, left + width + 1, baseline + 3)
+            inside = box[0] >= 0 and box[2] <= drawing.width and box[1] >= 0
+            if inside and box[3] <= drawing.height and not any(_overlaps(box, t) for t in taken):
+                taken.append(box)
+                placed.append(
+                    PlaceName(
+                        round(x, 1), round(y, 1), landmark.name, round(left, 1), round(baseline, 1)
+                    )
+                )
+                break
     return placed
 
 
