@@ -3,7 +3,7 @@
 A promise's lokalpolisomrade holds the area's name alone; pages write "lokalpolisområde"
 before it, so a stored "Lokalpolisområde Trollhättan-Vänersborg" read twice.
 
-Revision ID: 0020_coord_search_and_police_area
+Revision ID: 0020_coord_search_police_area
 Revises: 0019_report_occurred_at
 Create Date: 2026-12-01 03:40:00
 """
@@ -16,7 +16,7 @@ from alembic import op
 # The same rule as promises.models.police_area_name (a migration keeps its own copy).
 _AREA_PREFIX = re.compile(r"^\s*(?:lokalpolisområde(?:t|ts)?|lpo)\b[\s:,-]*", re.IGNORECASE)
 
-revision = "0020_coord_search_and_police_area"
+revision = "0020_coord_search_police_area"
 down_revision = "0019_report_occurred_at"
 branch_labels = None
 depends_on = None
