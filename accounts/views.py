@@ -47,6 +47,13 @@ def home_for(user: User) -> str:
     return url_for(START_PAGES.get(user.role, "accounts.home"))
 
 
+@bp.get("/personal/start")
+@login_required
+def start() -> Response:
+    """The role's own start page (the staff pages' "Tryggkartan" link)."""
+    return redirect(home_for(staff_user()), code=303)
+
+
 def _safe_next(target: str | None) -> str | None:
     """Only a path on this site: never another host (open redirect)."""
     if not target:

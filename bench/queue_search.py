@@ -93,7 +93,7 @@ def seed(url: str, n: int) -> tuple[Kommun, Report]:
                     at_day, at_evening, at_night, on_weekdays, on_weekends, recurring,
                     description, language, created_at, updated_at, hidden)
                 SELECT :kommun, upper(substr(md5(i::text), 1, 12)),
-                    '1487-2026-' || lpad(i::text, 6, '0'), 'otrygg', 'online', 'ny',
+                    '1487-2026-' || lpad(i::text, 7, '0'), 'otrygg', 'online', 'ny',
                     58.38 + random() * 0.02, 12.31 + random() * 0.03,
                     CASE WHEN i % 10 = 0 THEN 'landmark' ELSE 'map' END,
                     CASE WHEN i % 10 = 0 THEN ({marks})[1 + i % {len(landmarks)}] END,

@@ -180,3 +180,11 @@ def test_each_role_lands_on_its_own_start_page(app, create_user, kommuner):
         )
         assert response.status_code == 303, role
         assert response.headers["Location"].startswith(start), (role, response.headers)
+
+
+def test_the_staff_brand_link_leads_to_the_roles_start_page(client, create_user, login):
+    login(create_user("dialog"))
+    page = parse_page(client.get("/personal/").data)
+    brand = page.select_one("a.brand")["href"]
+    response = client.get(brand)
+    assert response.status_code == 303 and response.headers["Location"] == "/dialog/"
