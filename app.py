@@ -145,6 +145,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import promise_dialogues
     from accounts.admin import bp as users_bp
+    from accounts.help import bp as help_bp
     from accounts.views import bp as accounts_bp
     from core import assets, health
     from feedback.views import bp as feedback_bp
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(help_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(field_bp)
     app.register_blueprint(exports_bp)

@@ -11,6 +11,7 @@ docs/architecture.md.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,16 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def include_object_for(dialect: str) -> Callable[..., bool]:
+    """Alembic's include_object: leave out what the models create on another dialect only."""
+
+    def include(obj: Any, _name: Any, _type: Any, _reflected: Any, _compare_to: Any) -> bool:
+        only_on = getattr(obj, "_ddl_if", None)
+        return only_on is None or only_on.dialect in (None, dialect)
+
+    return include
 
 
 def get_engine(app: Flask | None = None) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -32,14 +33,25 @@ def logout_form() -> ButtonForm:
     return ButtonForm(prefix="logout", formdata=None)
 
 
+START_PAGES = {
+    "admin": "review.index",
+    "coordinator": "review.index",
+    "dialog": "surveys.index",  # the dialogue team works in Dialoger
+    "rapportor": "field.index",
+    "partner": "partner.index",
+}
+
+
 def home_for(user: User) -> str:
-    if user.can_review:
-        return url_for("review.index")
-    if user.role == "rapportor":
-        return url_for("field.index")
-    if user.role == "partner":
-        return url_for("partner.index")
-    return url_for("accounts.home")
+    """Each role's own start page: where its daily work is."""
+    return url_for(START_PAGES.get(user.role, "accounts.home"))
+
+
+@bp.get("/personal/start")
+@login_required
+def start() -> Response:
+    """The role's own start page (the staff pages' "Tryggkartan" link)."""
+    return redirect(home_for(staff_user()), code=303)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -114,7 +126,11 @@ def accept(token: str) -> Response | tuple[str, int] | str:
     form = PasswordForm()
     if form.validate_on_submit():
         accept_invitation(session, user, form.password.data or "")
-        flash(_("Lösenordet är sparat. Logga in med din e-post och ditt nya lösenord."), "info")
-        return redirect(url_for("accounts.login"), code=303)
+        # Whoever just chose the password is logged in at once (the token proved who they are).
+        user.last_login_at = datetime.now(UTC)
+        record(session, user, "login", user)
+        start_session(user)
+        flash(_("Lösenordet är sparat och du är inloggad."), "info")
+        return redirect(home_for(user), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/accept.html", form=form, user=user), status

@@ -208,6 +208,17 @@ Index(
     func.coalesce(Report.occurred_at, Report.created_at),
 )
 
+# The queue's search: reports at a landmark (a resident names the place on the phone).
+Index("ix_report_kommun_landmark", Report.kommun_id, Report.landmark_id)
+# ... and words of the text or the address: trigram indexes answer ILIKE '%word%' on
+# PostgreSQL (pg_trgm); SQLite, the development database, reads the kommun's rows instead.
+Index(
+    "ix_report_text_trgm",
+    Report.description,
+    Report.place_description,
+    postgresql_using="gin",
+    postgresql_ops={"description": "gin_trgm_ops", "place_description": "gin_trgm_ops"},
+).ddl_if(dialect="postgresql")
 
 # Counting per cell reads this index alone (it holds every column counted_query filters on).
 Index(

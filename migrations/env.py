@@ -23,5 +23,6 @@ with engine.begin() as connection:
         target_metadata=db.Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=db.include_object_for(connection.dialect.name),
     )
     context.run_migrations()

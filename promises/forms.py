@@ -32,7 +32,14 @@ from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField
 from geo.areas import AREA_MARGIN_M, AREA_MAX_BYTES, AREA_MAX_VERTICES, AreaError, read_area
 from promises.attachments import PDF_MAX, DocumentError, check_pdf
-from promises.models import ACTIVITY_STATUSES, PROMISE_STATUSES, THEMES, FocusArea, Promise
+from promises.models import (
+    ACTIVITY_STATUSES,
+    PROMISE_STATUSES,
+    THEMES,
+    FocusArea,
+    Promise,
+    police_area_name,
+)
 from promises.public_forms import (
     ACTIVITY_STATUS_LABELS,
     INDICATOR_LABELS,
@@ -58,6 +65,8 @@ class PromiseBasics(BaseForm):
     lokalpolisomrade = StringField(
         _l("Lokalpolisområde"),
         validators=[InputRequired(_l("Ange lokalpolisområdet.")), Length(max=120)],
+        filters=[lambda value: police_area_name(value) if value else value],
+        description=_l("Bara namnet, t.ex. Östra Fyrbodal."),
     )
     starts_on = DateField(_l("Gäller från"), validators=[InputRequired(_l("Ange ett datum."))])
     ends_on = DateField(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -19,11 +20,29 @@ from sqlalchemy import (
     false,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    mapped_column,
+    object_session,
+    relationship,
+    validates,
+)
 
 from accounts.models import User
 from db import Base, utcnow
 from kommun.models import Kommun, Landmark
+
+# "Lokalpolisområde Östra Fyrbodal", "LPO Östra Fyrbodal", "lokalpolisområdet Värnamo".
+_AREA_PREFIX = re.compile(r"^\s*(?:lokalpolisområde(?:t|ts)?|lpo)\b[\s:,-]*", re.IGNORECASE)
+
+
+def police_area_name(value: str | None) -> str:
+    """The police area's name without the word "lokalpolisområde", which pages add themselves."""
+    text = (value or "").strip()
+    name = _AREA_PREFIX.sub("", text).strip()
+    return name or text
+
 
 PROMISE_STATUSES = ("utkast", "undertecknat", "avslutat")
 ACTIVITY_STATUSES = ("planerad", "pagar", "klar", "installd")
@@ -164,6 +183,7 @@ class Promise(Base):
         ForeignKey("agreement.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
+    # The police area's name alone ("Östra Fyrbodal"): pages put "lokalpolisområde" before it.
     lokalpolisomrade: Mapped[str] = mapped_column(String(120))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
@@ -174,6 +194,11 @@ class Promise(Base):
     summary: Mapped[str] = mapped_column(Text, default="")  # plain Swedish, for the public page
     # Follow-up cadence in months: 4 is a tertial.
     cadence_months: Mapped[int] = mapped_column(Integer, default=4)
+
+    @validates("lokalpolisomrade")
+    def _area_name_only(self, _key: str, value: str) -> str:
+        return police_area_name(value)
+
     # Decisions of the year (see promises.lifecycle): ended before its last day, evaluated
     # (with a written conclusion for the whole promise), archived.
     ended_on: Mapped[date | None] = mapped_column(Date)

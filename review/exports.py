@@ -10,7 +10,10 @@ SWEREF 99 TM (EPSG:3006). What a row holds depends on who asks (see `Detail`):
 
 GeoJSON in EPSG:3006 carries the (pre-RFC 7946) "crs" member that QGIS and GDAL read.
 CSV uses semicolons and a byte-order mark, as Swedish Excel expects, and neutralises
-cells that a spreadsheet would run as a formula.
+cells that a spreadsheet would run as a formula. Every coded column (`skal`: people.intoxicated)
+has a label column beside it (`skal_text`: "Alkohol- eller drogpåverkade personer") in the
+reader's language; the codes stay for programs. Numbers keep a decimal point unless the
+person asks for a decimal comma (Swedish Excel reads "58,38" as a number, "58.38" as text).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -39,12 +42,14 @@ from audit.services import record
 from core.clock import LOCAL_ZONE, local_midnight, local_today
 from core.forms import BaseForm
 from db import get_engine, get_session
+from feedback import reasons as taxonomy
 from feedback.models import Report, ReportReason
 from geo.projection import plane
 from hotspots.models import HotSpotRecord
 from hotspots.services import HotSpotParams, current_run
 from kommun.models import Kommun
 from privacy.masking import mask
+from review import statuses
 
 bp = Blueprint("exports", __name__, url_prefix="/samordnare")
 
@@ -96,6 +101,14 @@ class ExportForm(BaseForm):
             SelectChoice("trygg", _l("Trygga platser")),
         ],
         default="",
+    )
+    decimals = SelectField(
+        _l("Decimaltecken i CSV"),
+        choices=[
+            SelectChoice("point", _l("Punkt (GIS och andra program)")),
+            SelectChoice("comma", _l("Komma (svenskt Excel)")),
+        ],
+        default="point",
     )
     personal = BooleanField(
         _l("Med personuppgifter"),
@@ -166,7 +179,8 @@ def download(slug: str) -> BaseResponse | tuple[str, int]:
         rows = _stream(engine, kommun.id, filters, epsg, detail, geojson_features)
         return _attachment(rows, "application/geo+json", name)
     name = f"tryggkartan-{kommun.slug}-forslag-{epsg}-{stamp}.csv"
-    rows = _stream(engine, kommun.id, filters, epsg, detail, csv_rows)
+    write = csv_rows_with_decimal_comma if form.decimals.data == "comma" else csv_rows
+    rows = _stream(engine, kommun.id, filters, epsg, detail, write)
     return _attachment(rows, "text/csv; charset=utf-8", name)
 
 
@@ -215,13 +229,26 @@ COMMON = [
     "platsmetod",
 ]
 TEXT = ["platsbeskrivning", "beskrivning"]
+# Coded columns and the label column written right after each (see `_labels`).
+LABELLED = ("slag", "kalla", "status", "skal", "tider", "dagtyp", "otrygghet", "platsmetod")
+KIND_LABELS = {"otrygg": _l("Otrygg plats"), "trygg": _l("Trygg plats")}
+UNSAFE_LEVEL_LABELS = {1: _l("Lite otrygg"), 2: _l("Ganska otrygg"), 3: _l("Mycket otrygg")}
+LOCATION_METHOD_LABELS = {
+    "map": _l("Markerad på kartan"),
+    "gps": _l("Telefonens position"),
+    "landmark": _l("Vald plats i listan"),
+    "address": _l("Adress eller beskrivning"),
+}
 # No e-mail: the address is only for the mails the app sends itself (mail/).
 PERSONAL = ["beskrivning_original", "aldersgrupp", "kon"]
 
 
 def columns(detail: Detail, epsg: int) -> list[str]:
     place = ["lat", "lon"] if epsg == 4326 else ["e", "n"]
-    cols = COMMON[:3] + place + COMMON[3:]
+    common: list[str] = []
+    for name in COMMON:
+        common += [name, name + "_text"] if name in LABELLED else [name]
+    cols = common[:3] + place + common[3:]
     if detail is not Detail.COARSE:
         cols += TEXT
     if detail is Detail.PERSONAL:
@@ -271,6 +298,7 @@ def _values(
         "dubblett_av": report.merged_into_id,
         "platsmetod": report.location_method,
     }
+    values.update(_labels(values))
     if detail is not Detail.COARSE:
         values["platsbeskrivning"] = mask(report.place_description).text
         values["beskrivning"] = mask(report.description).text
@@ -279,6 +307,27 @@ def _values(
         values["aldersgrupp"] = report.age_band
         values["kon"] = report.gender
     return values
+
+
+def _joined(labels: Iterable[Any]) -> str:
+    return ", ".join(str(label) for label in labels)
+
+
+def _labels(values: dict[str, Any]) -> dict[str, str]:
+    """The label beside each coded value, in the reader's language."""
+    level = values["otrygghet"]
+    return {
+        "slag_text": str(KIND_LABELS.get(values["slag"], values["slag"])),
+        "kalla_text": statuses.source_label(values["kalla"]),
+        "status_text": statuses.staff_status(values["status"]),
+        "skal_text": _joined(taxonomy.label(c) for c in values["skal"].split("|") if c),
+        "tider_text": _joined(statuses.when_label(c) for c in values["tider"].split("|") if c),
+        "dagtyp_text": _joined(statuses.when_label(c) for c in values["dagtyp"].split("|") if c),
+        "otrygghet_text": str(UNSAFE_LEVEL_LABELS.get(level, "")) if level else "",
+        "platsmetod_text": str(
+            LOCATION_METHOD_LABELS.get(values["platsmetod"], values["platsmetod"])
+        ),
+    }
 
 
 Batch = list[tuple[Report, list[str]]]
@@ -338,7 +387,22 @@ def spreadsheet_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def csv_rows(batches: Iterator[Batch], epsg: int, detail: Detail) -> Iterator[str]:
+def decimal_comma_cell(value: Any) -> Any:
+    """A spreadsheet cell for Swedish Excel: 58.38065 -> "58,38065"; other values as they are."""
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    return spreadsheet_cell(value)
+
+
+def csv_rows_with_decimal_comma(
+    batches: Iterator[Batch], epsg: int, detail: Detail
+) -> Iterator[str]:
+    return csv_rows(batches, epsg, detail, cell=decimal_comma_cell)
+
+
+def csv_rows(
+    batches: Iterator[Batch], epsg: int, detail: Detail, cell: Any = spreadsheet_cell
+) -> Iterator[str]:
     cols = columns(detail, epsg)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -350,7 +414,7 @@ def csv_rows(batches: Iterator[Batch], epsg: int, detail: Detail) -> Iterator[st
         places = _coordinates([r for r, _ in batch], epsg, detail)
         for (report, reasons), place in zip(batch, places, strict=True):
             values = _values(report, reasons, place, detail, epsg)
-            writer.writerow([spreadsheet_cell(values[c]) for c in cols])
+            writer.writerow([cell(values[c]) for c in cols])
         yield buffer.getvalue()
 
 
@@ -428,8 +492,12 @@ def hotspots_geojson(session: Session, kommun: Kommun, epsg: int) -> str:
                     "viktat": h.weighted_count,
                     "forut": h.previous_count,
                     "trend": h.trend,
+                    "trend_text": str(statuses.TREND_LABELS.get(h.trend, h.trend)),
                     "area_m2": round(h.area_m2, 1),
                     "skal": stats.get("reasons", {}),
+                    "skal_text": {
+                        taxonomy.label(code): n for code, n in stats.get("reasons", {}).items()
+                    },
                     "andel_natt": stats.get("night_share"),
                     "period_start": run.period_start.isoformat() if run else None,
                     "period_slut": run.period_end.isoformat() if run else None,

@@ -54,9 +54,12 @@ class QueueFilterForm(BaseForm):
         csrf = False
 
     q = StringField(
-        _l("Sök i texten"),
+        _l("Sök"),
         validators=[Optional(), Length(max=100)],
-        description=_l("Söker i den maskerade texten."),
+        description=_l(
+            "Kvittokod, diarienummer, landmärke, adress eller ord ur texten. "
+            "Uppgifter som maskeras i texten går inte att söka på."
+        ),
     )
     status = SelectField(
         _l("Status"), choices=_any(_l("Alla")) + options(*STAFF_STATUS_LABELS.items()), default=""

@@ -6,7 +6,6 @@ page) and in the audit log (AuditEvent, for whoever audits staff).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,6 @@ from feedback import reasons as taxonomy
 from feedback.models import STATUSES, Report, ReportReason
 from feedback.services import ReportInput, create_report
 from feedback.timeline import record_update
-from geo.projection import distance_m
 from kommun.models import Kommun
 from review.models import ReportChange, ReportNote
 from review.statuses import CLOSE_REASONS, FORWARD_TARGETS
@@ -189,56 +187,6 @@ def find_in_kommun(session: Session, kommun_id: int, registration: str) -> Repor
     return session.scalar(
         select(Report).where(Report.kommun_id == kommun_id, Report.registration_number == wanted)
     )
-
-
-def duplicate_candidates(
-    session: Session, report: Report, radius_m: float = 75.0, limit: int = 5
-) -> list[tuple[Report, float]]:
-    """Reports of the same kommun near this one that it may duplicate, nearest first.
-
-    The database finds the nearest few inside a box on the (kommun_id, lat, lon) index,
-    ordered by a local flat-earth distance; only those are loaded and measured exactly.
-    The box starts small and grows to the radius only while fewer than `limit` are found
-    within it, so a report in the densest square reads few rows.
-    """
-    near: list[tuple[Report, float]] = []
-    for step_m in (radius_m / 9, radius_m / 3, radius_m):
-        near = _nearest_within(session, report, step_m, limit)
-        if len(near) >= limit:
-            break
-    return [(r, d) for r, d in near if d <= radius_m][:limit]
-
-
-def _nearest_within(
-    session: Session, report: Report, radius_m: float, limit: int
-) -> list[tuple[Report, float]]:
-    dlat = radius_m / 111_000.0 * 1.2
-    dlon = dlat * 2.2  # generous at Swedish latitudes; distance_m decides
-    metres_per_lon = 111_320.0 * math.cos(math.radians(report.lat))
-    dy = (Report.lat - report.lat) * 111_320.0
-    dx = (Report.lon - report.lon) * metres_per_lon
-    candidates = list(
-        session.scalars(
-            select(Report)
-            .where(
-                Report.kommun_id == report.kommun_id,
-                Report.id != report.id,
-                Report.merged_into_id.is_(None),
-                Report.supports_id.is_(None),
-                Report.lat.between(report.lat - dlat, report.lat + dlat),
-                Report.lon.between(report.lon - dlon, report.lon + dlon),
-            )
-            .order_by(dx * dx + dy * dy, Report.id)
-            .limit(limit * 2)
-        )
-    )
-    if not candidates:
-        return []
-    distances = distance_m(
-        report.lat, report.lon, [r.lat for r in candidates], [r.lon for r in candidates]
-    )
-    near = [(r, float(d)) for r, d in zip(candidates, distances, strict=True) if d <= radius_m]
-    return sorted(near, key=lambda pair: (pair[1], pair[0].id))
 
 
 # --- supporters -------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from open311.models import Forwarding
 from privacy.masking import mask, may_name_person
 from promises.models import Activity, Promise
 from review import statuses
+from review.duplicates import duplicate_candidates
 from review.forms import BulkForm, CorrectionForm, MergeForm, NoteForm, QueueFilterForm, StatusForm
 from review.models import ReportChange, ReportNote
 from review.queue import Cursor, QueueFilters, queue_page
@@ -45,7 +46,6 @@ from review.services import (
     change_status,
     correct_location,
     correct_reasons,
-    duplicate_candidates,
     find_in_kommun,
     merge,
     reports_of_kommun,

@@ -24,6 +24,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -731,7 +732,9 @@ def session_results(dialogue_id: int) -> str:
         "surveys/results.html",
         kommun=dsession.kommun,
         title=_(
-            "Resultat: %(place)s %(day)s", place=dsession.place, day=dsession.held_on.isoformat()
+            "Resultat: %(place)s %(day)s",
+            place=dsession.place,
+            day=format_date(dsession.held_on, "d MMMM yyyy"),
         ),
         dsession=dsession,
         results=services.results(dsession.version, _answers([dsession]), min_group),

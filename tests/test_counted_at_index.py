@@ -1,5 +1,5 @@
 """The lägesbild finds a period's reports by Report.counted_at through an index on the same
-expression (migration 0020_promise_counted_at_index), on SQLite and PostgreSQL alike."""
+expression (migration 0022_promise_counted_at_index), on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_the_migration_adds_and_removes_the_index(tmp_path):
             return {r[0] for r in rows}
 
     assert INDEX in names()
-    command.downgrade(db.alembic_config(engine), "0020_promise_dialogue_link")
+    command.downgrade(db.alembic_config(engine), "0021_promise_dialogue_link")
     assert INDEX not in names()
     assert "report" in inspect(engine).get_table_names()
     db.upgrade(engine)

@@ -40,7 +40,7 @@ PUBLIC_BLUEPRINTS = {
     "resident_mail",
 }
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.logout", "accounts.accept"}
-LOGGED_IN_ENDPOINTS = {"accounts.home"}
+LOGGED_IN_ENDPOINTS = {"accounts.home", "accounts.start", "help.coordinators"}
 METHODS = ("GET", "POST")
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from accounts.models import User
+from tests.conftest import STAFF_PASSWORD
 from tests.pages import error_for, parse_page
 
 NEW_PASSWORD = "en lång mening som lösenord"
@@ -50,9 +51,11 @@ def test_admin_invites_a_coordinator_who_chooses_a_password_and_logs_in(
     assert short.status_code == 400
     assert "minst 12 tecken" in error_for(parse_page(short.data), "password")
     response = newcomer.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    assert response.status_code == 303
-    login(user, NEW_PASSWORD, on=newcomer)
+    # Choosing the password logs the newcomer in, on the role's own start page.
+    assert response.status_code == 303 and response.headers["Location"] == "/samordnare/"
     assert newcomer.get("/samordnare/vanersborg/").status_code == 200
+    session.refresh(user)
+    assert user.last_login_at is not None
     assert newcomer.get("/samordnare/arboga/").status_code == 403
     # The link works once.
     assert newcomer.get(path).status_code == 404
@@ -149,3 +152,39 @@ def test_only_admins_manage_users(client, create_user, login):
     login(create_user("coordinator"))
     assert client.get("/admin/anvandare/").status_code == 403
     assert client.get("/admin/anvandare/ny").status_code == 403
+
+
+def test_the_invitation_link_has_a_copy_button(client, create_user, login, kommuner):
+    login(create_user("admin"))
+    location = invite(client, [kommuner["Vänersborg"].id]).headers["Location"]
+    page = parse_page(client.get(location).data)
+    button = page.select_one("button[data-copy]")
+    assert button["data-copy"] == "#invitation-link" and button["type"] == "button"
+    assert page.select_one(f"#{button['aria-describedby']}")["aria-live"] == "polite"
+    assert page.select_one("script[src*='copy.js']") is not None
+
+
+def test_each_role_lands_on_its_own_start_page(app, create_user, kommuner):
+    starts = {
+        "admin": "/samordnare/",
+        "coordinator": "/samordnare/",
+        "dialog": "/dialog/",
+        "rapportor": "/falt/",
+    }
+    for role, start in starts.items():
+        user = create_user(role, ("Vänersborg",), email=f"{role}@kommun.example")
+        client = app.test_client()
+        client.get("/inloggning")
+        response = client.post(
+            "/inloggning", data={"email": user.email, "password": STAFF_PASSWORD}
+        )
+        assert response.status_code == 303, role
+        assert response.headers["Location"].startswith(start), (role, response.headers)
+
+
+def test_the_staff_brand_link_leads_to_the_roles_start_page(client, create_user, login):
+    login(create_user("dialog"))
+    page = parse_page(client.get("/personal/").data)
+    brand = page.select_one("a.brand")["href"]
+    response = client.get(brand)
+    assert response.status_code == 303 and response.headers["Location"] == "/dialog/"

@@ -185,3 +185,53 @@ def test_exports_stream_in_batches(client, create_user, login, reports, monkeypa
     chunks = [chunk for chunk in response.response if chunk]
     assert len(chunks) == 1 + len(reports)  # the header, then a chunk per batch
     response.close()
+
+
+def test_coded_columns_have_labels_beside_them(
+    client, create_user, login, kommuner, session, create_report_at
+):
+    """People read the label, programs the code: both, side by side."""
+    create_report_at(
+        kommuner["Vänersborg"],
+        LAT,
+        LON,
+        reasons=["people.intoxicated", "place.dark"],
+        times=["kvall", "natt"],
+        day_types=["helg"],
+        unsafe_level=3,
+    )
+    login(create_user())
+    text = _download(client, what="reports-csv", crs="4326").get_data(as_text=True)
+    reader = csv.DictReader(io.StringIO(text[1:]), delimiter=";")
+    header = reader.fieldnames
+    assert header.index("skal_text") == header.index("skal") + 1
+    row = next(reader)
+    assert row["skal"] == "people.intoxicated|place.dark"
+    assert row["skal_text"] == "Alkohol- eller drogpåverkade personer, Belysning saknas, mörk plats"
+    assert (row["slag_text"], row["kalla_text"], row["status_text"]) == (
+        "Otrygg plats",
+        "Invånare online",
+        "Ny",
+    )
+    assert (row["tider_text"], row["dagtyp_text"], row["otrygghet_text"]) == (
+        "kväll, natt",
+        "helg",
+        "Mycket otrygg",
+    )
+    assert row["platsmetod_text"] == "Markerad på kartan"
+    # The machine columns stay as they were: codes and a decimal point.
+    assert float(row["lat"]) == pytest.approx(LAT)
+    feature = geojson.loads(
+        _download(client, what="reports-geojson", crs="4326").get_data(as_text=True)
+    )["features"][0]
+    assert feature["properties"]["skal_text"].startswith("Alkohol- eller drogpåverkade")
+
+
+def test_csv_for_swedish_excel_writes_decimal_commas(client, create_user, login, reports):
+    login(create_user())
+    text = _download(client, what="reports-csv", crs="4326", decimals="comma").get_data(
+        as_text=True
+    )
+    row = next(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+    assert row["lat"] == "58,38065" and row["lon"] == "12,32265"
+    assert row["id"] == str(reports[0].id) and row["skal"] == "place.dark"

@@ -151,3 +151,38 @@ def test_lagesbild_refuses_bad_periods_with_a_message(client, kommuner, create_u
     assert response.status_code == 400
     summary = parse_page(response.data).select_one("#error-summary").get_text()
     assert "Period" in summary or "giltigt" in summary
+
+
+def test_the_chart_draws_no_bars_for_weeks_still_to_come(client, kommuner, create_user, login):
+    """The suite's clock stands on Wednesday 2 December 2026, in tertial 3 (September–December)."""
+    login(create_user())
+    page = parse_page(client.get("/samordnare/vanersborg/lagesbild?kind=tertial").data)
+    weeks = page.select("section.chart-section tbody tr")
+    started = [w for w in weeks if w.select("td")[2].get_text() != "–"]
+    # Weeks from 31 August to the week of 30 November have begun; 7, 14, 21 and 28 Dec not.
+    assert started[-1].select_one("td").get_text() == "30 nov."
+    assert len(weeks) - len(started) == 4
+    assert len(page.select("svg.chart rect.bar")) == len(started)
+    # The previous tertial's lines are drawn for every week, to compare with.
+    assert len(page.select("svg.chart line.before")) == len(weeks)
+
+
+def test_the_sketch_shows_the_border_and_place_names(
+    client, kommuner, session, create_user, create_report_at, login
+):
+    vanersborg = kommuner["Vänersborg"]
+    login(create_user())
+    page = parse_page(client.get("/samordnare/vanersborg/lagesbild?kind=year&day=2026-06-10").data)
+    sketch_map = page.select_one("svg.sketch-map")
+    assert sketch_map.select_one("path.border")["d"].startswith("M")
+    names = [t.get_text() for t in sketch_map.select("text.place-name")]
+    assert names and set(names) <= {lm.name for lm in vanersborg.landmarks}
+    # With hot spots the sketch zooms in on them, and the names nearby are written out.
+    for i in range(6):
+        _at(session, create_report_at(vanersborg, LAT + (i % 3) * 0.0001, LON), IN_T2)
+    page = parse_page(client.get("/samordnare/vanersborg/lagesbild?kind=year&day=2026-06-10").data)
+    names = [t.get_text() for t in page.select("svg.sketch-map text.place-name")]
+    assert "Torget" in names
+    width = float(page.select_one("svg.sketch-map")["viewbox"].split()[2])
+    for dot in page.select("svg.sketch-map circle.place-dot"):
+        assert 0 <= float(dot["cx"]) <= width

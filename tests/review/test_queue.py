@@ -190,3 +190,59 @@ def test_a_broken_cursor_is_a_clear_error(client, coordinator, kommuner, create_
     response = client.get("/samordnare/vanersborg/", query_string={"after": "x'; drop"})
     assert response.status_code == 400
     assert "Länken till sidan är trasig" in parse_page(response.data).get_text()
+
+
+def _at_landmark(session, kommun, name):
+    landmark = next(lm for lm in kommun.landmarks if lm.name == name)
+    return landmark
+
+
+def test_search_finds_what_a_caller_reads_out(
+    client, coordinator, kommuner, create_report_at, session
+):
+    """A resident on the phone gives the receipt code, the diarienummer or its bare number."""
+    vbg = kommuner["Vänersborg"]
+    wanted = create_report_at(vbg, LAT, LON, description="Mörkt vid busskuren")
+    create_report_at(vbg, LAT, LON, description="Mörkt vid busskuren också")
+    code = wanted.receipt_display.lower().replace("-", " ")  # read out, typed by ear
+    assert rows(queue(client, q=code)) == [wanted.registration_number]
+    assert rows(queue(client, q=wanted.receipt_display)) == [wanted.registration_number]
+    assert rows(queue(client, q=wanted.registration_number)) == [wanted.registration_number]
+    assert rows(queue(client, q=str(wanted.id))) == [wanted.registration_number]
+
+
+def test_search_finds_landmark_and_address_words(
+    client, coordinator, kommuner, create_report_at, session
+):
+    vbg = kommuner["Vänersborg"]
+    onsjo = _at_landmark(session, vbg, "Onsjö")
+    at_landmark = create_report_at(
+        vbg, onsjo.lat, onsjo.lon, description="Ingen belysning på gångvägen"
+    )
+    at_landmark.location_method, at_landmark.landmark_id = "landmark", onsjo.id
+    on_street = create_report_at(
+        vbg, LAT, LON, description="Buskarna skymmer", place_description="Edsgatan 12, vid ICA"
+    )
+    elsewhere = create_report_at(vbg, LAT, LON, description="Mörk gångväg vid Edsgatan")
+    session.commit()
+    # The landmark's name in any case, even with å, ä, ö, and words from the address.
+    assert rows(queue(client, q="onsjö")) == [at_landmark.registration_number]
+    assert rows(queue(client, q="ONSJÖ gångvägen")) == [at_landmark.registration_number]
+    assert rows(queue(client, q="edsgatan 12")) == [on_street.registration_number]
+    # Every word must be found; words may come from the text or the address.
+    assert set(rows(queue(client, q="Edsgatan"))) == {
+        on_street.registration_number,
+        elsewhere.registration_number,
+    }
+    assert rows(queue(client, q="buskarna ica")) == [on_street.registration_number]
+    assert rows(queue(client, q="100%")) == []
+
+
+def test_search_keeps_the_other_filters(client, coordinator, kommuner, create_report_at, session):
+    vbg = kommuner["Vänersborg"]
+    create_report_at(vbg, LAT, LON, description="Glaskross vid Torget")
+    closed = create_report_at(vbg, LAT, LON, description="Glaskross vid Torget igen")
+    closed.status = "granskad"
+    session.commit()
+    assert rows(queue(client, q="glaskross", status="granskad")) == [closed.registration_number]
+    assert rows(queue(client, q=closed.receipt_display, status="ny")) == []

@@ -390,7 +390,7 @@ def test_results_match_a_hand_computed_fixture(client, instrument, session, app)
     compared = parse_page(
         client.get(f"/dialog/dialoger/{session_id}/resultat?jamfor={earlier}").data
     )
-    assert "förut 0,0\xa0%" in compared.select_one("#headline-trygg_kvall").get_text()
+    assert "tidigare 0,0\xa0%" in compared.select_one("#headline-trygg_kvall").get_text()
     period = parse_page(
         client.get(
             f"/dialog/vanersborg/resultat?instrument={instrument.id}&date_from=2026-01-01"

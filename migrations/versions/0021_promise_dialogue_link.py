@@ -1,6 +1,6 @@
 """A promise names the medborgardialoger it was built on
 
-Revision ID: 0020_promise_dialogue_link
+Revision ID: 0021_promise_dialogue_link
 Revises: 0020_promise_agreement_document
 Create Date: 2026-12-01 04:10:00
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-01 04:10:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_promise_dialogue_link"
+revision = "0021_promise_dialogue_link"
 down_revision = "0020_promise_agreement_document"
 branch_labels = None
 depends_on = None

@@ -1,15 +1,15 @@
 """An index on the moment the lägesbild counts a report at: coalesce(occurred_at, created_at)
 
-Revision ID: 0020_promise_counted_at_index
-Revises: 0020_promise_dialogue_link
+Revision ID: 0022_promise_counted_at_index
+Revises: 0021_promise_dialogue_link
 Create Date: 2026-12-01 04:20:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_promise_counted_at_index"
-down_revision = "0020_promise_dialogue_link"
+revision = "0022_promise_counted_at_index"
+down_revision = "0021_promise_dialogue_link"
 branch_labels = None
 depends_on = None
 
