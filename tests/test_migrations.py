@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -9,12 +10,21 @@ from sqlalchemy import inspect
 
 import db
 
+# Neither SQLAlchemy nor Alembic can read an index on an expression back from SQLite (they
+# warn and leave it out), so there the comparison skips ix_report_kommun_counted_cover;
+# PostgreSQL (CI) compares it.
+skips_expression_indexes = pytest.mark.filterwarnings(
+    "ignore:Skipped unsupported reflection of expression-based index:sqlalchemy.exc.SAWarning",
+    "ignore:autogenerate skipping metadata-specified expression-based index:UserWarning",
+)
+
 
 def test_single_head():
     script = ScriptDirectory.from_config(db.alembic_config(engine=None))
     assert len(script.get_heads()) == 1
 
 
+@skips_expression_indexes
 def test_upgrade_from_empty(tmp_path):
     engine = db.make_engine("sqlite:///" + str(tmp_path / "empty.sqlite"))
     db.upgrade(engine)
@@ -30,6 +40,7 @@ def _ours(obj, name, type_, reflected, compare_to):
     return not (type_ == "table" and reflected and name == "spatial_ref_sys")
 
 
+@skips_expression_indexes
 def test_migrated_test_database_matches_models(app):
     """On the suite's own database (PostgreSQL in CI) the migrations give the models' schema."""
     with db.get_engine(app).connect() as conn:
