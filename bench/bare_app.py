@@ -1,4 +1,5 @@
-"""The load test's baseline: a bare Flask endpoint that inserts one row, on the same database.
+"""The load test's baseline: a bare Flask endpoint that inserts one row, on the same database,
+and a receipt page that reads it back (the resident's POST is followed by its receipt page).
 
 gunicorn "bench.bare_app:create()"   (DATABASE_URL as for the app)
 """
@@ -8,8 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 
-from flask import Flask, request
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+from flask import Flask, abort, request
+from markupsafe import escape
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 
 import db
 
@@ -34,5 +36,13 @@ def create() -> Flask:
         with engine.begin() as conn:
             conn.execute(insert(bare).values(code=code, text=request.form.get("text", "")))
         return "", 303, {"Location": f"/kvitto/{code}"}
+
+    @app.get("/kvitto/<code>")
+    def receipt(code: str) -> str:
+        with engine.connect() as conn:
+            found = conn.scalar(select(bare.c.code).where(bare.c.code == code))
+        if found is None:
+            abort(404)
+        return f'<p id="receipt-code">{escape(found)}</p>'
 
     return app

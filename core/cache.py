@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_babel import get_locale
 from flask_caching import Cache
 from sqlalchemy import event
@@ -101,12 +101,18 @@ def per_kommun(name: str, timeout: int | None = None) -> Callable[[Callable[P, T
 
 def _on_reports_changed(_app: Flask, **extra: Any) -> None:
     kommun_id = extra.get("kommun_id")
-    bump_generation(kommun_id if kommun_id is not None else ALL)
+    scope = kommun_id if kommun_id is not None else ALL
+    # The request's latest commit bumped this scope already (a resident's report carries its
+    # kommun_id): one write to Redis per report is enough.
+    if has_request_context() and scope in g.get(_BUMPED, ()):
+        return
+    bump_generation(scope)
 
 
 # --- commits change generations ----------------------------------------------------------
 
 _TOUCHED = "tryggkartan.cache_touched"
+_BUMPED = "tryggkartan_cache_bumped"  # in flask.g: the scopes this request's commits bumped
 _apps: weakref.WeakKeyDictionary[Any, weakref.ref[Flask]] = weakref.WeakKeyDictionary()
 
 
@@ -138,11 +144,15 @@ def _note_statement(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "after_commit")
 def _bump_touched(session: Session) -> None:
     touched = session.info.pop(_TOUCHED, set())
+    if has_request_context():
+        g.pop(_BUMPED, None)  # only the latest commit's bumps may stand in for a signal
     if not touched:
         return
     if has_app_context() and "cache" in current_app.extensions:
         for scope in touched:
             bump_generation(scope)
+        if has_request_context():
+            setattr(g, _BUMPED, touched)
         return
     ref = _apps.get(session.get_bind())
     app = ref() if ref is not None else None

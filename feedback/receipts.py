@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app, session
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Report
 
@@ -38,4 +38,5 @@ def remembered(db: Session) -> Report | None:
     if time.time() - float(entry.get("at", 0)) > max_age.total_seconds():
         forget()
         return None
-    return db.get(Report, entry.get("id"))
+    # The receipt page shows the kommun too: one query, not a second lazy load.
+    return db.get(Report, entry.get("id"), options=[joinedload(Report.kommun)])

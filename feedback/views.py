@@ -33,7 +33,7 @@ from feedback.timeline import timeline
 from kommun.models import Kommun
 from kommun.services import (
     active_kommuner,
-    active_landmarks,
+    kommun_and_landmarks,
     kommun_by_slug,
     mark_hotspots_stale,
 )
@@ -72,8 +72,10 @@ def choose_kommun() -> Response:
 def new_report(slug: str) -> Response | tuple[str, int] | str:
     """Show and take the report form of one kommun."""
     session = get_session()
-    kommun = _kommun_or_404(slug)
-    landmarks = active_landmarks(session, kommun)
+    with_landmarks = kommun_and_landmarks(session, slug)
+    if with_landmarks is None:
+        abort(404)
+    kommun, landmarks = with_landmarks
     form = ReportForm(kommun, landmarks)
     if form.validate_on_submit():
         supports = _supported_report(form, kommun)

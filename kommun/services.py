@@ -93,6 +93,23 @@ def kommun_by_slug(session: Session, slug: str) -> Kommun | None:
     )
 
 
+def kommun_and_landmarks(session: Session, slug: str) -> tuple[Kommun, list[Landmark]] | None:
+    """The kommun of a slug (as kommun_by_slug) and its active landmarks, in one query: the
+    report form needs both on every submission."""
+    if "\x00" in slug:
+        return None
+    rows = session.execute(
+        select(Kommun, Landmark)
+        .outerjoin(Landmark, (Landmark.kommun_id == Kommun.id) & Landmark.active)
+        .where(Kommun.active, (Kommun.slug == slug) | (Kommun.code == slug))
+        .order_by(Kommun.id, Landmark.name)
+    ).all()
+    if not rows:
+        return None
+    kommun = rows[0][0]
+    return kommun, [lm for k, lm in rows if k is kommun and lm is not None]
+
+
 def mark_hotspots_stale(session: Session, kommun_id: int) -> None:
     """Note, inside the caller's transaction, that the kommun's hot spots need recomputing.
 

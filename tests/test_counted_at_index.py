@@ -1,5 +1,5 @@
 """The lägesbild finds a period's reports by Report.counted_at through an index on the same
-expression (migration 0022_promise_counted_at_index), on SQLite and PostgreSQL alike."""
+expression (migration 0022_scale_counted_index), on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import func, inspect, select, text
 import db
 from feedback.models import Report
 
-INDEX = "ix_report_kommun_counted_at"
+INDEX = "ix_report_kommun_counted_cover"
 START, END = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
 
 

@@ -25,7 +25,8 @@ def test_a_killed_server_loses_no_report_and_stores_none_twice(capsys, monkeypat
     if test_url:  # a database of its own beside the suite's (bench.load drops and creates it)
         url = make_url(test_url)
         pg_url = url.set(database=f"{url.database}_load").render_as_string(hide_password=False)
-    ok = run(kind, reports=120, clients=4, paced_seconds=0, pg_url=pg_url)
+    # Throughput at this size says nothing: only the crash's outcome is the claim here.
+    safe, _targets = run(kind, reports=120, clients=4, paced_seconds=0, pg_url=pg_url)
     out = capsys.readouterr().out
-    assert ok, out
+    assert safe, out
     assert "lost 0, stored twice 0" in out

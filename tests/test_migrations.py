@@ -13,7 +13,6 @@ from sqlalchemy.exc import SAWarning
 
 import db
 
-
 def test_single_head():
     script = ScriptDirectory.from_config(db.alembic_config(engine=None))
     assert len(script.get_heads()) == 1
@@ -21,7 +20,7 @@ def test_single_head():
 
 # Indexes on an expression, which SQLAlchemy cannot reflect (it says so and skips them):
 # tests/test_counted_at_index.py proves each is there and used.
-EXPRESSION_INDEXES = {"ix_report_kommun_counted_at"}
+EXPRESSION_INDEXES = {"ix_report_kommun_counted_cover"}
 
 
 @contextmanager

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import os
 import runpy
-import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -24,6 +20,7 @@ from feedback.models import Report
 from hotspots.models import HotSpotRun
 from kommun.models import Kommun
 from tests.conftest import VANERSBORG_TORGET
+from tests.servers import gunicorn, require_redis
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,77 +93,38 @@ def kommuners_and_report(kommuner, create_report_at):
     return kommun, create_report_at(kommun, *VANERSBORG_TORGET)
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_gunicorn_workers_share_login_limits_in_redis(migrated_url, tmp_path):
-    if not _redis_up():
-        if os.environ.get("CI"):
-            pytest.fail("Redis must run on 127.0.0.1:6379 in CI (.ci/run starts it)")
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    require_redis()
     import redis
 
     prefix = f"tryggkartan-test-{os.getpid()}"
-    port = _free_port()
-    env = os.environ | {
+    env = {
         "DATABASE_URL": migrated_url,
         "SECRET_KEY": "test-" + prefix,
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
         "RATELIMIT_KEY_PREFIX": prefix,
         "LOGIN_RATE_LIMIT": "3 per minute",
         "HOTSPOTS_RECOMPUTE": "off",
-        "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "3",
         "JOBS_WORKER": "0",
     }
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
-    server = subprocess.Popen(
-        [gunicorn, "-c", str(ROOT / "gunicorn.conf.py")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=30) as r:
-                    assert r.status == 200
-                    break
-            except OSError:  # not listening yet (URLError, refused, reset)
-                time.sleep(0.2)
-        else:
-            pytest.fail(server.stderr.read().decode() if server.poll() is not None else "no start")
-        codes = []
-        for _ in range(6):  # new connections: different workers answer
-            request = urllib.request.Request(
-                f"{base}/inloggning", data=b"email=a%40b.se&password=x", method="POST"
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=60) as r:
-                    codes.append(r.status)
-            except urllib.error.HTTPError as error:
-                codes.append(error.code)
+        with gunicorn(env) as server:
+            codes = []
+            for _ in range(6):  # new connections: different workers answer
+                request = urllib.request.Request(
+                    f"{server.base}/inloggning", data=b"email=a%40b.se&password=x", method="POST"
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=60) as r:
+                        codes.append(r.status)
+                except urllib.error.HTTPError as error:
+                    codes.append(error.code)
         # Three tries are let through (refused for the CSRF token or the password), then
         # every worker answers 429: the count lives in Redis, not in one worker.
         assert codes[3:] == [429, 429, 429], codes
     finally:
-        server.terminate()
-        server.wait(timeout=20)
-        server.stderr.close()
         client = redis.Redis(host="127.0.0.1", port=6379)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
@@ -192,39 +150,19 @@ def test_session_cookie_is_secure_in_production_only(migrated_url, monkeypatch):
 
 
 @pytest.mark.slow
-def test_gunicorn_sets_a_secure_session_cookie(migrated_url):
-    port = _free_port()
-    env = os.environ | {
+def test_gunicorn_sets_a_secure_session_cookie(migrated_url, monkeypatch):
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    env = {
         "DATABASE_URL": migrated_url,
         "SECRET_KEY": "test-secure-cookie",
-        "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "HOTSPOTS_RECOMPUTE": "off",
     }
-    env.pop("SESSION_COOKIE_SECURE", None)
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
-    server = subprocess.Popen(
-        [gunicorn, "-c", str(ROOT / "gunicorn.conf.py")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(150):
-            try:
-                # The login form keeps its CSRF token in the session.
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/inloggning") as r:
-                    cookie = r.headers["Set-Cookie"]
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not answer")
-        assert "; Secure" in cookie and "HttpOnly" in cookie
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    # The login form keeps its CSRF token in the session.
+    with gunicorn(env, wait_path="/inloggning") as server:
+        with urllib.request.urlopen(f"{server.base}/inloggning") as r:
+            cookie = r.headers["Set-Cookie"]
+    assert "; Secure" in cookie and "HttpOnly" in cookie
 
 
 def _children(pid: int) -> dict[int, str]:
@@ -245,7 +183,7 @@ def _children(pid: int) -> dict[int, str]:
 
 @pytest.mark.slow
 def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
-    migrated_url, kommuner, create_report_at, session, tmp_path
+    migrated_url, kommuner, create_report_at, session, tmp_path, monkeypatch
 ):
     """Under gunicorn the web workers only mark kommuner stale; the one job worker process
     clusters, so a recomputation never holds up a web worker, and it stops with gunicorn."""
@@ -254,26 +192,17 @@ def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
         create_report_at(vanersborg, VANERSBORG_TORGET[0] + i * 0.00005, VANERSBORG_TORGET[1])
     vanersborg.hotspots_stale_since = datetime.now(UTC)
     session.commit()
-    port = _free_port()
-    env = os.environ | {
+    env = {
         "DATABASE_URL": migrated_url,
         "SECRET_KEY": "test-hot-spot-process",
-        "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "HOTSPOTS_MIN_INTERVAL_S": "0",
         "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
     }
-    env.pop("HOTSPOTS_RECOMPUTE", None)  # the default: a job
-    env.pop("RATELIMIT_STORAGE_URI", None)
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
-    server = subprocess.Popen(
-        [gunicorn, "-c", str(ROOT / "gunicorn.conf.py")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    monkeypatch.delenv("HOTSPOTS_RECOMPUTE", raising=False)  # the default: a job
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with gunicorn(env) as server:
         # The claim clears the mark first; the run is stored when the clustering is done.
         runs = 0
         deadline = time.monotonic() + 60
@@ -287,8 +216,5 @@ def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
         assert len(workers) == 1
         consumers = [p for p, c in _children(workers[0]).items() if "jobs consume" in c]
         assert len(consumers) == 1
-    finally:
-        server.terminate()
-        server.wait(timeout=40)
     assert not Path(f"/proc/{workers[0]}").exists()
     assert not Path(f"/proc/{consumers[0]}").exists()

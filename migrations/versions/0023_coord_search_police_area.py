@@ -4,7 +4,7 @@ A promise's lokalpolisomrade holds the area's name alone; pages write "lokalpoli
 before it, so a stored "Lokalpolisområde Trollhättan-Vänersborg" read twice.
 
 Revision ID: 0023_coord_search_police_area
-Revises: 0022_promise_counted_at_index
+Revises: 0022_scale_counted_index
 Create Date: 2026-12-01 03:40:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 _AREA_PREFIX = re.compile(r"^\s*(?:lokalpolisområde(?:t|ts)?|lpo)\b[\s:,-]*", re.IGNORECASE)
 
 revision = "0023_coord_search_police_area"
-down_revision = "0022_promise_counted_at_index"
+down_revision = "0022_scale_counted_index"
 branch_labels = None
 depends_on = None
 

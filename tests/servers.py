@@ -1,0 +1,96 @@
+"""The app under gunicorn as `./dev prod` serves it (gunicorn.conf.py), for the tests that need
+real processes: started on a free port, waited for, stopped with its whole process group."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def require_redis() -> None:
+    """Skip without Redis on 127.0.0.1:6379, except in CI, where it must run."""
+    if not redis_up():
+        if os.environ.get("CI"):
+            pytest.fail("Redis must run on 127.0.0.1:6379 in CI (.ci/run starts it)")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+
+
+@dataclass
+class Gunicorn:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], *, wait_path: str = "/healthz") -> Iterator[Gunicorn]:
+    """Serve with `gunicorn -c gunicorn.conf.py` and these environment variables on a free
+    port; yield once wait_path answers, stop it (and its job worker) afterwards."""
+    port = free_port()
+    command = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    log = tempfile.TemporaryFile()  # its error log (the access log goes nowhere)
+    process = subprocess.Popen(
+        [command, "-c", str(ROOT / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=os.environ | env | {"BIND": f"127.0.0.1:{port}"},
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    server = Gunicorn(process, port)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(server.base + wait_path, timeout=30):
+                    break
+            except OSError:  # not listening yet (URLError, refused, reset)
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail("gunicorn did not start: " + log.read().decode()[-3000:])
+                time.sleep(0.2)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
