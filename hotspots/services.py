@@ -35,15 +35,38 @@ class HotSpotParams:
     sources: tuple[str, ...] = field(default_factory=tuple)
     times: tuple[str, ...] = field(default_factory=tuple)  # dag, kvall, natt: any of them
     statuses: tuple[str, ...] = field(default_factory=tuple)  # review statuses
+    # A fixed period (ISO UTC start, end) instead of the window ending now: the lägesbild's.
+    period: tuple[str, ...] = field(default_factory=tuple)
 
     def key(self) -> str:
         data = asdict(self)
         for name in ("reasons", "sources", "times", "statuses"):
             data[name] = sorted(getattr(self, name))
-        for name in ("times", "statuses"):  # added later: unset, they keep older keys valid
+        data["period"] = list(self.period)
+        for name in ("times", "statuses", "period"):  # added later: unset, older keys hold
             if not data[name]:
                 del data[name]
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_key(cls, key: str) -> HotSpotParams:
+        """The parameters a key was made from (a job carries the key, not the object)."""
+        data = json.loads(key)
+        for name in ("reasons", "sources", "times", "statuses", "period"):
+            data[name] = tuple(data.get(name, ()))
+        return cls(**data)
+
+    @classmethod
+    def for_period(cls, start: datetime, end: datetime, **kwargs: Any) -> HotSpotParams:
+        return cls(
+            period=(start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()), **kwargs
+        )
+
+    def span(self, now: datetime) -> tuple[datetime, datetime]:
+        """The instants a run with these settings counts, computed at `now`."""
+        if self.period:
+            return datetime.fromisoformat(self.period[0]), datetime.fromisoformat(self.period[1])
+        return now - timedelta(days=self.window_days), now
 
 
 @dataclass(frozen=True)
@@ -175,6 +198,20 @@ def current_run(session: Session, kommun: Kommun, params: HotSpotParams) -> HotS
     )
 
 
+def last_run(session: Session, kommun: Kommun) -> HotSpotRun | None:
+    """The kommun's latest stored run of the rolling window, whatever its settings."""
+    return session.scalar(
+        select(HotSpotRun)
+        .where(
+            HotSpotRun.kommun_id == kommun.id,
+            HotSpotRun.is_current,
+            ~HotSpotRun.params_key.contains('"period"'),
+        )
+        .order_by(HotSpotRun.created_at.desc(), HotSpotRun.id.desc())
+        .limit(1)
+    )
+
+
 def spot_stats(members: list[Place]) -> dict[str, Any]:
     reasons = Counter(code for r in members for code in r.reason_codes)
     times = Counter(t for r in members for t in r.times_of_day)
@@ -196,8 +233,7 @@ def compute_run(
 ) -> HotSpotRun:
     """Cluster the kommun's reports, match the previous run's hot spots, store the result."""
     params = params or HotSpotParams()
-    end = now or datetime.now(UTC)
-    start = end - timedelta(days=params.window_days)
+    start, end = params.span(now or datetime.now(UTC))
     began = time.perf_counter()
     reports = places_for(session, kommun, params, start, end)
     names = [(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active]

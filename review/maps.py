@@ -7,6 +7,7 @@ from html import escape
 from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
@@ -21,14 +22,15 @@ from feedback import reasons as taxonomy
 from feedback.models import SOURCES, STATUSES, Report
 from geo.density import heat_cells
 from geo.maps import TREND_STYLE, components, hotspot_map, localize
-from hotspots.models import HotSpotRecord
+from hotspots.models import HotSpotRecord, HotSpotRun
 from hotspots.services import (
     HotSpotParams,
-    compute_run,
     coordinates_for,
     current_run,
+    last_run,
     reports_for,
 )
+from hotspots.worker import request_run
 from kommun.models import Kommun
 from review import statuses
 from review.statuses import TREND_LABELS, TREND_SYMBOLS
@@ -112,22 +114,19 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
     form = MapFilterForm(formdata=request.args)
     valid = form.validate()
     params = form.params() if valid else HotSpotParams()
-    run = current_run(session, kommun, params)
-    if run is None:  # first look with these settings: compute once, then it is stored
-        run = compute_run(session, kommun, params)
-        session.commit()
+    run, pending = stored_run(session, kommun, params)
     # The run holds the count and the heat cells: the page's cost does not grow with the
     # number of reports. Whole reports are loaded only for a small selection.
-    few = run.report_count <= MAX_POINTS
-    reports = reports_for(session, kommun, params, run.period_start, run.period_end) if few else []
+    few = run is not None and run.report_count <= MAX_POINTS and not pending
+    reports = reports_for(session, kommun, params, run.period_start, run.period_end) if few else []  # type: ignore[union-attr]
     if reports:  # exact pins on screen: on record, like a report page
         record(session, staff_user(), "map.view_points", kommun_id=kommun.id, points=len(reports))
         session.commit()
-    heat = run.heat
-    if heat is None:  # a run stored before runs kept their heat layer
+    heat = run.heat if run is not None else []
+    if heat is None and run is not None:  # a run stored before runs kept their heat layer
         lat, lon = coordinates_for(session, kommun, params, run.period_start, run.period_end)
         heat = heat_cells(lat, lon, max_cells=MAX_HEAT_CELLS)
-    spots = [h for h in run.hotspots if h.trend != "gone"]
+    spots = [h for h in run.hotspots if h.trend != "gone"] if run is not None else []
     table = [_row(kommun.slug, h) for h in spots]
     config = current_app.config
     fmap = hotspot_map(
@@ -152,14 +151,33 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
         kommun=kommun,
         form=form,
         run=run,
+        pending=pending,
         table=table,
-        report_count=run.report_count,
+        report_count=run.report_count if run is not None else 0,
         points_shown=few,
         map_parts=parts,
         trend_labels=TREND_LABELS,
         trend_symbols=TREND_SYMBOLS,
         trend_style=TREND_STYLE,
     ), (200 if valid else 400)
+
+
+def stored_run(
+    session: Session, kommun: Kommun, params: HotSpotParams
+) -> tuple[HotSpotRun | None, bool]:
+    """The stored run for these settings, else the latest one and True (queued meanwhile).
+
+    A page never clusters: a run with new settings is queued as a job (hotspots.compute),
+    and the page shows what was computed last, saying that it is being recomputed.
+    """
+    run = current_run(session, kommun, params)
+    if run is not None:
+        return run, False
+    request_run(current_app._get_current_object(), kommun.id, params.key())  # type: ignore[attr-defined]
+    run = current_run(session, kommun, params)  # with JOBS_IMMEDIATE the job ran already
+    if run is not None:
+        return run, False
+    return last_run(session, kommun), True
 
 
 def _row(slug: str, h: object) -> dict[str, object]:
