@@ -102,3 +102,23 @@ def test_first_look_without_any_run_says_so(
     page = parse_page(response.data)
     assert "ingen beräkning finns ännu" in page.select_one(".recomputing").get_text()
     assert not page.select("table.data tbody tr")
+
+
+def test_lagesbild_queues_its_hot_spots_and_writes_nothing(
+    app, client, kommuner, create_user, login, create_report_at, queued
+):
+    cluster(create_report_at, kommuner["Vänersborg"], PLACE_A, 8)
+    login(create_user())
+    before = row_counts(app)
+    with no_clustering():
+        response = client.get("/samordnare/vanersborg/lagesbild")
+    assert response.status_code == 200
+    assert row_counts(app) == before
+    assert queued.pending_count() == 2  # this period and the one before
+    page = parse_page(response.data)
+    assert "Räknar om" in page.select_one(".recomputing").get_text()
+
+    while queued.pending_count():
+        queued.execute(queued.dequeue())
+    page = parse_page(client.get("/samordnare/vanersborg/lagesbild").data)
+    assert page.select_one(".recomputing") is None
