@@ -30,7 +30,7 @@ class HotSpotParams:
     radius_m: float = engine.DEFAULT_RADIUS_M
     min_reports: int = engine.DEFAULT_MIN_REPORTS
     window_days: int = 365
-    method: str = "dbscan"  # dbscan, hdbscan, or postgis (DBSCAN inside the database)
+    method: str = "density"  # density (geo.hotspots), dbscan, hdbscan, or postgis (in SQL)
     reasons: tuple[str, ...] = field(default_factory=tuple)
     sources: tuple[str, ...] = field(default_factory=tuple)
     times: tuple[str, ...] = field(default_factory=tuple)  # dag, kvall, natt: any of them
