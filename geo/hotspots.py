@@ -130,7 +130,7 @@ def find_hotspots(
     min_reports: int,
     weights: npt.ArrayLike | None = None,
     names: Sequence[Landmark] | None = None,
-    method: str = "density",
+    method: str = "dbscan",
     times: Sequence[datetime] | None = None,
     window: tuple[datetime | None, datetime | None] | None = None,
     reasons: Sequence[Sequence[str]] | None = None,
@@ -188,17 +188,22 @@ def density_cells(
     min_reports: int,
     *,
     significance: float = SIGNIFICANCE,
+    cells_per_radius: int = 4,
+    smooth: float = 0.5,
+    bar_percentile: float = 50.0,
 ) -> tuple[npt.NDArray[np.int64], list[Any]]:
     """Label points by significant dense patches of grid cells; return labels and shapes.
 
     Plane coordinates (x, y) and `radius` in plane units; `w` weights (recency). Cells are
-    radius / 2 on a side. A cell is significant when the reports in the (2k+1)² cells
-    around it (k = 2, about the radius) exceed what a random scatter over the inhabited
-    cells (those with a report within that reach) would put there with probability
-    `significance` (Poisson), and at least `min_reports` are there. Of the significant
-    cells, those whose own recency-weighted density, smoothed with a Gaussian of sd one
-    cell, is at least the median of the significant ones form the shape; 8-connected
-    patches are hot spots when they hold at least `min_reports` reports.
+    radius / `cells_per_radius` on a side (15 m at the default 60 m). A cell is significant
+    when the reports in the (2k+1)² cells around it (k = cells_per_radius, about the radius)
+    exceed what a random scatter over the inhabited cells (those with a report within that
+    reach, at least 20 radii square) would put there with probability `significance` (Poisson), and at least
+    `min_reports` are there. Of the significant cells, those whose own recency-weighted
+    density, smoothed with a Gaussian of sd `smooth` · radius / 2, is at least the
+    `bar_percentile` of the significant ones form the shape; 8-connected patches are hot
+    spots when they hold at least `min_reports` reports. bench/hotspot_quality.py chose
+    these (finer cells and less smoothing captured more of the next month per area).
     """
     from scipy.ndimage import gaussian_filter, label, uniform_filter
     from scipy.stats import poisson
@@ -207,8 +212,8 @@ def density_cells(
     labels = np.full(n, -1, dtype=np.int64)
     if n < max(min_reports, 1):
         return labels, []
-    cell = radius / 2
-    reach = 2
+    cell = radius / cells_per_radius
+    reach = cells_per_radius
     margin = reach + 2
     x0 = np.floor(x.min() / cell) - margin
     y0 = np.floor(y.min() / cell) - margin
@@ -221,13 +226,15 @@ def density_cells(
     side = 2 * reach + 1
     around = np.rint(uniform_filter(counts, size=side, mode="constant") * side * side)
     inhabited = around > 0
-    expected = n * side * side / max(int(inhabited.sum()), 1)
+    # A scatter over at least a town centre's worth of ground (20 radii square), so one
+    # tight group alone is not its own yardstick.
+    expected = n * side * side / max(int(inhabited.sum()), (20 * cells_per_radius) ** 2)
     significant = inhabited & (around >= min_reports)
     significant &= poisson.sf(around - 1, expected) < significance
     if not significant.any():
         return labels, []
-    density = gaussian_filter(weighted, sigma=1.0, mode="constant")
-    bar = float(np.median(density[significant]))
+    density = gaussian_filter(weighted, sigma=smooth * cells_per_radius / 2, mode="constant")
+    bar = float(np.percentile(density[significant], bar_percentile))
     chosen = significant & (density >= bar)
     patches, n_patches = label(chosen, structure=np.ones((3, 3), dtype=int))
     of_point = patches[row, col] - 1

@@ -30,7 +30,9 @@ class HotSpotParams:
     radius_m: float = engine.DEFAULT_RADIUS_M
     min_reports: int = engine.DEFAULT_MIN_REPORTS
     window_days: int = 365
-    method: str = "density"  # density (geo.hotspots), dbscan, hdbscan, or postgis (in SQL)
+    # dbscan, density (significant dense cells; not the default until it meets
+    # bench/hotspot_quality.py on every public set), hdbscan, or postgis (in SQL)
+    method: str = "dbscan"
     reasons: tuple[str, ...] = field(default_factory=tuple)
     sources: tuple[str, ...] = field(default_factory=tuple)
     times: tuple[str, ...] = field(default_factory=tuple)  # dag, kvall, natt: any of them
@@ -224,6 +226,21 @@ def spot_stats(members: list[Place]) -> dict[str, Any]:
     }
 
 
+def recency_weights(reports: list[Place], end: datetime, window_days: float) -> list[float]:
+    """Half weight for a report half the window old: where reports come now counts most."""
+    half_life_s = max(window_days, 1.0) * 86400 / 2
+    return [
+        0.5 ** (max((end - _aware(r.created_at)).total_seconds(), 0.0) / half_life_s)
+        if r.created_at is not None
+        else 1.0
+        for r in reports
+    ]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def compute_run(
     session: Session,
     kommun: Kommun,
@@ -256,6 +273,7 @@ def compute_run(
             min_reports=params.min_reports,
             names=names,
             method=params.method,
+            weights=recency_weights(reports, end, (end - start).total_seconds() / 86400),
         )
     previous = current_run(session, kommun, params)
     previous_spots = [
