@@ -19,7 +19,7 @@ from geo import hotspots as engine
 from geo.density import heat_cells
 from geo.tracking import match_hotspots
 from hotspots import postgis
-from hotspots.models import HotSpotRecord, HotSpotRun
+from hotspots.models import HotSpotName, HotSpotRecord, HotSpotRun
 from kommun.models import Kommun
 
 
@@ -214,6 +214,57 @@ def last_run(session: Session, kommun: Kommun) -> HotSpotRun | None:
     )
 
 
+def given_names(session: Session, kommun: Kommun) -> dict[str, str]:
+    """The names coordinators gave the kommun's places, by stable id."""
+    return dict(
+        session.execute(
+            select(HotSpotName.stable_id, HotSpotName.name).where(
+                HotSpotName.kommun_id == kommun.id
+            )
+        ).all()
+    )
+
+
+def rename_hotspot(
+    session: Session, kommun: Kommun, stable_id: str, name: str, user_id: int | None
+) -> int:
+    """Name a place; the name holds in every stored run and in the runs to come.
+
+    Returns how many stored hot spots carry it now (0: no such place in the kommun).
+    """
+    changed = session.execute(
+        update(HotSpotRecord)
+        .where(HotSpotRecord.kommun_id == kommun.id, HotSpotRecord.stable_id == stable_id)
+        .values(name=name)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        return 0
+    given = session.scalar(
+        select(HotSpotName).where(
+            HotSpotName.kommun_id == kommun.id, HotSpotName.stable_id == stable_id
+        )
+    )
+    if given is None:
+        given = HotSpotName(kommun_id=kommun.id, stable_id=stable_id, name=name)
+        session.add(given)
+    given.name, given.named_by_id, given.named_at = name, user_id, datetime.now(UTC)
+    session.flush()
+    return int(changed)
+
+
+def typical_density(lat: list[float], lon: list[float], cell_m: float = 100.0) -> float:
+    """The kommun's median density: reports per m² in the median 100 m cell holding any."""
+    if not lat:
+        return 0.0
+    from geo.projection import plane_for
+
+    x, y = plane_for(lat, lon).to_metres(lat, lon)
+    keys = np.floor(np.asarray(x) / cell_m) * 1e7 + np.floor(np.asarray(y) / cell_m)
+    _keys, counts = np.unique(keys, return_counts=True)
+    return float(np.median(counts)) / cell_m**2
+
+
 def spot_stats(members: list[Place]) -> dict[str, Any]:
     reasons = Counter(code for r in members for code in r.reason_codes)
     times = Counter(t for r in members for t in r.times_of_day)
@@ -280,6 +331,8 @@ def compute_run(
         _as_previous(h) for h in (previous.hotspots if previous else []) if h.trend != "gone"
     ]
     tracked = match_hotspots(previous_spots, spots)
+    given = given_names(session, kommun)
+    typical = typical_density(lat, lon)
     run = HotSpotRun(
         kommun=kommun,
         method=params.method,
@@ -294,7 +347,12 @@ def compute_run(
         previous_id=previous.id if previous else None,
     )
     for item in tracked:
-        run.hotspots.append(_record(kommun, item, reports))
+        record = _record(kommun, item, reports)
+        record.name = given.get(item.id, record.name)
+        if record.count and record.area_m2 and typical:
+            density = record.count / record.area_m2
+            record.stats = {**record.stats, "density_ratio": round(density / typical, 1)}
+        run.hotspots.append(record)
     if previous is not None:
         session.execute(
             update(HotSpotRun)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from html import escape
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
-from wtforms import IntegerField, SelectField
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from accounts.access import staff_user
 from audit.services import record
@@ -28,6 +30,7 @@ from hotspots.services import (
     coordinates_for,
     current_run,
     last_run,
+    rename_hotspot,
     reports_for,
 )
 from hotspots.worker import request_run
@@ -106,6 +109,44 @@ class MapFilterForm(BaseForm):
         )
 
 
+class HotSpotNameForm(BaseForm):
+    """A coordinator's name for a place (kept from run to run)."""
+
+    stable_id = HiddenField(validators=[DataRequired(), Length(max=40)])
+    name = StringField(
+        _l("Namn på platsen"),
+        validators=[
+            DataRequired(message=_l("Skriv ett namn.")),
+            Length(max=120, message=_l("Högst 120 tecken.")),
+        ],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    return_to = HiddenField()
+
+
+@bp.post("/<slug>/karta/namn")
+def rename(slug: str) -> Response:
+    """Give a hot spot a name coordinators recognise; it follows the place from run to run."""
+    session = get_session()
+    kommun = _kommun()
+    form = HotSpotNameForm(prefix="name")
+    back = form.return_to.data or ""
+    if not back.startswith(url_for("review.hotspot_map_page", slug=kommun.slug)):
+        back = url_for("review.hotspot_map_page", slug=kommun.slug)
+    if not form.validate_on_submit():
+        for field in form:
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+        return redirect(back, code=303)
+    if not rename_hotspot(session, kommun, form.stable_id.data, form.name.data, staff_user().id):
+        flash(_("Platsen finns inte längre bland hot spots."), "error")
+        return redirect(back, code=303)
+    record(session, staff_user(), "hotspot.rename", kommun_id=kommun.id, name=form.name.data)
+    session.commit()
+    flash(_("Platsen heter nu %(name)s.", name=form.name.data))
+    return redirect(back, code=303)
+
+
 @bp.get("/<slug>/karta")
 def hotspot_map_page(slug: str) -> tuple[str, int]:
     """Show the kommun's hot spots on a map beside a table of them."""
@@ -127,7 +168,8 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
         lat, lon = coordinates_for(session, kommun, params, run.period_start, run.period_end)
         heat = heat_cells(lat, lon, max_cells=MAX_HEAT_CELLS)
     spots = [h for h in run.hotspots if h.trend != "gone"] if run is not None else []
-    table = [_row(kommun.slug, h) for h in spots]
+    days = (run.period_end - run.period_start).days if run is not None else params.window_days
+    table = [_row(kommun.slug, h, days) for h in spots]
     config = current_app.config
     fmap = hotspot_map(
         centre=((kommun.min_lat + kommun.max_lat) / 2, (kommun.min_lon + kommun.max_lon) / 2),
@@ -153,6 +195,8 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
         run=run,
         pending=pending,
         table=table,
+        name_form=HotSpotNameForm(prefix="name", formdata=None),
+        return_to=request.full_path,
         report_count=run.report_count if run is not None else 0,
         points_shown=few,
         map_parts=parts,
@@ -180,11 +224,23 @@ def stored_run(
     return last_run(session, kommun), True
 
 
-def _row(slug: str, h: object) -> dict[str, object]:
+def why(count: int, days: int, ratio: float | None) -> str:
+    """Why a place is a hot spot, in one line a coordinator can repeat."""
+    line = _("%(num)d förslag på %(days)d dagar", num=count, days=days)
+    if ratio:
+        line += ", " + _(
+            "%(ratio)s× kommunens mediantäthet", ratio=format_decimal(ratio, format="#,##0.#")
+        )
+    return line
+
+
+def _row(slug: str, h: object, days: int) -> dict[str, object]:
     stats = getattr(h, "stats", {}) or {}
     top = list((stats.get("reasons") or {}).items())[:3]
     return {
         "id": h.id,  # type: ignore[attr-defined]
+        "stable_id": h.stable_id,  # type: ignore[attr-defined]
+        "why": why(h.count, days, stats.get("density_ratio")),  # type: ignore[attr-defined]
         "name": h.name or _("Namnlös plats (%(id)s)", id=h.stable_id),  # type: ignore[attr-defined]
         "count": h.count,  # type: ignore[attr-defined]
         "previous": h.previous_count,  # type: ignore[attr-defined]
@@ -201,6 +257,7 @@ def _shape(row: dict[str, object], h: object) -> dict[str, object]:
         f"<strong>{escape(str(row['name']))}</strong><br>"
         f"{escape(_('%(num)d förslag', num=row['count']))} · "
         f"{escape(TREND_SYMBOLS[trend])} {escape(str(TREND_LABELS[trend]))}<br>"
+        f"{escape(str(row['why']))}<br>"
         f"{escape(', '.join(row['reasons']))}<br>"  # type: ignore[arg-type]
         f'<a href="{escape(str(row["url"]))}">{escape(_("Visa förslagen"))}</a>'
     )

@@ -95,3 +95,34 @@ def test_time_of_day_and_status_filters_choose_the_reports_clustered(
     assert default is not None and "times" not in default.params
     bad = client.get("/samordnare/vanersborg/karta", query_string={"time_of_day": "midnatt"})
     assert bad.status_code == 400
+
+
+def test_each_hot_spot_says_why_and_a_coordinator_can_rename_it(
+    client, kommuner, session, create_user, login, create_report_at
+):
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 8)
+    cluster(create_report_at, vanersborg, PLACE_B, 6)
+    login(create_user())
+    page = parse_page(client.get("/samordnare/vanersborg/karta?window_days=90").data)
+    row = page.select("table.data tbody tr")[0]
+    assert re.search(r"8 förslag på 90 dagar, [\d,]+× kommunens mediantäthet", row.get_text(" "))
+    form = row.select_one("form.inline-rename")
+    data = {i["name"]: i.get("value", "") for i in form.select("input")}
+    data["name-name"] = "  Torget vid busshållplatsen "
+    response = client.post(form["action"], data=data)
+    assert response.status_code == 303 and "window_days=90" in response.headers["Location"]
+    page = parse_page(client.get("/samordnare/vanersborg/karta?window_days=90").data)
+    assert page.select("table.data tbody tr th")[0].get_text(strip=True) == (
+        "Torget vid busshållplatsen"
+    )
+    # The name follows the place into the next run.
+    from hotspots.services import compute_run
+
+    run = compute_run(session, vanersborg, HotSpotParams(window_days=90))
+    session.commit()
+    assert run.hotspots[0].name == "Torget vid busshållplatsen"
+
+    data["name-name"] = " "
+    response = client.post(form["action"], data=data, follow_redirects=True)
+    assert "Skriv ett namn." in response.get_data(as_text=True)
