@@ -191,6 +191,7 @@ def density_cells(
     cells_per_radius: int = 4,
     smooth: float = 0.5,
     bar_percentile: float = 50.0,
+    occupied: bool = True,
 ) -> tuple[npt.NDArray[np.int64], list[Any]]:
     """Label points by significant dense patches of grid cells; return labels and shapes.
 
@@ -198,14 +199,16 @@ def density_cells(
     radius / `cells_per_radius` on a side (15 m at the default 60 m). A cell is significant
     when the reports in the (2k+1)² cells around it (k = cells_per_radius, about the radius)
     exceed what a random scatter over the inhabited cells (those with a report within that
-    reach, at least 20 radii square) would put there with probability `significance` (Poisson), and at least
-    `min_reports` are there. Of the significant cells, those whose own recency-weighted
-    density, smoothed with a Gaussian of sd `smooth` · radius / 2, is at least the
-    `bar_percentile` of the significant ones form the shape; 8-connected patches are hot
-    spots when they hold at least `min_reports` reports. bench/hotspot_quality.py chose
-    these (finer cells and less smoothing captured more of the next month per area).
+    reach, at least 20 radii square) would put there with probability `significance`
+    (Poisson), and at least `min_reports` are there. Of the significant cells, those
+    holding reports (`occupied`) whose own recency-weighted density, smoothed with a
+    Gaussian of sd `smooth` · radius / 2, is at least the `bar_percentile` of the
+    significant ones form the shape; cells within half a radius of each other make one
+    place, a hot spot when it holds at least `min_reports` reports. The bench
+    (bench/hotspot_quality.py) chose these: the cells where reports were, not the ground
+    between them, capture the next month per area.
     """
-    from scipy.ndimage import gaussian_filter, label, uniform_filter
+    from scipy.ndimage import binary_dilation, gaussian_filter, label, uniform_filter
     from scipy.stats import poisson
 
     n = x.size
@@ -236,20 +239,35 @@ def density_cells(
     density = gaussian_filter(weighted, sigma=smooth * cells_per_radius / 2, mode="constant")
     bar = float(np.percentile(density[significant], bar_percentile))
     chosen = significant & (density >= bar)
-    patches, n_patches = label(chosen, structure=np.ones((3, 3), dtype=int))
+    if occupied:  # only cells holding reports; cells within a radius make one place
+        chosen &= counts > 0
+        linked, n_patches = label(
+            binary_dilation(chosen, iterations=max(reach // 2, 1)),
+            structure=np.ones((3, 3), dtype=int),
+        )
+        patches = np.where(chosen, linked, 0)
+    else:
+        patches, n_patches = label(chosen, structure=np.ones((3, 3), dtype=int))
     of_point = patches[row, col] - 1
     members = np.bincount(of_point[of_point >= 0], minlength=n_patches)
     keep = members >= min_reports
     renumber = np.full(n_patches, -1, dtype=np.int64)
     renumber[keep] = np.arange(int(keep.sum()))
     labels = np.where(of_point >= 0, renumber[np.maximum(of_point, 0)], -1)
-    shapes = []
-    for patch in np.flatnonzero(keep) + 1:
-        rr, cc = np.nonzero(patches == patch)
-        boxes = shapely.box(
-            (cc + x0) * cell, (rr + y0) * cell, (cc + x0 + 1) * cell, (rr + y0 + 1) * cell
-        )
-        shapes.append(shapely.coverage_union_all(boxes))
+    rr, cc = np.nonzero(patches)
+    of_cell = renumber[patches[rr, cc] - 1]
+    rr, cc, of_cell = rr[of_cell >= 0], cc[of_cell >= 0], of_cell[of_cell >= 0]
+    order = np.argsort(of_cell, kind="stable")
+    bounds = np.searchsorted(of_cell[order], np.arange(int(keep.sum()) + 1))
+    boxes = shapely.box(
+        (cc[order] + x0) * cell,
+        (rr[order] + y0) * cell,
+        (cc[order] + x0 + 1) * cell,
+        (rr[order] + y0 + 1) * cell,
+    )
+    shapes = [
+        shapely.coverage_union_all(boxes[bounds[k] : bounds[k + 1]]) for k in range(bounds.size - 1)
+    ]
     return labels, shapes
 
 

@@ -178,7 +178,7 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
         attribution=config["TILE_ATTRIBUTION"],
         boundary=kommun.boundary_geojson,
         hotspots=[_shape(row, h) for row, h in zip(table, spots, strict=True)],
-        heat=heat,
+        heat=heat or [],
         points=[_point(r) for r in reports],
         labels={
             "boundary": _("Kommungräns"),
