@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -22,7 +23,7 @@ from core.headers import csp_nonce
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.models import SOURCES, STATUSES, Report
-from geo.density import heat_cells
+from geo.density import HEAT_FULL_AT, heat_cells
 from geo.maps import TREND_STYLE, components, hotspot_map, localize
 from hotspots.models import HotSpotRecord, HotSpotRun
 from hotspots.services import (
@@ -197,6 +198,8 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
         table=table,
         name_form=HotSpotNameForm(prefix="name", formdata=None),
         return_to=request.full_path,
+        # A lone report's smoothed peak is ~1/(2π) of a report per cell: full heat at this many.
+        heat_full_reports=round(HEAT_FULL_AT * 2 * math.pi),
         report_count=run.report_count if run is not None else 0,
         points_shown=few,
         map_parts=parts,
