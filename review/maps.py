@@ -170,7 +170,7 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
         heat = heat_cells(lat, lon, max_cells=MAX_HEAT_CELLS)
     spots = [h for h in run.hotspots if h.trend != "gone"] if run is not None else []
     days = (run.period_end - run.period_start).days if run is not None else params.window_days
-    table = [_row(kommun.slug, h, days) for h in spots]
+    table = [_row(kommun.slug, h, days, params) for h in spots]
     config = current_app.config
     fmap = hotspot_map(
         centre=((kommun.min_lat + kommun.max_lat) / 2, (kommun.min_lon + kommun.max_lon) / 2),
@@ -237,28 +237,45 @@ def why(count: int, days: int, ratio: float | None) -> str:
     return line
 
 
-def _row(slug: str, h: object, days: int) -> dict[str, object]:
+def _row(slug: str, h: object, days: int, params: HotSpotParams) -> dict[str, object]:
     stats = getattr(h, "stats", {}) or {}
     top = list((stats.get("reasons") or {}).items())[:3]
+    # The queue the row links to lists the same reports: the map's filters go along, and
+    # without a source filter the queue leaves out "känner likadant" (they support another
+    # report), so the count shown here leaves them out too and says how many they are.
+    supporters = 0 if params.sources else int((stats.get("sources") or {}).get("support", 0))
+    filters = {
+        "reason": params.reasons[0] if params.reasons else None,
+        "source": params.sources[0] if params.sources else None,
+        "time_of_day": params.times[0] if params.times else None,
+        "status": params.statuses[0] if params.statuses else None,
+    }
     return {
         "id": h.id,  # type: ignore[attr-defined]
         "stable_id": h.stable_id,  # type: ignore[attr-defined]
         "why": why(h.count, days, stats.get("density_ratio")),  # type: ignore[attr-defined]
         "name": h.name or _("Namnlös plats (%(id)s)", id=h.stable_id),  # type: ignore[attr-defined]
-        "count": h.count,  # type: ignore[attr-defined]
+        "count": h.count - supporters,  # type: ignore[attr-defined]
+        "supporters": supporters,
         "previous": h.previous_count,  # type: ignore[attr-defined]
         "trend": h.trend,  # type: ignore[attr-defined]
         "reasons": [taxonomy.label(code) for code, _n in top],
         "night_share": stats.get("night_share"),
-        "url": url_for("review.queue", slug=slug, hotspot=h.id),  # type: ignore[attr-defined]
+        "url": url_for(
+            "review.queue",
+            slug=slug,
+            hotspot=h.id,  # type: ignore[attr-defined]
+            **{k: v for k, v in filters.items() if v},
+        ),
     }
 
 
 def _shape(row: dict[str, object], h: object) -> dict[str, object]:
     trend = str(row["trend"])
+    also = _("+ %(num)d känner likadant", num=row["supporters"]) if row["supporters"] else ""
     popup = (
         f"<strong>{escape(str(row['name']))}</strong><br>"
-        f"{escape(_('%(num)d förslag', num=row['count']))} · "
+        f"{escape(_('%(num)d förslag', num=row['count']))} {escape(also)} · "
         f"{escape(TREND_SYMBOLS[trend])} {escape(str(TREND_LABELS[trend]))}<br>"
         f"{escape(str(row['why']))}<br>"
         f"{escape(', '.join(row['reasons']))}<br>"  # type: ignore[arg-type]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
+from feedback.models import Report
 from hotspots.services import HotSpotParams, current_run
 from tests.hotspots.test_hotspot_runs import PLACE_A, PLACE_B, cluster
 from tests.pages import parse_page
@@ -126,3 +129,30 @@ def test_each_hot_spot_says_why_and_a_coordinator_can_rename_it(
     data["name-name"] = " "
     response = client.post(form["action"], data=data, follow_redirects=True)
     assert "Skriv ett namn." in response.get_data(as_text=True)
+
+
+def test_popup_count_equals_the_queue_it_opens(
+    client, kommuner, session, create_user, login, create_report_at
+):
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 8, times=["natt"])
+    first = session.scalars(select(Report).order_by(Report.id)).first()
+    support = create_report_at(vanersborg, PLACE_A[0], PLACE_A[1], times=["natt"])
+    support.source, support.supports_id = "support", first.id
+    session.commit()
+    login(create_user())
+    for query in ("", "?time_of_day=natt", "?reason=place.dark&status=ny"):
+        page = parse_page(client.get(f"/samordnare/vanersborg/karta{query}").data)
+        html = page.decode()
+        rows = page.select("table.data tbody tr")
+        assert rows, query
+        shown = int(rows[0].select("td")[0].get_text(" ", strip=True).split()[0])
+        popups = [int(n) for n in re.findall(r"<strong>[^<]*</strong><br>(\d+) förslag", html)]
+        assert shown in popups
+        link = rows[0].select_one("a")["href"]
+        queue = parse_page(client.get(link).data)
+        listed = len(set(re.findall(r"1487-[\w-]+", queue.select_one("main").get_text(" "))))
+        assert listed == shown, (query, link)
+    # The default view counts nine and shows eight plus the one who feels the same.
+    page = parse_page(client.get("/samordnare/vanersborg/karta").data)
+    assert "+ 1 känner likadant" in page.select("table.data tbody tr")[0].get_text(" ")
