@@ -309,7 +309,7 @@ def compute_run(
     if params.method == "postgis":
         labels = postgis.cluster_labels(
             session,
-            [r.id for r in reports],
+            counted_query(kommun, params, start, end),
             radius_m=params.radius_m,
             min_reports=params.min_reports,
         )
