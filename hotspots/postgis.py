@@ -42,10 +42,10 @@ def cluster_sql(counted: Select, *, radius_m: float, min_reports: int) -> Select
 
 def cluster_labels(
     session: Session,
-    counted: Select,
+    counted: Select,  # type: ignore[type-arg]
     *,
     radius_m: float,
-    min_reports: int,  # type: ignore[type-arg]
+    min_reports: int,
 ) -> dict[int, int]:
     """DBSCAN labels per report id computed by PostGIS (-1 for noise)."""
     rows = session.execute(cluster_sql(counted, radius_m=radius_m, min_reports=min_reports))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from html import escape
+from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
@@ -244,7 +245,8 @@ def _row(slug: str, h: object, days: int, params: HotSpotParams) -> dict[str, ob
     # without a source filter the queue leaves out "känner likadant" (they support another
     # report), so the count shown here leaves them out too and says how many they are.
     supporters = 0 if params.sources else int((stats.get("sources") or {}).get("support", 0))
-    filters = {
+    filters: dict[str, Any] = {
+        "hotspot": h.id,  # type: ignore[attr-defined]
         "reason": params.reasons[0] if params.reasons else None,
         "source": params.sources[0] if params.sources else None,
         "time_of_day": params.times[0] if params.times else None,
@@ -261,12 +263,7 @@ def _row(slug: str, h: object, days: int, params: HotSpotParams) -> dict[str, ob
         "trend": h.trend,  # type: ignore[attr-defined]
         "reasons": [taxonomy.label(code) for code, _n in top],
         "night_share": stats.get("night_share"),
-        "url": url_for(
-            "review.queue",
-            slug=slug,
-            hotspot=h.id,  # type: ignore[attr-defined]
-            **{k: v for k, v in filters.items() if v},
-        ),
+        "url": url_for("review.queue", slug=slug, **{k: v for k, v in filters.items() if v}),
     }
 
 
