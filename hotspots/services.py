@@ -253,8 +253,12 @@ def rename_hotspot(
     return int(changed)
 
 
-def typical_density(lat: list[float], lon: list[float], cell_m: float = 100.0) -> float:
-    """The kommun's median density: reports per m² in the median 100 m cell holding any."""
+def typical_density(lat: list[float], lon: list[float], cell_m: float = 250.0) -> float:
+    """The kommun's median density: reports per m² in the median 250 m cell holding any.
+
+    The cells of the public grid: "6× the median" compares a hot spot with the squares
+    where people report at all, not with empty forest.
+    """
     if not lat:
         return 0.0
     from geo.projection import plane_for

@@ -30,7 +30,7 @@ def test_map_page_shows_hot_spots_table_and_local_assets(
     assert response.status_code == 200
     page = parse_page(response.data)
     rows = page.select("table.data tbody tr")
-    assert [r.select_one("th").get_text(strip=True) for r in rows][0] == "Torget"
+    assert [r.select_one("th > a").get_text(strip=True) for r in rows][0] == "Torget"
     first = rows[0].get_text(" ", strip=True)
     assert "8" in first and "Ny" in first and "Belysning saknas" in first and "100 %" in first
     link = rows[0].select_one("a")["href"]
@@ -85,7 +85,7 @@ def test_time_of_day_and_status_filters_choose_the_reports_clustered(
         response = client.get("/samordnare/vanersborg/karta", query_string=args)
         assert response.status_code == 200
         rows = parse_page(response.data).select("table.data tbody tr")
-        return {r.select_one("th").get_text(strip=True): r for r in rows}
+        return {r.select_one("th > a").get_text(strip=True): r for r in rows}
 
     assert len(places()) == 2
     night = places(time_of_day="natt")
@@ -116,7 +116,7 @@ def test_each_hot_spot_says_why_and_a_coordinator_can_rename_it(
     response = client.post(form["action"], data=data)
     assert response.status_code == 303 and "window_days=90" in response.headers["Location"]
     page = parse_page(client.get("/samordnare/vanersborg/karta?window_days=90").data)
-    assert page.select("table.data tbody tr th")[0].get_text(strip=True) == (
+    assert page.select("table.data tbody tr th > a")[0].get_text(strip=True) == (
         "Torget vid busshållplatsen"
     )
     # The name follows the place into the next run.
