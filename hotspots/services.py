@@ -200,6 +200,17 @@ def current_run(session: Session, kommun: Kommun, params: HotSpotParams) -> HotS
     )
 
 
+def outdated(session: Session, kommun: Kommun, run: HotSpotRun) -> bool:
+    """Whether a report came in after the run was computed (hidden or merged ones aside)."""
+    newest = session.scalar(
+        select(func.max(Report.created_at)).where(Report.kommun_id == kommun.id)
+    )
+    if newest is None:
+        return False
+    made = run.created_at if run.created_at.tzinfo else run.created_at.replace(tzinfo=UTC)
+    return (newest if newest.tzinfo else newest.replace(tzinfo=UTC)) > made
+
+
 def last_run(session: Session, kommun: Kommun) -> HotSpotRun | None:
     """The kommun's latest stored run of the rolling window, whatever its settings."""
     return session.scalar(

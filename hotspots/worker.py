@@ -51,13 +51,16 @@ def recompute_once(app: Flask, min_interval_s: float) -> bool:
 
 
 def compute_requested(app: Flask, kommun_id: int, params_key: str) -> None:
-    """Compute the run a page asked for, unless another job has stored it meanwhile."""
-    from hotspots.services import HotSpotParams, compute_run, current_run
+    """Compute the run a page asked for, unless one is stored that no report came after."""
+    from hotspots.services import HotSpotParams, compute_run, current_run, outdated
 
     params = HotSpotParams.from_key(params_key)
     with app.app_context(), Session(get_engine(app)) as session:
         kommun = session.get(Kommun, kommun_id)
-        if kommun is None or current_run(session, kommun, params) is not None:
+        if kommun is None:
+            return
+        run = current_run(session, kommun, params)
+        if run is not None and not outdated(session, kommun, run):
             return
         compute_run(session, kommun, params)
         session.commit()

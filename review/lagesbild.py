@@ -24,7 +24,7 @@ from feedback.questionnaire import ANSWERS, answers_between
 from geo import hotspots as engine
 from geo.tracking import match_hotspots
 from hotspots.models import HotSpotRecord, HotSpotRun
-from hotspots.services import HotSpotParams, compute_run, counted_query, current_run
+from hotspots.services import HotSpotParams, compute_run, counted_query, current_run, outdated
 from kommun.models import Kommun
 from review.periods import Period
 
@@ -254,22 +254,26 @@ def build(
 
 def _period_run(
     session: Session, kommun: Kommun, period: Period, params: HotSpotParams
-) -> HotSpotRun | None:
+) -> tuple[HotSpotRun | None, bool]:
     """The stored hot-spot run of a period; asked for (queued) when there is none yet.
 
     In a request the run is computed by a job (a page never clusters) and None is returned
-    meanwhile; outside one (the CLI, scripts) it is computed here.
+    meanwhile (or the stored one, out of date) with True; outside one (the CLI, scripts) it
+    is computed here.
     """
     wanted = replace(params, period=HotSpotParams.for_period(*_within(period)).period)
     run = current_run(session, kommun, wanted)
-    if run is not None:
-        return run
+    if run is not None and (period.end <= run.created_at or not outdated(session, kommun, run)):
+        return run, False
     if not has_request_context():
-        return compute_run(session, kommun, wanted)
+        return compute_run(session, kommun, wanted), False
     from hotspots.worker import request_run
 
     request_run(current_app._get_current_object(), kommun.id, wanted.key())  # type: ignore[attr-defined]
-    return current_run(session, kommun, wanted)  # with JOBS_IMMEDIATE the job ran already
+    fresh = current_run(session, kommun, wanted)  # with JOBS_IMMEDIATE the job ran already
+    if fresh is not None and fresh is not run:
+        return fresh, False
+    return run, True
 
 
 def _as_hotspot(record: HotSpotRecord) -> engine.HotSpot:
@@ -292,9 +296,9 @@ def _hotspot_rows(
 
     Both periods' hot spots are stored runs; matching them is cheap and done here.
     """
-    now_run = _period_run(session, kommun, period, params)
-    before_run = _period_run(session, kommun, previous, params)
-    pending = now_run is None or before_run is None
+    now_run, now_pending = _period_run(session, kommun, period, params)
+    before_run, before_pending = _period_run(session, kommun, previous, params)
+    pending = now_pending or before_pending
     if now_run is None:
         return [], [], pending
     records = {h.stable_id: h for h in now_run.hotspots if h.trend != "gone"}

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from accounts.access import staff_user
 from audit.services import record
 from core.assets import vendor_urls
+from core.errors import OddText
 from core.forms import BaseForm
 from core.headers import csp_nonce
 from db import get_session
@@ -136,6 +137,8 @@ def rename(slug: str) -> Response:
     if not back.startswith(url_for("review.hotspot_map_page", slug=kommun.slug)):
         back = url_for("review.hotspot_map_page", slug=kommun.slug)
     if not form.validate_on_submit():
+        if form.odd_text:
+            raise OddText()
         for field in form:
             for error in field.errors:
                 flash(f"{field.label.text}: {error}", "error")
