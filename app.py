@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # queue: recompute hot spots as a job after reports arrive (jobs/); sync; off.
         HOTSPOTS_RECOMPUTE=os.environ.get("HOTSPOTS_RECOMPUTE", "queue"),
         HOTSPOTS_DEBOUNCE_S=2.0,
+        HOTSPOTS_REQUEST_S=30.0,  # a page asks for the same missing run at most this often
         # At most one recomputation per kommun in this many seconds (a busy day's reports
         # would otherwise keep every worker clustering).
         HOTSPOTS_MIN_INTERVAL_S=float(os.environ.get("HOTSPOTS_MIN_INTERVAL_S", "60")),

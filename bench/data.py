@@ -54,3 +54,25 @@ def monthly_uk() -> dict[str, list[tuple[str, np.ndarray, np.ndarray]]]:
             for m, pts in sorted(months.items())
         ]
     return out
+
+
+def chicago_monthly(
+    first: str = "2017-01", last: str = "2019-12"
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Chicago's aggravated assaults per month (YYYY-MM) between two months, inclusive."""
+    months: dict[str, list[tuple[float, float]]] = {}
+    with gzip.open(SHARED / "chicago_aggravated_assaults.csv.gz", "rt") as fh:
+        for row in csv.DictReader(fh):
+            month = row["date"][:7]
+            if not first <= month <= last:
+                continue
+            try:
+                la, lo = float(row["latitude"]), float(row["longitude"])
+            except (TypeError, ValueError):
+                continue
+            if np.isfinite(la) and np.isfinite(lo):
+                months.setdefault(month, []).append((la, lo))
+    return [
+        (m, np.array([p[0] for p in pts]), np.array([p[1] for p in pts]))
+        for m, pts in sorted(months.items())
+    ]

@@ -17,6 +17,10 @@ from shapely.geometry import box, mapping
 
 from geo.projection import MetricPlane, plane_for
 
+# A heat cell (75 m) is at full heat when its smoothed count reaches this many reports,
+# about a dozen reports within a short walk; a lone report's peak is ~0.16 of one.
+HEAT_FULL_AT = 2.0
+
 
 @dataclass(frozen=True)
 class DensitySurface:
@@ -109,11 +113,14 @@ def heat_cells(
     max_cells: int = 1500,
     cell_m: float = 75.0,
     bandwidth_m: float = 75.0,
+    full_at: float = HEAT_FULL_AT,
 ) -> list[list[float]]:
     """A heat layer of at most `max_cells` grid cells: [lat, lon, weight 0..1] rows.
 
     The densest smoothed cells (those above 2 % of the peak, capped), at their centres, so
-    the layer's size depends on the area covered, never on the number of points.
+    the layer's size depends on the area covered, never on the number of points. A weight
+    is the cell's smoothed count of reports over `full_at`, capped at 1: on a fixed scale,
+    so two or three reports stay pale and only a real concentration is drawn at full heat.
     """
     lat_a = np.asarray(lat, dtype=float)
     if lat_a.size == 0:
@@ -126,7 +133,7 @@ def heat_cells(
     x = surface.x0 + (cols + 0.5) * cell_m
     y = surface.y0 + (rows + 0.5) * cell_m
     cell_lat, cell_lon = surface.plane.to_wgs84(x, y)
-    peak = float(density.max()) or 1.0
-    table = np.column_stack([cell_lat.round(6), cell_lon.round(6), (density / peak).round(3)])
+    weight = np.minimum(density / full_at, 1.0)
+    table = np.column_stack([cell_lat.round(6), cell_lon.round(6), weight.round(3)])
     rows_out: list[list[float]] = table.tolist()
     return rows_out

@@ -40,7 +40,9 @@ def _params_options(f: F) -> F:
     )
     f = click.option("--window-days", type=click.IntRange(1, 3650), default=defaults.window_days)(f)
     return click.option(
-        "--method", type=click.Choice(["dbscan", "hdbscan", "postgis"]), default=defaults.method
+        "--method",
+        type=click.Choice(["density", "dbscan", "hdbscan", "postgis"]),
+        default=defaults.method,
     )(f)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db import Base, utcnow
@@ -69,3 +69,19 @@ class HotSpotRecord(Base):
     report_ids: Mapped[list[int]] = mapped_column(JSON, deferred=True)
 
     run: Mapped[HotSpotRun] = relationship(back_populates="hotspots")
+
+
+class HotSpotName(Base):
+    """A name a coordinator gave a place; it follows the place's stable_id from run to run."""
+
+    __tablename__ = "hotspot_name"
+    __table_args__ = (UniqueConstraint("kommun_id", "stable_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kommun_id: Mapped[int] = mapped_column(ForeignKey("kommun.id", ondelete="CASCADE"))
+    stable_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    named_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+    named_at: Mapped[datetime] = mapped_column(default=utcnow)

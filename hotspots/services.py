@@ -19,7 +19,7 @@ from geo import hotspots as engine
 from geo.density import heat_cells
 from geo.tracking import match_hotspots
 from hotspots import postgis
-from hotspots.models import HotSpotRecord, HotSpotRun
+from hotspots.models import HotSpotName, HotSpotRecord, HotSpotRun
 from kommun.models import Kommun
 
 
@@ -30,20 +30,45 @@ class HotSpotParams:
     radius_m: float = engine.DEFAULT_RADIUS_M
     min_reports: int = engine.DEFAULT_MIN_REPORTS
     window_days: int = 365
-    method: str = "dbscan"  # dbscan, hdbscan, or postgis (DBSCAN inside the database)
+    # dbscan, density (significant dense cells; not the default until it meets
+    # bench/hotspot_quality.py on every public set), hdbscan, or postgis (in SQL)
+    method: str = "dbscan"
     reasons: tuple[str, ...] = field(default_factory=tuple)
     sources: tuple[str, ...] = field(default_factory=tuple)
     times: tuple[str, ...] = field(default_factory=tuple)  # dag, kvall, natt: any of them
     statuses: tuple[str, ...] = field(default_factory=tuple)  # review statuses
+    # A fixed period (ISO UTC start, end) instead of the window ending now: the lägesbild's.
+    period: tuple[str, ...] = field(default_factory=tuple)
 
     def key(self) -> str:
         data = asdict(self)
         for name in ("reasons", "sources", "times", "statuses"):
             data[name] = sorted(getattr(self, name))
-        for name in ("times", "statuses"):  # added later: unset, they keep older keys valid
+        data["period"] = list(self.period)
+        for name in ("times", "statuses", "period"):  # added later: unset, older keys hold
             if not data[name]:
                 del data[name]
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_key(cls, key: str) -> HotSpotParams:
+        """The parameters a key was made from (a job carries the key, not the object)."""
+        data = json.loads(key)
+        for name in ("reasons", "sources", "times", "statuses", "period"):
+            data[name] = tuple(data.get(name, ()))
+        return cls(**data)
+
+    @classmethod
+    def for_period(cls, start: datetime, end: datetime, **kwargs: Any) -> HotSpotParams:
+        return cls(
+            period=(start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()), **kwargs
+        )
+
+    def span(self, now: datetime) -> tuple[datetime, datetime]:
+        """The instants a run with these settings counts, computed at `now`."""
+        if self.period:
+            return datetime.fromisoformat(self.period[0]), datetime.fromisoformat(self.period[1])
+        return now - timedelta(days=self.window_days), now
 
 
 @dataclass(frozen=True)
@@ -175,6 +200,86 @@ def current_run(session: Session, kommun: Kommun, params: HotSpotParams) -> HotS
     )
 
 
+def outdated(session: Session, kommun: Kommun, run: HotSpotRun) -> bool:
+    """Whether a report came in after the run was computed (hidden or merged ones aside)."""
+    newest = session.scalar(
+        select(func.max(Report.created_at)).where(Report.kommun_id == kommun.id)
+    )
+    if newest is None:
+        return False
+    made = run.created_at if run.created_at.tzinfo else run.created_at.replace(tzinfo=UTC)
+    return (newest if newest.tzinfo else newest.replace(tzinfo=UTC)) > made
+
+
+def last_run(session: Session, kommun: Kommun) -> HotSpotRun | None:
+    """The kommun's latest stored run of the rolling window, whatever its settings."""
+    return session.scalar(
+        select(HotSpotRun)
+        .where(
+            HotSpotRun.kommun_id == kommun.id,
+            HotSpotRun.is_current,
+            ~HotSpotRun.params_key.contains('"period"'),
+        )
+        .order_by(HotSpotRun.created_at.desc(), HotSpotRun.id.desc())
+        .limit(1)
+    )
+
+
+def given_names(session: Session, kommun: Kommun) -> dict[str, str]:
+    """The names coordinators gave the kommun's places, by stable id."""
+    return dict(
+        session.execute(
+            select(HotSpotName.stable_id, HotSpotName.name).where(
+                HotSpotName.kommun_id == kommun.id
+            )
+        ).all()
+    )
+
+
+def rename_hotspot(
+    session: Session, kommun: Kommun, stable_id: str, name: str, user_id: int | None
+) -> int:
+    """Name a place; the name holds in every stored run and in the runs to come.
+
+    Returns how many stored hot spots carry it now (0: no such place in the kommun).
+    """
+    changed = session.execute(
+        update(HotSpotRecord)
+        .where(HotSpotRecord.kommun_id == kommun.id, HotSpotRecord.stable_id == stable_id)
+        .values(name=name)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        return 0
+    given = session.scalar(
+        select(HotSpotName).where(
+            HotSpotName.kommun_id == kommun.id, HotSpotName.stable_id == stable_id
+        )
+    )
+    if given is None:
+        given = HotSpotName(kommun_id=kommun.id, stable_id=stable_id, name=name)
+        session.add(given)
+    given.name, given.named_by_id, given.named_at = name, user_id, datetime.now(UTC)
+    session.flush()
+    return int(changed)
+
+
+def typical_density(lat: list[float], lon: list[float], cell_m: float = 250.0) -> float:
+    """The kommun's median density: reports per m² in the median 250 m cell holding any.
+
+    The cells of the public grid: "6× the median" compares a hot spot with the squares
+    where people report at all, not with empty forest.
+    """
+    if not lat:
+        return 0.0
+    from geo.projection import plane_for
+
+    x, y = plane_for(lat, lon).to_metres(lat, lon)
+    keys = np.floor(np.asarray(x) / cell_m) * 1e7 + np.floor(np.asarray(y) / cell_m)
+    _keys, counts = np.unique(keys, return_counts=True)
+    return float(np.median(counts)) / cell_m**2
+
+
 def spot_stats(members: list[Place]) -> dict[str, Any]:
     reasons = Counter(code for r in members for code in r.reason_codes)
     times = Counter(t for r in members for t in r.times_of_day)
@@ -187,6 +292,21 @@ def spot_stats(members: list[Place]) -> dict[str, Any]:
     }
 
 
+def recency_weights(reports: list[Place], end: datetime, window_days: float) -> list[float]:
+    """Half weight for a report half the window old: where reports come now counts most."""
+    half_life_s = max(window_days, 1.0) * 86400 / 2
+    return [
+        0.5 ** (max((end - _aware(r.created_at)).total_seconds(), 0.0) / half_life_s)
+        if r.created_at is not None
+        else 1.0
+        for r in reports
+    ]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def compute_run(
     session: Session,
     kommun: Kommun,
@@ -196,8 +316,7 @@ def compute_run(
 ) -> HotSpotRun:
     """Cluster the kommun's reports, match the previous run's hot spots, store the result."""
     params = params or HotSpotParams()
-    end = now or datetime.now(UTC)
-    start = end - timedelta(days=params.window_days)
+    start, end = params.span(now or datetime.now(UTC))
     began = time.perf_counter()
     reports = places_for(session, kommun, params, start, end)
     names = [(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active]
@@ -205,7 +324,7 @@ def compute_run(
     if params.method == "postgis":
         labels = postgis.cluster_labels(
             session,
-            [r.id for r in reports],
+            counted_query(kommun, params, start, end),
             radius_m=params.radius_m,
             min_reports=params.min_reports,
         )
@@ -220,12 +339,15 @@ def compute_run(
             min_reports=params.min_reports,
             names=names,
             method=params.method,
+            weights=recency_weights(reports, end, (end - start).total_seconds() / 86400),
         )
     previous = current_run(session, kommun, params)
     previous_spots = [
         _as_previous(h) for h in (previous.hotspots if previous else []) if h.trend != "gone"
     ]
     tracked = match_hotspots(previous_spots, spots)
+    given = given_names(session, kommun)
+    typical = typical_density(lat, lon)
     run = HotSpotRun(
         kommun=kommun,
         method=params.method,
@@ -240,7 +362,12 @@ def compute_run(
         previous_id=previous.id if previous else None,
     )
     for item in tracked:
-        run.hotspots.append(_record(kommun, item, reports))
+        record = _record(kommun, item, reports)
+        record.name = given.get(item.id, record.name)
+        if record.count and record.area_m2 and typical:
+            density = record.count / record.area_m2
+            record.stats = {**record.stats, "density_ratio": round(density / typical, 1)}
+        run.hotspots.append(record)
     if previous is not None:
         session.execute(
             update(HotSpotRun)

@@ -50,6 +50,35 @@ def recompute_once(app: Flask, min_interval_s: float) -> bool:
         return False
 
 
+def compute_requested(app: Flask, kommun_id: int, params_key: str) -> None:
+    """Compute the run a page asked for, unless one is stored that no report came after."""
+    from hotspots.services import HotSpotParams, compute_run, current_run, outdated
+
+    params = HotSpotParams.from_key(params_key)
+    with app.app_context(), Session(get_engine(app)) as session:
+        kommun = session.get(Kommun, kommun_id)
+        if kommun is None:
+            return
+        run = current_run(session, kommun, params)
+        if run is not None and not outdated(session, kommun, run):
+            return
+        compute_run(session, kommun, params)
+        session.commit()
+
+
+def request_run(app: Flask, kommun_id: int, params_key: str) -> None:
+    """Queue the computation of a run a page needs; a page never clusters itself.
+
+    Asked again within HOTSPOTS_REQUEST_S (a coordinator reloading the page) it queues
+    nothing more; the job itself skips a run another job has stored meanwhile.
+    """
+    interval_s = float(app.config.get("HOTSPOTS_REQUEST_S", 30.0))
+    if app.extensions["tryggkartan.hotspot_requests"].due(interval_s, (kommun_id, params_key)):
+        from jobs import enqueue
+
+        enqueue(app, "hotspots.compute", kommun_id, params_key)
+
+
 def mark_stale(app: Flask, kommun_id: int) -> None:
     with Session(get_engine(app)) as session:
         # Under load the kommun is stale already: a read, not another write transaction.
@@ -64,18 +93,20 @@ def mark_stale(app: Flask, kommun_id: int) -> None:
 
 
 class _Debounce:
-    """At most one recompute job per interval from this process."""
+    """At most one job per interval (and per key) from this process."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last = float("-inf")
+        self._last: dict[object, float] = {}
 
-    def due(self, interval_s: float) -> bool:
+    def due(self, interval_s: float, key: object = None) -> bool:
         with self._lock:
             now = time.monotonic()
-            if now - self._last < interval_s:
+            if now - self._last.get(key, float("-inf")) < float(interval_s):
                 return False
-            self._last = now
+            if len(self._last) > 1000:  # requests for many settings: forget the old ones
+                self._last = {k: t for k, t in self._last.items() if now - t < interval_s}
+            self._last[key] = now
             return True
 
 
@@ -102,4 +133,5 @@ def _on_reports_changed(app: Flask, **extra: Any) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions["tryggkartan.hotspot_debounce"] = _Debounce()
+    app.extensions["tryggkartan.hotspot_requests"] = _Debounce()
     reports_changed.connect(_on_reports_changed, sender=app)

@@ -8,6 +8,7 @@
 | mail.digests | daily: a promise's follow-ups to its followers, once per follow-up period |
 | hotspots.recompute | shortly after reports change |
 | hotspots.sweep | every minute and when a worker starts: kommuner left stale |
+| hotspots.compute | when a page needs a run with settings not computed yet |
 | open311.forward | every minute: queued reports to felanmälan, statuses read back |
 | privacy.retention | nightly |
 """
@@ -70,6 +71,12 @@ def recompute_hotspots(app: Flask) -> None:
     recompute_once(app, float(app.config.get("HOTSPOTS_MIN_INTERVAL_S", 0.0)))
 
 
+def compute_hotspots(app: Flask, kommun_id: int, params_key: str) -> None:
+    from hotspots.worker import compute_requested
+
+    compute_requested(app, kommun_id, params_key)
+
+
 def forward(app: Flask) -> None:
     import httpx
 
@@ -103,6 +110,7 @@ JOBS: dict[str, tuple[Callable[..., None], dict[str, str] | None]] = {
     "mail.digests": (digests, {"hour": "5", "minute": "11"}),
     "hotspots.recompute": (recompute_hotspots, None),
     "hotspots.sweep": (recompute_hotspots, EVERY_MINUTE),
+    "hotspots.compute": (compute_hotspots, None),
     "open311.forward": (forward, EVERY_MINUTE),
     "privacy.retention": (retention, {"hour": "2", "minute": "17"}),
 }

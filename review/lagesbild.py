@@ -3,17 +3,18 @@
 Counted as the hot-spot map counts: unsafe places, not hidden, merged duplicates once,
 erasure requests left out. Hot spots are found for the period itself with the engine's
 defaults and matched to the previous period's, so a trend reads "since last tertial".
+Each period's hot spots are a stored run computed by a job (hotspots.compute), never in
+the request; until it is stored the page says the hot spots are being computed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
+from flask import current_app, has_request_context
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
@@ -22,12 +23,12 @@ from feedback.models import SOURCES, STATUSES, Report, ReportReason
 from feedback.questionnaire import ANSWERS, answers_between
 from geo import hotspots as engine
 from geo.tracking import match_hotspots
-from hotspots.services import HotSpotParams, counted_query
+from hotspots.models import HotSpotRecord, HotSpotRun
+from hotspots.services import HotSpotParams, compute_run, counted_query, current_run, outdated
 from kommun.models import Kommun
 from review.periods import Period
 
 TOP_REASONS = 10
-MEMBER_CHUNK = 5_000  # ids per IN list (SQLite allows 32,766 bound values)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class Lagesbild:
     # EST observations by the reporting organisation (housing company, guards, ...).
     organisations: list[tuple[str, Figure]] = field(default_factory=list)
     params: HotSpotParams = field(default_factory=HotSpotParams)
+    # The hot spots of a period are computed by a job: True while it has not stored them.
+    hotspots_pending: bool = False
 
     @property
     def night_share(self) -> Figure:
@@ -99,45 +102,6 @@ def _counted_both(
     return counted.whereclause
 
 
-def _points(
-    session: Session, kommun: Kommun, period: Period, params: HotSpotParams
-) -> tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]
-]:
-    """Ids, coordinates and night flags of the period's counted places, as arrays."""
-    rows = session.execute(
-        counted_query(kommun, params, *_within(period))
-        .with_only_columns(Report.id, Report.lat, Report.lon, Report.at_night)
-        .order_by(Report.created_at, Report.id)
-    ).all()
-    if not rows:
-        return np.empty(0, np.int64), np.empty(0), np.empty(0), np.empty(0, bool)
-    ids, lat, lon, night = zip(*rows, strict=True)
-    return (
-        np.array(ids, dtype=np.int64),
-        np.array(lat, dtype=float),
-        np.array(lon, dtype=float),
-        np.array(night, dtype=bool),
-    )
-
-
-def _member_reasons(session: Session, ids: npt.NDArray[np.int64]) -> list[str]:
-    """The members' reason codes, commonest first."""
-    counts: Counter[str] = Counter()
-    for start in range(0, ids.size, MEMBER_CHUNK):
-        chunk = [int(i) for i in ids[start : start + MEMBER_CHUNK]]
-        counts.update(
-            dict(
-                session.execute(
-                    select(ReportReason.code, func.count())
-                    .where(ReportReason.report_id.in_(chunk))
-                    .group_by(ReportReason.code)
-                ).all()
-            )
-        )
-    return [code for code, _n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
-
-
 def _by_organisation(session: Session, kommun: Kommun, period: Period) -> Counter[str]:
     """Counted staff observations in the period per reporting organisation."""
     ids = counted_query(kommun, HotSpotParams(sources=("staff",)), *_within(period)).subquery()
@@ -147,18 +111,6 @@ def _by_organisation(session: Session, kommun: Kommun, period: Period) -> Counte
         .group_by(Report.organisation)
     )
     return Counter({(name or "–"): int(n) for name, n in rows})
-
-
-def _spots(
-    lat: npt.NDArray[np.float64],
-    lon: npt.NDArray[np.float64],
-    kommun: Kommun,
-    params: HotSpotParams,
-) -> list[engine.HotSpot]:
-    names = [(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active]
-    return engine.find_hotspots(
-        lat, lon, radius_m=params.radius_m, min_reports=params.min_reports, names=names
-    )
 
 
 def _bbox(polygon: dict[str, Any]) -> tuple[float, float, float, float]:
@@ -267,7 +219,7 @@ def build(
         if kind == "trygg":
             trygga[int(before)] += int(n)
 
-    rows, gone = _hotspot_rows(session, kommun, period, previous, params)
+    rows, gone, pending = _hotspot_rows(session, kommun, period, previous, params)
     by_org, by_org_before = (
         _by_organisation(session, kommun, period),
         _by_organisation(session, kommun, previous),
@@ -293,21 +245,75 @@ def build(
         statuses=statuses,
         hotspots=rows,
         gone=gone,
+        hotspots_pending=pending,
         params=params,
         feelings={a: Figure(answered_now[a], answered_before[a]) for a in ANSWERS},
         organisations=organisations,
     )
 
 
+def _period_run(
+    session: Session, kommun: Kommun, period: Period, params: HotSpotParams
+) -> tuple[HotSpotRun | None, bool]:
+    """The stored hot-spot run of a period; asked for (queued) when there is none yet.
+
+    In a request the run is computed by a job (a page never clusters) and None is returned
+    meanwhile (or the stored one, out of date) with True; outside one (the CLI, scripts) it
+    is computed here.
+    """
+    wanted = replace(params, period=HotSpotParams.for_period(*_within(period)).period)
+    run = current_run(session, kommun, wanted)
+    if run is not None and (period.end <= run.created_at or not outdated(session, kommun, run)):
+        return run, False
+    if not has_request_context():
+        return compute_run(session, kommun, wanted), False
+    from hotspots.worker import request_run
+
+    request_run(current_app._get_current_object(), kommun.id, wanted.key())  # type: ignore[attr-defined]
+    fresh = current_run(session, kommun, wanted)  # with JOBS_IMMEDIATE the job ran already
+    if fresh is not None and fresh is not run:
+        return fresh, False
+    return run, True
+
+
+def _as_hotspot(record: HotSpotRecord) -> engine.HotSpot:
+    return engine.HotSpot(
+        id=record.stable_id,
+        count=record.count,
+        weighted_count=record.weighted_count,
+        centroid=(record.lat, record.lon),
+        polygon=record.polygon,
+        area_m2=record.area_m2,
+        members=(),
+        name=record.name,
+    )
+
+
 def _hotspot_rows(
     session: Session, kommun: Kommun, period: Period, previous: Period, params: HotSpotParams
-) -> tuple[list[SpotRow], list[SpotRow]]:
-    """The period's hot spots, matched to the previous period's, and those that are gone."""
-    ids, lat, lon, night = _points(session, kommun, period, params)
-    _ids, before_lat, before_lon, _night = _points(session, kommun, previous, params)
-    tracked = match_hotspots(
-        _spots(before_lat, before_lon, kommun, params), _spots(lat, lon, kommun, params)
-    )
+) -> tuple[list[SpotRow], list[SpotRow], bool]:
+    """The period's hot spots, matched to the previous period's, those gone, and pending.
+
+    Both periods' hot spots are stored runs; matching them is cheap and done here.
+    """
+    now_run, now_pending = _period_run(session, kommun, period, params)
+    before_run, before_pending = _period_run(session, kommun, previous, params)
+    pending = now_pending or before_pending
+    if now_run is None:
+        return [], [], pending
+    records = {h.stable_id: h for h in now_run.hotspots if h.trend != "gone"}
+    before = [
+        {
+            "id": h.stable_id,
+            "count": h.count,
+            "centroid": (h.lat, h.lon),
+            "polygon": h.polygon,
+            "name": h.name,
+        }
+        for h in (before_run.hotspots if before_run else [])
+        if h.trend != "gone"
+    ]
+    tracked = match_hotspots(before, [_as_hotspot(h) for h in records.values()])
     rows, gone = [], []
     for item in tracked:
         spot = item.hotspot
@@ -328,7 +334,7 @@ def _hotspot_rows(
                 )
             )
             continue
-        members = np.asarray(spot.members, dtype=np.int64)
+        stats = records[spot.id].stats or {}
         rows.append(
             SpotRow(
                 name=spot.name,
@@ -336,11 +342,11 @@ def _hotspot_rows(
                 count=spot.count,
                 previous=item.previous["count"] if item.previous else None,
                 trend=item.state,
-                reasons=_member_reasons(session, ids[members])[:3],
-                night_share=round(float(night[members].mean()), 3) if members.size else 0.0,
+                reasons=list(stats.get("reasons") or {})[:3],
+                night_share=float(stats.get("night_share") or 0.0),
                 polygon=spot.polygon,
                 bbox=_bbox(spot.polygon),
             )
         )
     rows.sort(key=lambda r: (-r.count, r.stable_id))
-    return rows, gone
+    return rows, gone, pending

@@ -70,6 +70,8 @@ def world(app, kommuner, session, create_report_at, create_user, create_dialogue
     vanersborg = kommuner["Vänersborg"]
     # A phone number to mask (a "Visa original" form), and a duplicate (a "split" form).
     report = create_report_at(vanersborg, LAT, LON, description="Ring 070-123 45 67")
+    for i in range(8):  # a hot spot away from the rest, so the map offers its rename form
+        create_report_at(vanersborg, LAT - 0.0063 + (i % 3) * 0.00012, LON + (i // 3) * 0.0002)
     duplicate = create_report_at(vanersborg, LAT, LON)
     duplicate.merged_into_id = report.id
     admin = create_user("admin", ("Vänersborg",))

@@ -143,7 +143,20 @@ def test_coordinator_reads_the_hot_spot_map_lagesbild_and_exports_geojson(
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "Torget" in popup.inner_text() and "8 förslag" in popup.inner_text()
+    assert "8 förslag på 365 dagar" in popup.inner_text()  # why it is a hot spot
     screenshot(page, "coordinator-hotspot-map")
+    # The map comes first; the settings are folded away and open on demand.
+    assert not page.get_by_label("Radie i meter").is_visible()
+    map_top = page.locator(".hotspot-map").bounding_box()["y"]
+    assert map_top < page.locator("details.map-filters").bounding_box()["y"]
+    assert page.locator(".heat-scale").is_visible()
+    page.locator("details.map-filters summary").click()
+    assert page.get_by_label("Radie i meter").is_visible()
+    for width in (360, 1366):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.locator(".hotspot-map").bounding_box()["y"] < 800  # on the first screen
+        screenshot(page, f"coordinator-hotspot-map-{width}")
+    page.set_viewport_size({"width": 1100, "height": 900})
     row.get_by_role("link").click()
     page.wait_for_url("**hotspot=**")
     assert page.locator("tr[id^=row-]").count() == 8

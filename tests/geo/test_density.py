@@ -39,7 +39,16 @@ def test_heat_cells_are_bounded_whatever_the_number_of_points():
     many = heat_cells(many_lat, many_lon, max_cells=500)
     assert 0 < len(few) and len(many) == 500
     assert max(w for _, _, w in many) == 1.0 and min(w for _, _, w in many) > 0
-    # Cells lie where the points are, and the densest is near the middle.
-    lat, lon, _ = max(many, key=lambda row: row[2])
+    # Cells lie where the points are, and the hottest lie around the middle.
+    hottest = np.array([(lat, lon) for lat, lon, w in many if w == 1.0])
+    lat, lon = hottest.mean(axis=0)
     assert abs(lat - 58.38) < 0.002 and abs(lon - 12.32) < 0.004
     assert heat_cells([], []) == []
+
+
+def test_heat_is_on_a_fixed_scale_so_a_few_reports_stay_pale():
+    few = heat_cells([58.38, 58.3801, 58.38], [12.32, 12.32, 12.3201])
+    assert max(w for _lat, _lon, w in few) < 0.5
+    rng = np.random.default_rng(3)
+    many = heat_cells(58.38 + rng.normal(0, 0.0003, 60), 12.32 + rng.normal(0, 0.0005, 60))
+    assert max(w for _lat, _lon, w in many) == 1.0

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
+from feedback.models import Report
 from hotspots.services import HotSpotParams, current_run
 from tests.hotspots.test_hotspot_runs import PLACE_A, PLACE_B, cluster
 from tests.pages import parse_page
@@ -27,7 +30,7 @@ def test_map_page_shows_hot_spots_table_and_local_assets(
     assert response.status_code == 200
     page = parse_page(response.data)
     rows = page.select("table.data tbody tr")
-    assert [r.select_one("th").get_text(strip=True) for r in rows][0] == "Torget"
+    assert [r.select_one("th > a").get_text(strip=True) for r in rows][0] == "Torget"
     first = rows[0].get_text(" ", strip=True)
     assert "8" in first and "Ny" in first and "Belysning saknas" in first and "100 %" in first
     link = rows[0].select_one("a")["href"]
@@ -82,7 +85,7 @@ def test_time_of_day_and_status_filters_choose_the_reports_clustered(
         response = client.get("/samordnare/vanersborg/karta", query_string=args)
         assert response.status_code == 200
         rows = parse_page(response.data).select("table.data tbody tr")
-        return {r.select_one("th").get_text(strip=True): r for r in rows}
+        return {r.select_one("th > a").get_text(strip=True): r for r in rows}
 
     assert len(places()) == 2
     night = places(time_of_day="natt")
@@ -95,3 +98,61 @@ def test_time_of_day_and_status_filters_choose_the_reports_clustered(
     assert default is not None and "times" not in default.params
     bad = client.get("/samordnare/vanersborg/karta", query_string={"time_of_day": "midnatt"})
     assert bad.status_code == 400
+
+
+def test_each_hot_spot_says_why_and_a_coordinator_can_rename_it(
+    client, kommuner, session, create_user, login, create_report_at
+):
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 8)
+    cluster(create_report_at, vanersborg, PLACE_B, 6)
+    login(create_user())
+    page = parse_page(client.get("/samordnare/vanersborg/karta?window_days=90").data)
+    row = page.select("table.data tbody tr")[0]
+    assert re.search(r"8 förslag på 90 dagar, [\d,]+× kommunens mediantäthet", row.get_text(" "))
+    form = row.select_one("form.inline-rename")
+    data = {i["name"]: i.get("value", "") for i in form.select("input")}
+    data["name-name"] = "  Torget vid busshållplatsen "
+    response = client.post(form["action"], data=data)
+    assert response.status_code == 303 and "window_days=90" in response.headers["Location"]
+    page = parse_page(client.get("/samordnare/vanersborg/karta?window_days=90").data)
+    assert page.select("table.data tbody tr th > a")[0].get_text(strip=True) == (
+        "Torget vid busshållplatsen"
+    )
+    # The name follows the place into the next run.
+    from hotspots.services import compute_run
+
+    run = compute_run(session, vanersborg, HotSpotParams(window_days=90))
+    session.commit()
+    assert run.hotspots[0].name == "Torget vid busshållplatsen"
+
+    data["name-name"] = " "
+    response = client.post(form["action"], data=data, follow_redirects=True)
+    assert "Skriv ett namn." in response.get_data(as_text=True)
+
+
+def test_popup_count_equals_the_queue_it_opens(
+    client, kommuner, session, create_user, login, create_report_at
+):
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 8, times=["natt"])
+    first = session.scalars(select(Report).order_by(Report.id)).first()
+    support = create_report_at(vanersborg, PLACE_A[0], PLACE_A[1], times=["natt"])
+    support.source, support.supports_id = "support", first.id
+    session.commit()
+    login(create_user())
+    for query in ("", "?time_of_day=natt", "?reason=place.dark&status=ny"):
+        page = parse_page(client.get(f"/samordnare/vanersborg/karta{query}").data)
+        html = page.decode()
+        rows = page.select("table.data tbody tr")
+        assert rows, query
+        shown = int(rows[0].select("td")[0].get_text(" ", strip=True).split()[0])
+        popups = [int(n) for n in re.findall(r"<strong>[^<]*</strong><br>(\d+) förslag", html)]
+        assert shown in popups
+        link = rows[0].select_one("a")["href"]
+        queue = parse_page(client.get(link).data)
+        listed = len(set(re.findall(r"1487-[\w-]+", queue.select_one("main").get_text(" "))))
+        assert listed == shown, (query, link)
+    # The default view counts nine and shows eight plus the one who feels the same.
+    page = parse_page(client.get("/samordnare/vanersborg/karta").data)
+    assert "+ 1 känner likadant" in page.select("table.data tbody tr")[0].get_text(" ")
