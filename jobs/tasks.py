@@ -10,6 +10,8 @@
 | hotspots.sweep | every minute and when a worker starts: kommuner left stale |
 | open311.forward | every minute: queued reports to felanmälan, statuses read back |
 | privacy.retention | nightly |
+| surveys.scan | after an upload of scanned sheets |
+| surveys.scan_sweep | every minute: scan batches whose job was lost |
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -94,6 +97,29 @@ def retention(app: Flask) -> None:
     log.info("retention: %s", result)
 
 
+def read_scans(app: Flask, batch_id: int) -> None:
+    from surveys.scan_batches import run
+
+    with Session(get_engine(app)) as session:
+        batch = run(session, Path(app.instance_path), batch_id)
+        kommun_id = batch.session.kommun_id if batch is not None else None
+        if batch is not None and batch.outcome.get("filed"):
+            from feedback.signals import reports_changed
+
+            # The sheets' reports marked the kommun's hot spots stale as they were saved.
+            reports_changed.send(app, kommun_id=kommun_id, stale_marked=True)
+
+
+def sweep_scans(app: Flask) -> None:
+    from jobs import enqueue
+    from surveys.scan_batches import left_behind
+
+    with Session(get_engine(app)) as session:
+        lost = left_behind(session, datetime.now(UTC))
+    for batch_id in lost:
+        enqueue(app, "surveys.scan", batch_id)
+
+
 EVERY_MINUTE = {"minute": "*"}
 # name -> (function, crontab for a periodic job or None)
 JOBS: dict[str, tuple[Callable[..., None], dict[str, str] | None]] = {
@@ -105,6 +131,8 @@ JOBS: dict[str, tuple[Callable[..., None], dict[str, str] | None]] = {
     "hotspots.sweep": (recompute_hotspots, EVERY_MINUTE),
     "open311.forward": (forward, EVERY_MINUTE),
     "privacy.retention": (retention, {"hour": "2", "minute": "17"}),
+    "surveys.scan": (read_scans, None),
+    "surveys.scan_sweep": (sweep_scans, EVERY_MINUTE),
 }
 
 

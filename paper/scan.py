@@ -12,12 +12,14 @@ Every reading has a confidence; what falls between the clear cases is left for a
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
+from PIL import Image, ImageOps
 
 from paper import codes, layout
 
@@ -80,6 +82,18 @@ def pdf_pages(data: bytes, dpi: int = SCAN_DPI) -> Iterator[np.ndarray]:
     return _render(document, dpi)
 
 
+def pdf_page_count(data: bytes) -> int:
+    """How many pages a PDF holds; ValueError if the data is no PDF."""
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ValueError("not a PDF") from exc
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
 def _render(document: pdfium.PdfDocument, dpi: int) -> Iterator[np.ndarray]:
     try:
         for index in range(len(document)):
@@ -95,7 +109,17 @@ def _render(document: pdfium.PdfDocument, dpi: int) -> Iterator[np.ndarray]:
 
 
 def photo(data: bytes) -> np.ndarray:
-    """A photo or a scanned image file (JPEG, PNG, TIFF …) as a grey image."""
+    """A photo or a scanned image file (JPEG, PNG, TIFF …) as a grey image, upright.
+
+    A phone stores a photo as its sensor saw it and says in the EXIF Orientation tag how to
+    turn it; the turn is applied here, so a sheet photographed sideways arrives upright.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            upright = ImageOps.exif_transpose(opened).convert("L")
+            return np.asarray(upright, dtype=np.uint8).copy()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        pass  # not a format Pillow reads: perhaps OpenCV does
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise ValueError("not an image")

@@ -38,12 +38,12 @@ from core.errors import OddText
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.signals import reports_changed
+from jobs import enqueue
 from kommun.models import Kommun
 from kommun.services import active_landmarks
-from paper import scan as paper_scan
 from promises.models import Activity, Promise
 from review.exports import spreadsheet_cell
-from surveys import instruments, photos, printing, scanning, services
+from surveys import instruments, photos, printing, scan_batches, scanning, services
 from surveys.forms import (
     DECISION_LABELS,
     METHOD_LABELS,
@@ -569,70 +569,41 @@ def print_sheets(dialogue_id: int) -> Response | tuple[str, int]:
     ), _status()
 
 
-def _scan_folder() -> Path:
-    return Path(current_app.instance_path) / "uploads" / "scans"
-
-
-def _scan_path(code: str, page: int) -> Path:
-    return _scan_folder() / f"{code}-{page}.png"
-
-
-def _images(upload: Any) -> Any:
-    """The grey images in one uploaded file: every page of a PDF, or one photo."""
-    data = upload.read()
-    if data.startswith(b"%PDF"):
-        return paper_scan.pdf_pages(data)
-    return iter([paper_scan.photo(data)])
+def _instance() -> Path:
+    return Path(current_app.instance_path)
 
 
 @bp.route("/dialoger/<int:dialogue_id>/skanning", methods=["GET", "POST"])
 def scan_sheets(dialogue_id: int) -> BaseResponse | tuple[str, int]:
-    """Scanned sheets in: each page found, read and filed as the sheet's first entry."""
+    """Scanned sheets in: stored and queued; a job finds, reads and files every page."""
     session = get_session()
     dsession: DialogueSession = g.dialogue
     form = ScanForm()
     if form.validate_on_submit():
-        outcome = scanning.ScanOutcome()
-        unreadable = 0
-        for upload in form.files.data or []:
-            try:
-                images = _images(upload)
-            except ValueError:
-                unreadable += 1
-                continue
-            for image in images:
-                try:
-                    found = paper_scan.locate(image)
-                except paper_scan.SheetNotFound:
-                    outcome.not_found += 1
-                    continue
-                printed = scanning.file_page(session, dsession, found, staff_user().id, outcome)
-                if printed is not None:
-                    _scan_folder().mkdir(parents=True, exist_ok=True)
-                    cv2.imwrite(str(_scan_path(printed.code, found.page)), found.image)
-        if outcome.filed:
-            record(session, staff_user(), "survey.scanned", dsession, sheets=len(outcome.filed))
-            session.commit()
-            reports_changed.send(
-                app_object(),
-                kommun_id=dsession.kommun_id,
-                stale_marked=True,
-            )
-            flash(_("%(n)d sidor lästa och sparade.", n=len(outcome.filed)))
-        for message in _scan_problems(outcome, unreadable):
-            flash(message, "error")
+        uploads = [upload.read() for upload in form.files.data or []]
+        batch = scan_batches.queue_upload(session, dsession, staff_user().id, uploads, _instance())
+        session.commit()
+        enqueue(app_object(), "surveys.scan", batch.id)
+        flash(_("Bladen läses in. Sidan visar hur långt det har kommit."))
         return redirect(url_for("surveys.scan_sheets", dialogue_id=dsession.id), code=303)
+    batches = scan_batches.recent(session, dsession)
     return render_template(
         "surveys/scan.html",
         dsession=dsession,
         kommun=dsession.kommun,
         form=form,
+        batches=batches,
+        reading=any(b.state != "done" for b in batches),
+        problems={b.id: _scan_problems(b.outcome) for b in batches if b.state == "done"},
         pending=scanning.pending_sheets(session, dsession),
         check=services.double_entry(session, dsession),
     ), _status()
 
 
-def _scan_problems(outcome: scanning.ScanOutcome, unreadable: int) -> list[str]:
+def _scan_problems(saved: dict[str, Any]) -> list[str]:
+    """What went wrong in a finished batch, in words for the team."""
+    outcome = scanning.ScanOutcome(**{k: v for k, v in saved.items() if k != "unreadable"})
+    unreadable = int(saved.get("unreadable", 0))
     problems = []
     if unreadable:
         problems.append(_("%(n)d filer var varken PDF eller bild.", n=unreadable))
@@ -670,7 +641,7 @@ def scan_crop(dialogue_id: int, code: str, question: str) -> Response:
     if printed is None or printed.session_id != g.dialogue.id:
         abort(404)
     region = scanning.question_region(printed, question)
-    path = _scan_path(printed.code, region[0]) if region else None
+    path = scan_batches.page_image_path(_instance(), printed.code, region[0]) if region else None
     if region is None or path is None or not path.is_file():
         abort(404)
     image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)

@@ -5,6 +5,7 @@ second person's control entry is compared with the scan."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import cv2
@@ -16,9 +17,10 @@ from sqlalchemy import select
 
 from bench import paper_scan
 from feedback.models import Report
+from jobs import tasks
 from paper import scan
-from surveys import printing, services
-from surveys.models import DialogueSession, PrintedSheet
+from surveys import printing, scan_batches, services
+from surveys.models import DialogueSession, PrintedSheet, ScanBatch
 
 
 @pytest.fixture
@@ -86,7 +88,11 @@ def test_scanned_sheets_are_filed_checked_and_compared(
     assert response.status_code == 303
     page = parse_page(client.get(response.headers["Location"]).data)
     flashed = page.get_text()
-    assert "3 sidor lästa och sparade" in flashed
+    assert "Bladen läses in" in flashed  # queued; the job ran at once (JOBS_IMMEDIATE)
+    batch = page.select_one("#scan-batches li")
+    assert batch["data-state"] == "done"
+    assert "Klar: 3 sidor lästa och sparade" in batch.get_text()
+    assert not page.select('meta[http-equiv="refresh"]')  # nothing left to wait for
     assert (
         "1 filer var varken PDF eller bild" in flashed
         and "På 1 sidor hittades inget blad" in flashed
@@ -183,3 +189,49 @@ def test_a_sheet_of_another_dialogue_is_not_filed_here(
         in parse_page(client.get(response.headers["Location"]).data).get_text()
     )
     assert services.sheets(session, session.get(DialogueSession, dialogue.id)) == []
+
+
+def test_the_page_shows_how_far_the_reading_has_come(app, client, dialogue, session, typists):
+    batch = scan_batches.queue_upload(
+        session, dialogue, typists[0].id, [b"%PDF-1.4 waiting"], Path(app.instance_path)
+    )
+    session.commit()
+    url = f"/dialog/dialoger/{dialogue.id}/skanning"
+    waiting = parse_page(client.get(url).data)
+    assert "Väntar på att läsas in" in waiting.select_one(f"#scan-batch-{batch.id}").get_text()
+    assert waiting.select_one('meta[http-equiv="refresh"]') is not None
+
+    batch.state, batch.pages_total, batch.pages_done = "running", 40, 17
+    session.commit()
+    reading = parse_page(client.get(url).data)
+    item = reading.select_one(f"#scan-batch-{batch.id}")
+    assert "Läser in 17 av 40 sidor" in item.get_text()
+    assert item.select_one("progress")["value"] == "17"
+
+
+def test_a_batch_whose_worker_died_is_taken_up_where_it_stopped(
+    app, client, dialogue, session, typists, clock
+):
+    pdf = client.post(
+        f"/dialog/dialoger/{dialogue.id}/blad", data={"count": "1", "language": "sv"}
+    ).data
+    pages = list(scan.pdf_pages(pdf, paper_scan.PAGE_DPI))
+    instance = Path(app.instance_path)
+    batch = scan_batches.queue_upload(session, dialogue, typists[0].id, [_as_pdf(pages)], instance)
+    # The dead worker had read page 1 (counted as filed) and stopped before page 2.
+    batch.state, batch.pages_total, batch.pages_done = "running", 2, 1
+    batch.outcome = {"filed": [1], "not_found": 0, "unreadable": 0}
+    session.commit()
+    tasks.sweep_scans(app)  # a recent batch is not taken from its worker
+    session.expire_all()
+    assert session.get(ScanBatch, batch.id).state == "running"
+
+    clock.shift(timedelta(minutes=11))
+    tasks.sweep_scans(app)  # the job runs at once in the tests (JOBS_IMMEDIATE)
+    session.expire_all()
+    done = session.get(ScanBatch, batch.id)
+    assert (done.state, done.pages_done) == ("done", 2)
+    assert done.outcome["filed"] == [1, 1] and done.outcome["not_found"] == 0
+    printed = session.scalars(select(PrintedSheet)).one()
+    assert printed.readings["pages"] == [2]  # page 1 was not read a second time
+    assert not scan_batches.incoming_folder(instance, batch.id).exists()
