@@ -3,9 +3,12 @@ small size, and the cases a scan pile holds besides good pages."""
 
 from __future__ import annotations
 
+import io
+
 import cv2
 import numpy as np
 import pytest
+from PIL import ExifTags, Image
 
 from bench import paper_scan
 from paper import scan
@@ -82,3 +85,42 @@ def test_what_is_not_a_sheet_is_refused():
         scan.pdf_pages(b"%PDF-1.4 broken")
     with pytest.raises(ValueError):
         scan.photo(b"not an image")
+
+
+def _with_orientation(image: np.ndarray, orientation: int, kind: str) -> bytes:
+    picture = Image.fromarray(image)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    buffer = io.BytesIO()
+    picture.save(buffer, format=kind, exif=exif)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("orientation", "stored_as", "kind"),
+    [
+        (6, cv2.ROTATE_90_COUNTERCLOCKWISE, "JPEG"),  # phone held upright, sensor sideways
+        (8, cv2.ROTATE_90_CLOCKWISE, "JPEG"),
+        (3, cv2.ROTATE_180, "JPEG"),
+        (6, cv2.ROTATE_90_COUNTERCLOCKWISE, "PNG"),  # a PNG can carry the tag too
+    ],
+)
+def test_a_phone_photo_turned_only_by_its_exif_tag_arrives_upright(
+    printed_pages, orientation, stored_as, kind
+):
+    sheet, pages = printed_pages
+    code, number, upright = pages[0]
+    data = _with_orientation(cv2.rotate(upright, stored_as), orientation, kind)
+    with Image.open(io.BytesIO(data)) as stored:  # the pixels as stored: not upright
+        raw = np.asarray(stored.convert("L"))
+    assert raw.shape != upright.shape or np.abs(raw.astype(int) - upright.astype(int)).mean() > 8
+    image = scan.photo(data)
+    assert image.shape == upright.shape
+    assert np.abs(image.astype(int) - upright.astype(int)).mean() < 4  # JPEG noise only
+    found = scan.locate(image)
+    assert (found.code, found.page) == (code, number)
+
+
+def test_a_file_that_is_no_image_is_refused():
+    with pytest.raises(ValueError):
+        scan.photo(b"GIF89a but not really")
