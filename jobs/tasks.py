@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,7 @@ def forward(app: Flask) -> None:
 
 def retention(app: Flask) -> None:
     from privacy.retention import run
+    from surveys.scan_batches import forget_old_images
 
     with Session(get_engine(app)) as session:
         result = run(
@@ -94,7 +95,10 @@ def retention(app: Flask) -> None:
             contact_days=int(app.config["CONTACT_DAYS"]),
         )
         session.commit()
-    log.info("retention: %s", result)
+        images = forget_old_images(
+            session, Path(app.instance_path), timedelta(days=int(app.config["SCAN_IMAGE_DAYS"]))
+        )
+    log.info("retention: %s; %d scanned page images deleted", result, images)
 
 
 def read_scans(app: Flask, batch_id: int) -> None:

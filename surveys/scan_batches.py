@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from accounts.models import User
 from audit.services import record
 from paper import scan
-from surveys import scanning
+from surveys import scanning, services
 from surveys.models import DialogueSession, PrintedSheet, ScanBatch
 
 # A running batch that has not moved on for this long lost its worker; a queued one that has
@@ -209,4 +209,31 @@ def forget_sheet_images(instance: Path, printed: PrintedSheet) -> int:
         if path.is_file():
             path.unlink()
             gone += 1
+    return gone
+
+
+def forget_finished(session: Session, dsession: DialogueSession, instance: Path) -> int:
+    """Delete the page images of the dialogue's sheets that are done: a person has checked
+    what the scan left, and a sheet drawn for a control entry has been verified too.
+    Run after the commit that finished them; returns how many images went."""
+    verified = {
+        r.sheet_number: r.verified_at is not None for r in services.sheets(session, dsession, 1)
+    }
+    gone = 0
+    for printed in services.printed_sheets(session, dsession):
+        if printed.scanned_at is None or printed.pending:
+            continue
+        number = printed.sheet_number
+        if dsession.needs_second_entry(number) and not verified.get(number, False):
+            continue
+        gone += forget_sheet_images(instance, printed)
+    return gone
+
+
+def forget_old_images(session: Session, instance: Path, older_than: timedelta) -> int:
+    """Retention: page images of sheets scanned longer ago than older_than go, done or not."""
+    cutoff = datetime.now(UTC) - older_than
+    gone = 0
+    for printed in session.scalars(select(PrintedSheet).where(PrintedSheet.scanned_at < cutoff)):
+        gone += forget_sheet_images(instance, printed)
     return gone

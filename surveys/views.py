@@ -403,6 +403,7 @@ def _saved(dsession: DialogueSession, number: int, entry_pass: int, reviewed: bo
     else:
         scanning.mark_checked(session, dsession, number)  # a person has now seen it all
     session.commit()
+    scan_batches.forget_finished(session, dsession, _instance())
     reports_changed.send(
         app_object(),
         kommun_id=dsession.kommun_id,
@@ -508,6 +509,7 @@ def disagreements(dialogue_id: int) -> BaseResponse | str:
             abort(400)
         record(session, staff_user(), "survey.resolved", dsession, sheet=number)
         session.commit()
+        scan_batches.forget_finished(session, dsession, _instance())
         flash(_("Blad %(n)d är avgjort.", n=number))
         return redirect(url_for("surveys.disagreements", dialogue_id=dsession.id), code=303)
     check = services.double_entry(session, dsession)

@@ -5,7 +5,7 @@ second person's control entry is compared with the scan."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -142,6 +142,7 @@ def test_scanned_sheets_are_filed_checked_and_compared(
     assert sheet_one.answers["undvikit"] == "2" and sheet_one.answers["trygg_kvall"] == "3"
     assert session.get(Report, sheet_one.report_id).landmark.name == "Torpa centrum"
     assert session.get(PrintedSheet, sheets[0].id).pending == []
+    assert stored.is_file()  # checked, but its control entry is still to come
     again = client.post(
         f"/dialog/dialoger/{dialogue.id}/skanning",
         data={"files": [(io.BytesIO(_as_pdf([pages[0]])), "igen.pdf")]},
@@ -169,6 +170,9 @@ def test_scanned_sheets_are_filed_checked_and_compared(
         "100,0\xa0% av 16 svar på 1 skannade blad"
         in agreement.select_one("#scan-agreement").get_text()
     )
+    # Checked and verified: the page images of sheet 1 are gone; sheet 2 still waits.
+    assert not stored.exists() and not stored.with_name(f"{sheets[0].code}-2.png").exists()
+    assert (stored.parent / f"{sheets[1].code}-1.png").is_file()
 
 
 def test_a_sheet_of_another_dialogue_is_not_filed_here(
@@ -235,3 +239,20 @@ def test_a_batch_whose_worker_died_is_taken_up_where_it_stopped(
     printed = session.scalars(select(PrintedSheet)).one()
     assert printed.readings["pages"] == [2]  # page 1 was not read a second time
     assert not scan_batches.incoming_folder(instance, batch.id).exists()
+
+
+def test_page_images_go_after_the_retention_period(app, client, dialogue, session):
+    client.post(f"/dialog/dialoger/{dialogue.id}/blad", data={"count": "2", "language": "sv"})
+    old, recent = session.scalars(select(PrintedSheet).order_by(PrintedSheet.sheet_number))
+    instance = Path(app.instance_path)
+    for printed, days in ((old, 91), (recent, 89)):
+        printed.scanned_at = datetime.now(UTC) - timedelta(days=days)
+        printed.pending = ["gora"]  # not checked yet: retention does not wait for that
+        path = scan_batches.page_image_path(instance, printed.code, 1)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"png")
+    session.commit()
+    assert app.config["SCAN_IMAGE_DAYS"] == 90
+    tasks.retention(app)
+    assert not scan_batches.page_image_path(instance, old.code, 1).exists()
+    assert scan_batches.page_image_path(instance, recent.code, 1).is_file()
