@@ -78,6 +78,44 @@ def test_two_ticks_on_a_one_answer_question_go_to_a_person(printed_pages):
     assert read["undvikit"].value is None and read["undvikit"].confidence < scan.SURE
 
 
+def test_salt_over_an_empty_page_is_read_as_empty_and_sure(printed_pages):
+    sheet, pages = printed_pages
+    _code, number, image = pages[0]
+    page = sheet.pages[number - 1]
+    salted = image.copy()
+    rng = np.random.default_rng(11)
+    height, width = salted.shape
+    for _ in range(int(0.001 * height * width)):  # dark blots of 2×2 px, as a dirty scanner
+        x, y = int(rng.integers(0, width - 2)), int(rng.integers(0, height - 2))
+        salted[y : y + 2, x : x + 2] = 0
+    readings = scan.read_boxes(scan.locate(salted).image, page.boxes)
+    assert max(r.ink for r in readings) < scan.EMPTY
+    assert not any(r.marked for r in readings)
+    assert all(r.confidence >= scan.SURE for r in readings)
+
+
+@pytest.mark.parametrize("grey", [185, 200])
+def test_a_pencil_tick_hardly_darker_than_the_paper_goes_to_a_person(printed_pages, grey):
+    sheet, pages = printed_pages
+    _code, number, image = pages[0]
+    page = sheet.pages[number - 1]
+    faint = image.copy()
+    box = next(b for b in page.boxes if b.code == "trygg_kvall" and b.key == "2")
+    px, size = paper_scan.PX, box.size * paper_scan.PX
+    x, y = box.x * px, box.y * px
+    tick = np.array(
+        [
+            (x + 0.2 * size, y + 0.55 * size),
+            (x + 0.4 * size, y + 0.8 * size),
+            (x + 0.85 * size, y + 0.15 * size),
+        ]
+    )
+    cv2.polylines(faint, [np.round(tick).astype(np.int32)], False, grey, 1, cv2.LINE_AA)
+    read = scan.answers(scan.read_boxes(scan.locate(faint).image, page.boxes))
+    # Read as the tick, or left for a person: never "no answer" with confidence.
+    assert read["trygg_kvall"].value == "2" or read["trygg_kvall"].confidence < scan.SURE
+
+
 def test_what_is_not_a_sheet_is_refused():
     with pytest.raises(scan.SheetNotFound):
         scan.locate(np.full((800, 600), 255, dtype=np.uint8))
