@@ -538,18 +538,19 @@ def print_sheets(dialogue_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         landmarks = active_landmarks(session, dsession.kommun)
         names = [lm.name for lm in landmarks]
-        sheet = printing.sheet_layout(dsession.version, names)
+        language = form.language.data or "sv"
+        sheet = printing.sheet_layout(dsession.version, names, language)
         printed = services.print_sheets(
             session,
             dsession,
             form.count.data or 1,
             len(sheet.pages),
-            form.language.data or "sv",
+            language,
             staff_user().id,
             names,
         )
         places = [(lm.name, lm.lat, lm.lon) for lm in landmarks]
-        pdf = printing.sheets_pdf(dsession, printed, sheet, form.language.data or "sv", places)
+        pdf = printing.sheets_pdf(dsession, printed, sheet, language, places)
         record(session, staff_user(), "survey.sheets_printed", dsession, sheets=len(printed))
         session.commit()
         first, last = printed[0].sheet_number, printed[-1].sheet_number

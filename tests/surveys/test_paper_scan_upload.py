@@ -10,6 +10,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pypdfium2 as pdfium
 import pytest
 from pages import parse_page
 from PIL import Image
@@ -256,3 +257,33 @@ def test_page_images_go_after_the_retention_period(app, client, dialogue, sessio
     tasks.retention(app)
     assert not scan_batches.page_image_path(instance, old.code, 1).exists()
     assert scan_batches.page_image_path(instance, recent.code, 1).is_file()
+
+
+def test_an_arabic_sheet_is_printed_right_to_left_and_read_back(client, dialogue, session):
+    pdf = client.post(
+        f"/dialog/dialoger/{dialogue.id}/blad", data={"count": "1", "language": "ar"}
+    ).data
+    printed = session.scalars(select(PrintedSheet)).one()
+    assert printed.language == "ar"
+    layout = printing.sheet_layout(dialogue.version, printed.place_names, "ar")
+    ltr = printing.sheet_layout(dialogue.version, printed.place_names, "sv")
+    first, first_ltr = layout.pages[0], ltr.pages[0]
+    # Mirrored: the first option of a question stands against the right margin.
+    box, box_ltr = first.boxes[0], first_ltr.boxes[0]
+    assert box.x + box.size == pytest.approx(210 - box_ltr.x)
+    assert box.x > 150 and box_ltr.x < 60
+
+    pages = list(scan.pdf_pages(pdf, paper_scan.PAGE_DPI))
+    words = pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    assert "الورقة رقم 1" in words  # the sheet's own words in Arabic
+    _mark(pages[0], first, "trygg_kvall", "3", paper_scan._cross)
+    _mark(pages[0], first, "oro_inbrott", "1", paper_scan._tick)
+    client.post(
+        f"/dialog/dialoger/{dialogue.id}/skanning",
+        data={"files": [(io.BytesIO(_as_pdf(pages[:1])), "arabiska.pdf")]},
+        content_type="multipart/form-data",
+    )
+    session.expire_all()
+    answers = services.sheet(session, session.get(DialogueSession, dialogue.id), 1).answers
+    assert answers["trygg_kvall"] == "3" and answers["oro_inbrott"] == "1"
+    assert answers["oro_misshandel"] is None
