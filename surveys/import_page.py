@@ -8,11 +8,11 @@ from flask import (
     request,
 )
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from accounts.access import staff_user
 from audit.services import record
-from core import text as odd_text
 from core.current import app_object
 from db import get_session
 from feedback.signals import reports_changed
@@ -22,12 +22,6 @@ from surveys.forms import (
     ImportForm,
 )
 from surveys.models import DialogueSession
-
-
-def _csv_problem(exc: services.CsvError) -> str:
-    if isinstance(exc, services.OddCsvText):
-        return str(odd_text.FILE_MESSAGE)
-    return _("Filen kunde inte läsas som CSV. Spara den som CSV och försök igen.")
 
 
 def _row_problem(dsession: DialogueSession, problem: services.RowProblem) -> str:
@@ -75,71 +69,20 @@ def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
     session = get_session()
     dsession: DialogueSession = g.dialogue
     form = ImportForm()
-    outcome = None
-    unmapped: list[str] = []
+    outcome, upload = None, None
     if form.validate_on_submit():
-        upload = form.file.data
-        raw = upload.read() if upload else b""
-        codes = {q["code"] for q in dsession.version.questions}
-        try:
-            header, rows = services.read_csv(raw)
-        except UnicodeDecodeError:
-            form.file.errors = [_("Filen är inte UTF-8. Spara den som CSV UTF-8 och försök igen.")]
-        except services.CsvError as exc:
-            form.file.errors = [_csv_problem(exc)]
-        else:
-            mapping = services.auto_mapping(header, dsession.version.questions)
-            given, bad_lines = services.parse_mapping(form.mapping.data or "", codes)
-            mapping |= given
-            if bad_lines:
-                form.mapping.errors = [
-                    _(
-                        "Raderna kunde inte läsas: %(lines)s. Skriv kolumnens namn, ett "
-                        "likhetstecken och frågans kortnamn från kodboken.",
-                        lines="; ".join(bad_lines),
-                    )
-                ]
-            elif not rows:
-                form.file.errors = [_("Filen har inga rader.")]
-            elif form.sheet_column.data not in header:
-                form.sheet_column.errors = [
-                    _("Kolumnen %(name)s finns inte i filen.", name=form.sheet_column.data)
-                ]
-            else:
-                missing = [c for c in mapping.values() if c not in header]
-                if missing:
-                    form.mapping.errors = [
-                        _("Kolumnerna finns inte i filen: %(names)s", names=", ".join(missing))
-                    ]
-                else:
-                    unmapped = [
-                        q["code"] for q in dsession.version.questions if q["code"] not in mapping
-                    ]
-                    outcome = services.import_sheets(
-                        session,
-                        dsession,
-                        rows,
-                        mapping,
-                        form.sheet_column.data or "blad",
-                        staff_user().id,
-                        dry_run=bool(form.dry_run.data),
-                    )
-                    if outcome.imported:
-                        record(
-                            session,
-                            staff_user(),
-                            "survey.import",
-                            dsession,
-                            sheets=outcome.imported,
-                        )
-                        session.commit()
-                        reports_changed.send(
-                            app_object(),
-                            kommun_id=dsession.kommun_id,
-                            stale_marked=True,
-                        )
-                    else:
-                        session.rollback()
+        upload = form.read_file(dsession.version.questions)
+    if upload is not None:
+        outcome = services.import_sheets(
+            session,
+            dsession,
+            upload.rows,
+            upload.mapping,
+            upload.sheet_column,
+            staff_user().id,
+            dry_run=bool(form.dry_run.data),
+        )
+        _keep_or_undo(session, dsession, outcome)
     failed = request.method == "POST" and (
         outcome is None or bool(outcome.errors) or any(f.errors for f in form)
     )
@@ -150,5 +93,17 @@ def import_csv(dialogue_id: int) -> BaseResponse | tuple[str, int]:
         form=form,
         outcome=outcome,
         problems=[_row_problem(dsession, p) for p in outcome.errors] if outcome else [],
-        unmapped=unmapped,
+        unmapped=upload.unmapped if upload else [],
     ), (400 if failed else 200)
+
+
+def _keep_or_undo(
+    session: Session, dsession: DialogueSession, outcome: services.ImportResult
+) -> None:
+    """Commit what was imported (and say so to the hot spots), or roll a dry run back."""
+    if not outcome.imported:
+        session.rollback()
+        return
+    record(session, staff_user(), "survey.import", dsession, sheets=outcome.imported)
+    session.commit()
+    reports_changed.send(app_object(), kommun_id=dsession.kommun_id, stale_marked=True)
