@@ -1,5 +1,5 @@
 """Forms of the dialogue teams' pages. Sheets and instruments have per-question fields and
-are read in surveys.views; these are the fixed forms around them."""
+are read in the page modules (surveys/*_pages.py); these are the fixed forms around them."""
 
 from __future__ import annotations
 
