@@ -67,6 +67,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # closed report's contact e-mail this many days after closing.
         RETENTION_DAYS=int(os.environ.get("RETENTION_DAYS", "730")),
         CONTACT_DAYS=int(os.environ.get("CONTACT_DAYS", "90")),
+        # Scanned paper sheets' page images (handwriting): gone once checked, at most this long.
+        SCAN_IMAGE_DAYS=int(os.environ.get("SCAN_IMAGE_DAYS", "90")),
         FEELING_RATE_LIMIT=os.environ.get("FEELING_RATE_LIMIT", "20 per hour"),
         # Per client address, on the public pages (a cache serves them, but not without end).
         PUBLIC_PAGE_RATE_LIMIT=os.environ.get("PUBLIC_PAGE_RATE_LIMIT", "60 per minute"),

@@ -8,7 +8,8 @@ scale 90–110 %, blur, salt noise, JPEG quality 35) and reads it back with pape
 Prints the share of boxes read right, the silent errors (wrong, and its question's answer
 confident enough that no person is asked), the share of boxes left for a person (their
 question goes to one), and sheets per second read on --workers processes. Exits non-zero
-when a target is missed: ≥ 99.5 % right, ≤ 0.1 % silent errors, ≥ 1 sheet per second.
+when a target is missed: ≥ 99.5 % right, ≤ 0.1 % silent errors, ≤ 5 % of boxes left for a
+person, ≥ 1 sheet per second.
 
     python -m bench.paper_scan [--sheets 60] [--workers 2] [--seed 1]
 """
@@ -33,6 +34,9 @@ from paper.codes import ALPHABET
 TARGET_RIGHT = 0.995
 TARGET_SILENT = 0.001
 TARGET_SHEETS_PER_S = 1.0
+# Boxes whose question goes to a person. Before the reader removed salt specks and compared
+# each box with the page's own empty boxes, 19.3 % went (100 sheets, seed 1).
+TARGET_ASKED = 0.05
 PAGE_DPI = 150
 PX = PAGE_DPI / 25.4  # pixels per millimetre on the rendered page
 PLACES = [
@@ -73,6 +77,10 @@ class Outcome:
         return self.silent / self.boxes if self.boxes else 1.0
 
     @property
+    def asked_share(self) -> float:
+        return self.asked / self.boxes if self.boxes else 1.0
+
+    @property
     def sheets_per_second(self) -> float:
         return self.sheets / self.seconds if self.seconds else 0.0
 
@@ -82,6 +90,8 @@ class Outcome:
             misses.append(f"right {self.right_share:.4f} < {TARGET_RIGHT}")
         if self.silent_share > TARGET_SILENT:
             misses.append(f"silent errors {self.silent_share:.4f} > {TARGET_SILENT}")
+        if self.asked_share > TARGET_ASKED:
+            misses.append(f"left for a person {self.asked_share:.4f} > {TARGET_ASKED}")
         if self.sheets_per_second < TARGET_SHEETS_PER_S:
             misses.append(f"{self.sheets_per_second:.2f} sheets/s < {TARGET_SHEETS_PER_S}")
         return misses
@@ -333,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         f"silent errors (wrong, confidence ≥ {scan.SURE}): {outcome.silent} "
         f"= {outcome.silent_share:.4%}"
     )
-    print(f"left for a person: {outcome.asked} = {outcome.asked / max(1, outcome.boxes):.2%}")
+    print(f"left for a person: {outcome.asked} = {outcome.asked_share:.2%}")
     print(
         f"{outcome.sheets_per_second:.2f} sheets/s on {args.workers} workers "
         f"({outcome.seconds:.2f} s)"

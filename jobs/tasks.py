@@ -11,13 +11,16 @@
 | hotspots.compute | when a page needs a run with settings not computed yet |
 | open311.forward | every minute: queued reports to felanmälan, statuses read back |
 | privacy.retention | nightly |
+| surveys.scan | after an upload of scanned sheets |
+| surveys.scan_sweep | every minute: scan batches whose job was lost |
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -90,6 +93,7 @@ def forward(app: Flask) -> None:
 
 def retention(app: Flask) -> None:
     from privacy.retention import run
+    from surveys.scan_batches import forget_old_images
 
     with Session(get_engine(app)) as session:
         result = run(
@@ -98,7 +102,33 @@ def retention(app: Flask) -> None:
             contact_days=int(app.config["CONTACT_DAYS"]),
         )
         session.commit()
-    log.info("retention: %s", result)
+        images = forget_old_images(
+            session, Path(app.instance_path), timedelta(days=int(app.config["SCAN_IMAGE_DAYS"]))
+        )
+    log.info("retention: %s; %d scanned page images deleted", result, images)
+
+
+def read_scans(app: Flask, batch_id: int) -> None:
+    from surveys.scan_batches import run
+
+    with Session(get_engine(app)) as session:
+        batch = run(session, Path(app.instance_path), batch_id)
+        kommun_id = batch.session.kommun_id if batch is not None else None
+        if batch is not None and batch.outcome.get("filed"):
+            from feedback.signals import reports_changed
+
+            # The sheets' reports marked the kommun's hot spots stale as they were saved.
+            reports_changed.send(app, kommun_id=kommun_id, stale_marked=True)
+
+
+def sweep_scans(app: Flask) -> None:
+    from jobs import enqueue
+    from surveys.scan_batches import left_behind
+
+    with Session(get_engine(app)) as session:
+        lost = left_behind(session, datetime.now(UTC))
+    for batch_id in lost:
+        enqueue(app, "surveys.scan", batch_id)
 
 
 EVERY_MINUTE = {"minute": "*"}
@@ -113,6 +143,8 @@ JOBS: dict[str, tuple[Callable[..., None], dict[str, str] | None]] = {
     "hotspots.compute": (compute_hotspots, None),
     "open311.forward": (forward, EVERY_MINUTE),
     "privacy.retention": (retention, {"hour": "2", "minute": "17"}),
+    "surveys.scan": (read_scans, None),
+    "surveys.scan_sweep": (sweep_scans, EVERY_MINUTE),
 }
 
 

@@ -7,7 +7,7 @@ printing and reading can never disagree about where a box is.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 PAGE_W_MM = 210.0
@@ -191,4 +191,26 @@ def build(
                 _, code, dy, area_w, area_h = item
                 page.areas.append(Area(code, LEFT_MM, y + dy, area_w, area_h))
         y += height + 4.0  # the space between questions
+    return Layout(pages)
+
+
+def mirrored(sheet: Layout) -> Layout:
+    """The same sheet for a right-to-left language: every box, text, map and write-in area
+    mirrored across the page, so a box stands to the right of its label. The marks and the
+    QR code stay where they are, so the reader finds the page the same way."""
+
+    def flip(x: float, width: float) -> float:
+        return round(PAGE_W_MM - x - width, 3)
+
+    pages = []
+    for page in sheet.pages:
+        pages.append(
+            Page(
+                page.number,
+                texts=[replace(t, x=flip(t.x, t.width)) for t in page.texts],
+                boxes=[replace(b, x=flip(b.x, b.size)) for b in page.boxes],
+                areas=[replace(a, x=flip(a.x, a.width)) for a in page.areas],
+                maps=[replace(m, x=flip(m.x, m.width)) for m in page.maps],
+            )
+        )
     return Layout(pages)

@@ -12,12 +12,14 @@ Every reading has a confidence; what falls between the clear cases is left for a
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
+from PIL import Image, ImageOps
 
 from paper import codes, layout
 
@@ -31,9 +33,15 @@ MARKED = 0.045
 SCRIBBLED = 0.8
 RING_CLEAR = 0.05
 RING = 0.12
+# A box that reads empty but holds more than this of faint grey (under the loose threshold),
+# or more speckle than MARKED, and more than its page's empty boxes do, goes to a person.
+FAINT = 0.05
 _INSET_MM = 0.8  # inside a box: clear of its printed border even when 0.5 mm off
 _RING_MM = (0.7, 1.9)  # around a box, before its number (LABEL_GAP_MM) starts
 _SEARCH_MM = 1.5  # how far a box may sit from where the marks say it is
+# Ink blots under 0.7 mm² and shorter than 1.2 mm are dust and salt.
+_SPECK_PX = round(0.7 * PX_PER_MM**2)
+_STROKE_PX = round(1.2 * PX_PER_MM)
 
 
 class SheetNotFound(ValueError):
@@ -80,6 +88,18 @@ def pdf_pages(data: bytes, dpi: int = SCAN_DPI) -> Iterator[np.ndarray]:
     return _render(document, dpi)
 
 
+def pdf_page_count(data: bytes) -> int:
+    """How many pages a PDF holds; ValueError if the data is no PDF."""
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ValueError("not a PDF") from exc
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
 def _render(document: pdfium.PdfDocument, dpi: int) -> Iterator[np.ndarray]:
     try:
         for index in range(len(document)):
@@ -95,7 +115,17 @@ def _render(document: pdfium.PdfDocument, dpi: int) -> Iterator[np.ndarray]:
 
 
 def photo(data: bytes) -> np.ndarray:
-    """A photo or a scanned image file (JPEG, PNG, TIFF …) as a grey image."""
+    """A photo or a scanned image file (JPEG, PNG, TIFF …) as a grey image, upright.
+
+    A phone stores a photo as its sensor saw it and says in the EXIF Orientation tag how to
+    turn it; the turn is applied here, so a sheet photographed sideways arrives upright.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            upright = ImageOps.exif_transpose(opened).convert("L")
+            return np.asarray(upright, dtype=np.uint8).copy()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        pass  # not a format Pillow reads: perhaps OpenCV does
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise ValueError("not an image")
@@ -197,13 +227,30 @@ def locate(grey: np.ndarray) -> Located:
 
 
 INK = 0.85  # darker than this share of the paper's white is ink (a light pencil counts)
+LOOSE_INK = 0.93  # what holds a faint stroke together when judging specks
 
 
-def _ink(page: np.ndarray) -> np.ndarray:
-    """0/1 ink mask. No smoothing: it would wipe out a thin pencil line, while salt noise
-    adds a fraction of a percent to a box, far under EMPTY."""
+def _ink(page: np.ndarray, share: float = INK) -> np.ndarray:
+    """0/1 ink mask (uint8): darker than share of the paper's white. No smoothing: it would
+    wipe out a thin pencil line."""
     white = float(np.percentile(page[::4, ::4], 90))
-    return (page < INK * white).astype(np.float32)
+    return (page < share * white).astype(np.uint8)
+
+
+def _despeckle(strict: np.ndarray, loose: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The strict and the loose mask without specks, as floats.
+
+    Salt noise and dust, once a scan is warped and JPEG-compressed, leave compact blots of a
+    few pixels that add up to the ink of a faint tick. A pen stroke is long, and a faint one
+    that the strict threshold breaks into dots still hangs together under the loose one; so
+    blots are judged by the loose mask's connected parts: small and compact ones go.
+    """
+    _count, labels, stats, _ = cv2.connectedComponentsWithStats(loose, connectivity=8)
+    longest = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    keep = ((stats[:, cv2.CC_STAT_AREA] >= _SPECK_PX) | (longest >= _STROKE_PX)).astype(np.float32)
+    keep[0] = 0.0  # the background
+    kept = keep[labels]
+    return kept * strict, kept
 
 
 def _border_template(size_px: int, line_px: int) -> np.ndarray:
@@ -254,22 +301,67 @@ def _ring(ink: np.ndarray, x: int, y: int, size: int) -> float:
     return shares[-2]
 
 
-def read_boxes(page: np.ndarray, boxes: Iterable[layout.Box]) -> list[BoxReading]:
-    """Measure every box on a straightened page."""
-    ink = _ink(page)
-    readings = []
-    templates: dict[float, np.ndarray] = {}
+def _cleaned(
+    raw: np.ndarray, loose: np.ndarray, boxes: list[layout.Box]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The strict and loose ink masks as floats, despeckled where boxes are read (the whole
+    page costs more than the reading itself)."""
+    ink = raw.astype(np.float32)
+    faint = loose.astype(np.float32)
+    margin = round((_SEARCH_MM + _RING_MM[1] + 1.0) * PX_PER_MM)
     for box in boxes:
+        size = round(box.size * PX_PER_MM)
+        x, y = round(box.x * PX_PER_MM), round(box.y * PX_PER_MM)
+        rows = slice(max(0, y - margin), y + size + margin)
+        cols = slice(max(0, x - margin), x + size + margin)
+        ink[rows, cols], faint[rows, cols] = _despeckle(raw[rows, cols], loose[rows, cols])
+    return ink, faint
+
+
+def read_boxes(page: np.ndarray, boxes: Iterable[layout.Box]) -> list[BoxReading]:
+    """Measure every box on a straightened page.
+
+    A box's ink is counted after specks are removed. A box that reads empty is then compared
+    with the page's own empty boxes, which show how much speckle and faint grey this page
+    has: one holding far more of either (a faint mark broken into dots, a pencil so light
+    it is hardly ink) is not called empty with confidence.
+    """
+    wanted = list(boxes)
+    raw = _ink(page)
+    ink, faint = _cleaned(raw, _ink(page, LOOSE_INK), wanted)
+    measured = []
+    templates: dict[float, np.ndarray] = {}
+    inset = round(_INSET_MM * PX_PER_MM)
+    for box in wanted:
         size = round(box.size * PX_PER_MM)
         template = templates.setdefault(box.size, _border_template(size, 2))
         x, y = _place(ink, box, template)
-        inset = round(_INSET_MM * PX_PER_MM)
-        inside = ink[y + inset : y + size - inset, x + inset : x + size - inset]
-        covered = float(inside.mean()) if inside.size else 0.0
-        band = _ring(ink, x, y, size)
+        inner = (slice(y + inset, y + size - inset), slice(x + inset, x + size - inset))
+        if not ink[inner].size:
+            measured.append((box, 0.0, 0.0, 0.0, 0.0))
+            continue
+        covered = float(ink[inner].mean())
+        specks = float(raw[inner].mean()) - covered
+        measured.append((box, covered, specks, float(faint[inner].mean()), _ring(ink, x, y, size)))
+    empty = [m for m in measured if m[1] <= EMPTY]
+    speck_floor = _floor([m[2] for m in empty], MARKED)
+    faint_floor = _floor([m[3] for m in empty], FAINT)
+    readings = []
+    for box, covered, specks, grey, band in measured:
         marked, confidence = _judge(covered, band)
+        if not marked and covered <= EMPTY and (specks > speck_floor or grey > faint_floor):
+            confidence = 0.5  # more than the page's empty boxes hold: a faint mark?
         readings.append(BoxReading(box.code, box.key, covered, band, marked, confidence))
     return readings
+
+
+def _floor(values: list[float], least: float) -> float:
+    """How much of something an empty box on this page may hold: well over what its empty
+    boxes typically hold (salt, dust and a grey paper are spread over a whole page), and
+    never under least."""
+    if not values:
+        return least
+    return max(least, 3.0 * float(np.percentile(values, 90)))
 
 
 def _stands_out(boxes: list[BoxReading]) -> bool:

@@ -18,8 +18,9 @@ the report's place or text goes the same way (`_COPIES` below, one function per 
 
 `drop_contacts` deletes the e-mail of a closed report once the follow-up window has passed.
 Both are run by `flask privacy retention`, from cron or a systemd timer (see the README).
-Walk stops (surveys) are not copies of a resident's report: they are the walk group's own
-protocol, and keep their place.
+Scanned page images of paper sheets (surveys.scan_batches) are deleted SCAN_IMAGE_DAYS after
+the scan, and earlier once the sheet is checked. Walk stops (surveys) are not copies of a
+resident's report: they are the walk group's own protocol, and keep their place.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -255,9 +257,15 @@ def retention_command(days: int | None, contact_days: int | None) -> None:
             contact_days=contact_days if contact_days is not None else int(config["CONTACT_DAYS"]),
         )
         session.commit()
+        from surveys.scan_batches import forget_old_images
+
+        images = forget_old_images(
+            session, Path(current_app.instance_path), timedelta(days=int(config["SCAN_IMAGE_DAYS"]))
+        )
     click.echo(
         f"Anonymised {result.anonymised} reports; "
-        f"dropped {result.contacts_dropped} contact e-mails."
+        f"dropped {result.contacts_dropped} contact e-mails; "
+        f"deleted {images} scanned page images."
     )
 
 

@@ -16,7 +16,7 @@ from surveys import instruments
 from surveys.models import DialogueSession
 from surveys.services import sheet_indices, sheets
 from surveys.stats import mean
-from surveys.views import register_activity_choices
+from surveys.walk_pages import register_activity_choices
 
 # The model indices of the built-in questionnaires ("problem": 0 no problem – 6 a big one).
 INDEX_LABELS = {

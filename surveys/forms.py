@@ -1,10 +1,12 @@
 """Forms of the dialogue teams' pages. Sheets and instruments have per-question fields and
-are read in surveys.views; these are the fixed forms around them."""
+are read in the page modules (surveys/*_pages.py); these are the fixed forms around them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
@@ -20,9 +22,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from core import text as odd_text
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField, options
-from surveys import instruments, photos
+from surveys import instruments, photos, services
 from surveys.models import DECISIONS, METHODS
 
 METHOD_LABELS = {
@@ -146,6 +149,64 @@ class ImportForm(BaseForm):
         ),
     )
     dry_run = BooleanField(_l("Provkör bara: kontrollera alla rader men spara inget"), default=True)
+
+    def read_file(self, questions: list[dict[str, Any]]) -> CsvUpload | None:
+        """The uploaded file's rows and which column answers which question, or None with
+        the reason on the field to fix."""
+        raw = self.file.data.read() if self.file.data else b""
+        try:
+            header, rows = services.read_csv(raw)
+        except UnicodeDecodeError:
+            self.file.errors = [_("Filen är inte UTF-8. Spara den som CSV UTF-8 och försök igen.")]
+            return None
+        except services.CsvError as exc:
+            self.file.errors = [csv_problem(exc)]
+            return None
+        mapping = services.auto_mapping(header, questions)
+        given, bad_lines = services.parse_mapping(
+            self.mapping.data or "", {q["code"] for q in questions}
+        )
+        mapping |= given
+        missing = [c for c in mapping.values() if c not in header]
+        if bad_lines:
+            self.mapping.errors = [
+                _(
+                    "Raderna kunde inte läsas: %(lines)s. Skriv kolumnens namn, ett "
+                    "likhetstecken och frågans kortnamn från kodboken.",
+                    lines="; ".join(bad_lines),
+                )
+            ]
+        elif not rows:
+            self.file.errors = [_("Filen har inga rader.")]
+        elif self.sheet_column.data not in header:
+            self.sheet_column.errors = [
+                _("Kolumnen %(name)s finns inte i filen.", name=self.sheet_column.data)
+            ]
+        elif missing:
+            self.mapping.errors = [
+                _("Kolumnerna finns inte i filen: %(names)s", names=", ".join(missing))
+            ]
+        else:
+            unmapped = [q["code"] for q in questions if q["code"] not in mapping]
+            return CsvUpload(rows, mapping, self.sheet_column.data or "blad", unmapped)
+        return None
+
+
+@dataclass(frozen=True)
+class CsvUpload:
+    """A CSV file ready to import: its rows, column -> question code, the sheet number's
+    column, and the questions no column answers."""
+
+    rows: list[tuple[int, dict[str, str]]]
+    mapping: dict[str, str]
+    sheet_column: str
+    unmapped: list[str]
+
+
+def csv_problem(exc: services.CsvError) -> str:
+    if isinstance(exc, services.OddCsvText):
+        return str(odd_text.FILE_MESSAGE)
+    return _("Filen kunde inte läsas som CSV. Spara den som CSV och försök igen.")
 
 
 class StopForm(BaseForm):

@@ -191,3 +191,32 @@ class PrintedSheet(Base):
 
     session: Mapped[DialogueSession] = relationship()
     version: Mapped[InstrumentVersion] = relationship()
+
+
+class ScanBatch(Base):
+    """One upload of scanned sheets, read by a background job: its files wait under the
+    instance folder until the job has read them, and the page shows how far it has come."""
+
+    __tablename__ = "survey_scan_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("dialogue_session.id", ondelete="CASCADE"), index=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+    # "queued", "running" or "done"
+    state: Mapped[str] = mapped_column(String(8), default="queued")
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    pages_total: Mapped[int | None] = mapped_column(Integer)  # known once the files are opened
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    # When done: {"filed": [...], "not_found": n, "other_dialogue": n, "typed_already": [...],
+    # "read_already": [...], "unreadable": n}
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moved on after every page: a batch that stops moving lost its worker.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+    session: Mapped[DialogueSession] = relationship()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import math
+import unicodedata
 
 from flask import render_template
 from flask_babel import force_locale
@@ -16,11 +17,28 @@ from surveys import instruments
 from surveys.models import DialogueSession, InstrumentVersion, PrintedSheet
 
 LANGUAGES = ("sv", "en", "ar")
+RIGHT_TO_LEFT = frozenset({"ar"})
 
 
-def sheet_layout(version: InstrumentVersion, place_names: list[str]) -> layout.Layout:
-    """Where everything sits on a sheet; place_names are the landmarks listed on it."""
-    return layout.build(version.questions, instruments.options, place_names)
+def sheet_layout(
+    version: InstrumentVersion, place_names: list[str], language: str = "sv"
+) -> layout.Layout:
+    """Where everything sits on a sheet; place_names are the landmarks listed on it. A sheet
+    in a right-to-left language is mirrored: its boxes stand to the right of their labels."""
+    sheet = layout.build(version.questions, instruments.options, place_names)
+    return layout.mirrored(sheet) if language in RIGHT_TO_LEFT else sheet
+
+
+def text_dir(text: str) -> str:
+    """The text's direction, rtl or ltr, by its first strongly directed letter (the rule of
+    dir="auto", which the PDF renderer does not apply itself); ltr when it has none."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in {"R", "AL"}:
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def map_svg(places: list[tuple[str, float, float]], width_mm: float, height_mm: float) -> str:
@@ -70,7 +88,8 @@ def sheets_pdf(
             printed_sheets=printed,
             layout=sheet,
             language=language,
-            rtl=language == "ar",
+            rtl=language in RIGHT_TO_LEFT,
+            text_dir=text_dir,
             marks=layout.mark_centres(),
             mark_mm=layout.MARK_MM,
             qr_mm=layout.QR_MM,

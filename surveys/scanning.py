@@ -33,7 +33,7 @@ def printed_by_code(session: Session, code: str) -> PrintedSheet | None:
 
 
 def sheet_layout(printed: PrintedSheet) -> layout.Layout:
-    return printing.sheet_layout(printed.version, printed.place_names)
+    return printing.sheet_layout(printed.version, printed.place_names, printed.language)
 
 
 def read_page(printed: PrintedSheet, found: scan.Located) -> dict[str, dict[str, Any]]:

@@ -3,9 +3,12 @@ small size, and the cases a scan pile holds besides good pages."""
 
 from __future__ import annotations
 
+import io
+
 import cv2
 import numpy as np
 import pytest
+from PIL import ExifTags, Image
 
 from bench import paper_scan
 from paper import scan
@@ -75,6 +78,44 @@ def test_two_ticks_on_a_one_answer_question_go_to_a_person(printed_pages):
     assert read["undvikit"].value is None and read["undvikit"].confidence < scan.SURE
 
 
+def test_salt_over_an_empty_page_is_read_as_empty_and_sure(printed_pages):
+    sheet, pages = printed_pages
+    _code, number, image = pages[0]
+    page = sheet.pages[number - 1]
+    salted = image.copy()
+    rng = np.random.default_rng(11)
+    height, width = salted.shape
+    for _ in range(int(0.001 * height * width)):  # dark blots of 2×2 px, as a dirty scanner
+        x, y = int(rng.integers(0, width - 2)), int(rng.integers(0, height - 2))
+        salted[y : y + 2, x : x + 2] = 0
+    readings = scan.read_boxes(scan.locate(salted).image, page.boxes)
+    assert max(r.ink for r in readings) < scan.EMPTY
+    assert not any(r.marked for r in readings)
+    assert all(r.confidence >= scan.SURE for r in readings)
+
+
+@pytest.mark.parametrize("grey", [185, 200])
+def test_a_pencil_tick_hardly_darker_than_the_paper_goes_to_a_person(printed_pages, grey):
+    sheet, pages = printed_pages
+    _code, number, image = pages[0]
+    page = sheet.pages[number - 1]
+    faint = image.copy()
+    box = next(b for b in page.boxes if b.code == "trygg_kvall" and b.key == "2")
+    px, size = paper_scan.PX, box.size * paper_scan.PX
+    x, y = box.x * px, box.y * px
+    tick = np.array(
+        [
+            (x + 0.2 * size, y + 0.55 * size),
+            (x + 0.4 * size, y + 0.8 * size),
+            (x + 0.85 * size, y + 0.15 * size),
+        ]
+    )
+    cv2.polylines(faint, [np.round(tick).astype(np.int32)], False, grey, 1, cv2.LINE_AA)
+    read = scan.answers(scan.read_boxes(scan.locate(faint).image, page.boxes))
+    # Read as the tick, or left for a person: never "no answer" with confidence.
+    assert read["trygg_kvall"].value == "2" or read["trygg_kvall"].confidence < scan.SURE
+
+
 def test_what_is_not_a_sheet_is_refused():
     with pytest.raises(scan.SheetNotFound):
         scan.locate(np.full((800, 600), 255, dtype=np.uint8))
@@ -82,3 +123,42 @@ def test_what_is_not_a_sheet_is_refused():
         scan.pdf_pages(b"%PDF-1.4 broken")
     with pytest.raises(ValueError):
         scan.photo(b"not an image")
+
+
+def _with_orientation(image: np.ndarray, orientation: int, kind: str) -> bytes:
+    picture = Image.fromarray(image)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    buffer = io.BytesIO()
+    picture.save(buffer, format=kind, exif=exif)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("orientation", "stored_as", "kind"),
+    [
+        (6, cv2.ROTATE_90_COUNTERCLOCKWISE, "JPEG"),  # phone held upright, sensor sideways
+        (8, cv2.ROTATE_90_CLOCKWISE, "JPEG"),
+        (3, cv2.ROTATE_180, "JPEG"),
+        (6, cv2.ROTATE_90_COUNTERCLOCKWISE, "PNG"),  # a PNG can carry the tag too
+    ],
+)
+def test_a_phone_photo_turned_only_by_its_exif_tag_arrives_upright(
+    printed_pages, orientation, stored_as, kind
+):
+    sheet, pages = printed_pages
+    code, number, upright = pages[0]
+    data = _with_orientation(cv2.rotate(upright, stored_as), orientation, kind)
+    with Image.open(io.BytesIO(data)) as stored:  # the pixels as stored: not upright
+        raw = np.asarray(stored.convert("L"))
+    assert raw.shape != upright.shape or np.abs(raw.astype(int) - upright.astype(int)).mean() > 8
+    image = scan.photo(data)
+    assert image.shape == upright.shape
+    assert np.abs(image.astype(int) - upright.astype(int)).mean() < 4  # JPEG noise only
+    found = scan.locate(image)
+    assert (found.code, found.page) == (code, number)
+
+
+def test_a_file_that_is_no_image_is_refused():
+    with pytest.raises(ValueError):
+        scan.photo(b"GIF89a but not really")
