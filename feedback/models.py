@@ -200,8 +200,8 @@ class Report(Base):
         return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-# The lägesbild and the hot-spot runs count a period by the event's time (counted_at): this index serves that
-# range and holds every column the counts filter and group on (migration 0022).
+# The lägesbild and the hot-spot runs count a period by the event's time (counted_at): this
+# index serves that range and holds every column the counts filter and group on (0022).
 Index(
     "ix_report_kommun_counted_cover",
     Report.kommun_id,

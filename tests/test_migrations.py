@@ -13,6 +13,7 @@ from sqlalchemy.exc import SAWarning
 
 import db
 
+
 def test_single_head():
     script = ScriptDirectory.from_config(db.alembic_config(engine=None))
     assert len(script.get_heads()) == 1
