@@ -21,7 +21,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms.validators import Email, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.forms import BaseForm
@@ -186,6 +186,14 @@ class ReportForm(BaseForm):
         if field.data and field.data not in GENDERS:
             raise ValidationError(_l("Välj ett alternativ ur listan."))
 
+    def validate_unsafe_level(self, field: RadioField) -> None:
+        # "Hur otrygg?" is not asked about a safe place: an answer left from before the
+        # resident switched kind is dropped, as the reasons of the other kind are.
+        if self.kind.data == "trygg":
+            field.data = None
+            field.errors = []
+            raise StopValidation()
+
     def validate_consent(self, field: BooleanField) -> None:
         if self.email.data and not field.data:
             raise ValidationError(
@@ -286,8 +294,12 @@ class ReportForm(BaseForm):
 
     @property
     def is_support(self) -> bool:
-        """The resident pressed "Jag känner likadant"."""
-        return bool(self.likadant.data)
+        """The resident pressed "Jag känner likadant" about an unsafe place.
+
+        The button agrees with others who felt unsafe in the cell; a report of a safe place
+        is never counted as one of theirs.
+        """
+        return bool(self.likadant.data) and self.kind.data == "otrygg"
 
 
 class StatusLookupForm(BaseForm):

@@ -186,14 +186,20 @@
     });
   }
 
-  // Keep the kind's reasons in view: only the groups that fit "otrygg" or "trygg".
+  // Keep the kind's questions in view: only the reason groups that fit "otrygg" or "trygg",
+  // and "Hur otrygg?" and "Jag känner likadant" only about an unsafe place.
   var kindInputs = form.querySelectorAll("input[name=kind]");
   function showReasonsForKind() {
     var checked = form.querySelector("input[name=kind]:checked");
     var kind = checked ? checked.value : "otrygg";
-    form.querySelectorAll(".reason-group").forEach(function (group) {
-      group.hidden = group.dataset.kind !== kind;
+    form.querySelectorAll("[data-kind]").forEach(function (part) {
+      part.hidden = part.dataset.kind !== kind;
     });
+    if (kind === "trygg") {
+      form.querySelectorAll("input[name=unsafe_level]").forEach(function (input) {
+        input.checked = false;
+      });
+    }
   }
   Array.prototype.forEach.call(kindInputs, function (input) {
     input.addEventListener("change", showReasonsForKind);

@@ -165,3 +165,41 @@ def test_in_arabic_without_the_map_or_javascript_by_keyboard(
     report = session.scalar(select(Report))
     assert report.location_method == "landmark" and report.landmark.name == "Torget"
     assert report.reason_codes == ["place.dark"] and report.at_evening
+
+
+def test_choosing_trygg_switches_the_questions(page, live_server, kommuner, create_report_at):
+    """No "Hur otrygg?" and no "Jag känner likadant" about a place that feels safe."""
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.locator("#map.leaflet-container").wait_for()
+    page.locator("#map").click(position={"x": 500, "y": 180})
+    lat, lon = float(page.input_value("#lat")), float(page.input_value("#lon"))
+    for _ in range(5):
+        create_report_at(kommuner["Vänersborg"], lat, lon)
+    page.locator("#map").click(position={"x": 500, "y": 180})
+    page.locator("#nearby").wait_for(state="visible")
+    assert page.get_by_text("Hur otrygg känner du dig här?").is_visible()
+    page.get_by_label("Ganska otrygg").check()
+
+    page.get_by_label("Här känner jag mig trygg").check()
+    assert not page.get_by_text("Hur otrygg känner du dig här?").is_visible()
+    assert not page.get_by_role("button", name="Jag känner likadant").is_visible()
+    assert not page.get_by_label("Belysning saknas, mörk plats").is_visible()
+    assert page.locator("input[name=unsafe_level]:checked").count() == 0
+    screenshot(page, "kind-trygg")
+
+    page.get_by_label("Här känner jag mig otrygg").check()
+    assert page.get_by_text("Hur otrygg känner du dig här?").is_visible()
+    assert page.get_by_role("button", name="Jag känner likadant").is_visible()
+
+
+def test_choosing_trygg_switches_the_questions_without_javascript(browser, live_server, kommuner):
+    context = browser.new_context(java_script_enabled=False, locale="sv-SE")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/k/vanersborg/")
+        assert page.get_by_text("Hur otrygg känner du dig här?").is_visible()
+        page.get_by_label("Här känner jag mig trygg").check()
+        assert not page.get_by_text("Hur otrygg känner du dig här?").is_visible()
+        assert not page.get_by_label("Belysning saknas, mörk plats").is_visible()
+    finally:
+        context.close()

@@ -84,6 +84,16 @@ def test_report_safe_place(client, kommuner, session):
     assert report.unsafe_level is None
 
 
+def test_how_unsafe_is_not_asked_about_a_safe_place(client, kommuner, session):
+    """An answer to "Hur otrygg?" left from before switching to trygg is dropped, not refused."""
+    response = client.post(
+        "/k/vanersborg/",
+        data=valid_form(kind="trygg", reasons=["positive.lighting"], unsafe_level="9"),
+    )
+    assert response.status_code == 303
+    assert session.scalar(select(Report)).unsafe_level is None
+
+
 def test_report_with_optional_details(client, kommuner, session):
     response = client.post(
         "/k/vanersborg/",
