@@ -229,16 +229,15 @@ class ReportForm(BaseForm):
                     )
                 ]
                 return False
+            if self.location_method.data == "landmark" and self.chosen_landmark is not None:
+                # The pin was tapped on a landmark's dot: the place is the landmark.
+                return self._place_at_landmark(self.chosen_landmark)
             if self.location_method.data not in {"map", "gps"}:
                 self.location_method.data = "map"
             self.point = (lat, lon)
             return True
         if self.chosen_landmark is not None:
-            self.point = (self.chosen_landmark.lat, self.chosen_landmark.lon)
-            self.location_method.data = (
-                "address" if (self.place_description.data or "").strip() else "landmark"
-            )
-            return True
+            return self._place_at_landmark(self.chosen_landmark)
         if (self.place_description.data or "").strip():
             self.landmark.errors = [
                 _l("Välj den plats i listan som ligger närmast det du beskrivit.")
@@ -246,6 +245,13 @@ class ReportForm(BaseForm):
             return False
         self.lat.errors = [_l("Välj en plats på kartan eller i listan.")]
         return False
+
+    def _place_at_landmark(self, landmark: Landmark) -> bool:
+        self.point = (landmark.lat, landmark.lon)
+        self.location_method.data = (
+            "address" if (self.place_description.data or "").strip() else "landmark"
+        )
+        return True
 
     def _validate_reasons(self) -> bool:
         chosen = list(dict.fromkeys(self.reasons.data or ()))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, object_session
 
 from core.clock import local_day
 from feedback.models import MAIL_LANGUAGES, Report, ReportReason
+from geo.projection import distance_m
 from kommun.models import Kommun, Landmark
 from mail.outbox import add_mail
 
@@ -176,3 +177,17 @@ def request_erasure(report: Report) -> None:
         from feedback.timeline import forget_resident_text
 
         forget_resident_text(session, report.id)
+
+
+NEAR_LANDMARK_M = 1500.0  # as far as "nära Torget" helps a resident recognise the place
+
+
+def nearest_landmark(
+    landmarks: list[Landmark], lat: float, lon: float, within_m: float = NEAR_LANDMARK_M
+) -> Landmark | None:
+    """The named place closest to a point, if one is within `within_m` metres."""
+    if not landmarks:
+        return None
+    distances = distance_m(lat, lon, [lm.lat for lm in landmarks], [lm.lon for lm in landmarks])
+    best = int(distances.argmin())
+    return landmarks[best] if float(distances[best]) <= within_m else None

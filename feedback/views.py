@@ -27,7 +27,12 @@ from db import get_session
 from feedback import reasons, receipts
 from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
 from feedback.models import Report
-from feedback.services import find_by_receipt, insert_report, request_erasure
+from feedback.services import (
+    find_by_receipt,
+    insert_report,
+    nearest_landmark,
+    request_erasure,
+)
 from feedback.signals import reports_changed
 from feedback.timeline import timeline
 from kommun.models import Kommun
@@ -257,9 +262,15 @@ def status() -> Response | tuple[str, int] | str:
     supporters = session.scalar(
         select(func.count(Report.id)).where(Report.supports_id == report.id)
     )
+    near = (
+        None
+        if report.landmark is not None
+        else nearest_landmark(active_landmarks(session, report.kommun), report.lat, report.lon)
+    )
     return render_template(
         "feedback/status.html",
         report=report,
+        near=near,
         form=form,
         supporters=supporters or 0,
         timeline=timeline(session, report),

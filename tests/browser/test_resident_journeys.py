@@ -203,3 +203,59 @@ def test_choosing_trygg_switches_the_questions_without_javascript(browser, live_
         assert not page.get_by_label("Belysning saknas, mörk plats").is_visible()
     finally:
         context.close()
+
+
+def test_landmark_dots_are_named_and_the_map_can_be_skipped(page, live_server, kommuner):
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.locator("#map.leaflet-container").wait_for()
+    dots = page.locator("#map path[data-landmark]")
+    assert dots.count() == len(kommuner["Vänersborg"].landmarks) > 1
+    for i in range(dots.count()):
+        assert dots.nth(i).get_attribute("tabindex") == "-1"
+        assert dots.nth(i).get_attribute("aria-label")
+    assert page.get_attribute(".leaflet-control-zoom-in", "title") == "Zooma in"
+
+    tab_to(page, ".skip-map")
+    assert page.locator(".skip-map").is_visible()
+    assert page.inner_text(".skip-map") == "Hoppa över kartan"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "landmark"
+
+
+def test_a_pin_tapped_on_a_landmark_records_the_landmark(page, live_server, kommuner, session):
+    resecentrum = next(lm for lm in kommuner["Vänersborg"].landmarks if lm.name == "Resecentrum")
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.locator("#map.leaflet-container").wait_for()
+    page.locator(f"#map path[data-landmark='{resecentrum.id}']").click()
+    assert page.inner_text("#pin-status") == "Nålen är placerad vid Resecentrum."
+    assert page.input_value("#landmark") == str(resecentrum.id)
+    assert page.input_value("#location_method") == "landmark"
+    page.get_by_label("Belysning saknas, mörk plats").check()
+    page.get_by_role("button", name="Skicka förslaget").click()
+    page.locator("#receipt-code").wait_for()
+    report = session.scalar(select(Report))
+    assert report.landmark_id == resecentrum.id and report.location_method == "landmark"
+    assert (report.lat, report.lon) == (resecentrum.lat, resecentrum.lon)
+
+    page.get_by_role("link", name="Se status för ditt förslag").click()
+    assert page.inner_text("#place-name") == "Resecentrum"
+    page.locator("#place-map.leaflet-container").wait_for()
+    assert page.locator("#place-map .leaflet-overlay-pane path").count() == 1
+    screenshot(page, "status-place-map")
+
+
+def test_the_status_page_names_a_map_placed_report_by_the_nearest_landmark(
+    page, live_server, kommuner, session
+):
+    page.goto(f"{live_server}/k/vanersborg/")
+    tab_to(page, "#pin-centre")
+    page.keyboard.press("Enter")
+    lat = page.input_value("#lat")
+    page.get_by_label("Belysning saknas, mörk plats").check()
+    page.get_by_role("button", name="Skicka förslaget").click()
+    page.get_by_role("link", name="Se status för ditt förslag").click()
+    place = page.inner_text("#place-name")
+    assert place.startswith("Vald på kartan, nära ")
+    assert lat[:6] not in page.inner_text("main")  # no raw coordinates
+    page.locator("#place-map.leaflet-container").wait_for()
