@@ -308,6 +308,30 @@ class ReportForm(BaseForm):
         return bool(self.likadant.data) and self.kind.data == "otrygg"
 
 
+class ReceiptMailForm(BaseForm):
+    """ "Mejla koden till mig" on the receipt, for a resident who gave no address."""
+
+    receipt_email = EmailField(
+        _l("Din e-postadress"),
+        validators=[
+            Length(max=254),
+            Email(
+                message=_l("Skriv en e-postadress som namn@exempel.se."), check_deliverability=False
+            ),
+        ],
+    )
+    receipt_consent = BooleanField(
+        _l(
+            "Jag samtycker till att kommunen sparar min e-postadress för att skicka kvittot och "
+            "återkoppla om förslaget. Jag kan återkalla samtycket när som helst."
+        )
+    )
+
+    def validate_receipt_consent(self, field: BooleanField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Kryssa i samtycket för att få koden med e-post."))
+
+
 class StatusLookupForm(BaseForm):
     code = StringField(_l("Din kvittokod"), validators=[Length(max=40)])
 

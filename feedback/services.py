@@ -151,6 +151,30 @@ def create_report(
     return session.get_one(Report, report_id)
 
 
+def mail_receipt(session: Session, report: Report, email: str) -> bool:
+    """Send the receipt to an address given after the report, with consent.
+
+    The address is kept where an address given in the form is kept (the report's contact
+    address, with the moment of consent), so the outbox reads it when it sends and the
+    resident can withdraw it like any other. A report that already has an address keeps it:
+    False, and nothing is sent, so the page cannot mail anyone a second time.
+    """
+    if report.contact_email or report.erasure_requested_at or report.anonymised_at:
+        return False
+    now = datetime.now(UTC)
+    report.contact_email = email.strip()
+    report.contact_consent_at = now
+    report.updated_at = now
+    add_mail(
+        session,
+        kind="confirmation",
+        kommun_id=report.kommun_id,
+        report_id=report.id,
+        language=report.language if report.language in MAIL_LANGUAGES else "sv",
+    )
+    return True
+
+
 def find_by_receipt(session: Session, code: str) -> Report | None:
     normalized = normalize_receipt(code)
     if normalized is None:

@@ -25,11 +25,12 @@ from accounts.security import limiter
 from core.current import app_object
 from db import get_session
 from feedback import reasons, receipts
-from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
+from feedback.forms import ErasureForm, ReceiptMailForm, ReportForm, StatusLookupForm
 from feedback.models import Report
 from feedback.services import (
     find_by_receipt,
     insert_report,
+    mail_receipt,
     nearest_landmark,
     request_erasure,
 )
@@ -170,13 +171,22 @@ def nearby(slug: str) -> Response | tuple[Response, int]:
     )
 
 
-@bp.get("/kvitto")
-def receipt() -> Response | str:
-    """Thank the resident and show the receipt code and what happens next."""
-    report = receipts.remembered(get_session())
+@bp.route("/kvitto", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REPORT_RATE_LIMIT"], methods=["POST"])
+def receipt() -> Response | tuple[str, int]:
+    """Thank the resident, show the receipt code and what happens next, and mail the code."""
+    session = get_session()
+    report = receipts.remembered(session)
     if report is None:
         return redirect(url_for("feedback.status_lookup"), code=303)
-    return render_template("feedback/receipt.html", report=report)
+    form = ReceiptMailForm()
+    if form.validate_on_submit():
+        if mail_receipt(session, report, form.receipt_email.data or ""):
+            session.commit()
+        return redirect(url_for("feedback.receipt"), code=303)
+    return render_template("feedback/receipt.html", report=report, form=form), (
+        400 if request.method == "POST" else 200
+    )
 
 
 @bp.get("/kvitto/<code>")

@@ -259,3 +259,59 @@ def test_the_status_page_names_a_map_placed_report_by_the_nearest_landmark(
     assert place.startswith("Vald på kartan, nära ")
     assert lat[:6] not in page.inner_text("main")  # no raw coordinates
     page.locator("#place-map.leaflet-container").wait_for()
+
+
+def submit_quickly(page, live_server):
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.select_option("#landmark", label="Torget")
+    page.get_by_label("Belysning saknas, mörk plats").check()
+    page.get_by_role("button", name="Skicka förslaget").click()
+    page.locator("#receipt-code").wait_for()
+
+
+def test_the_receipt_code_can_be_copied_printed_and_mailed(browser, live_server, kommuner, session):
+    context = browser.new_context(viewport={"width": 360, "height": 800}, locale="sv-SE")
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        submit_quickly(page, live_server)
+        code = page.inner_text("#receipt-code")
+        page.get_by_role("button", name="Kopiera koden").click()
+        page.get_by_text("Koden är kopierad.").wait_for()
+        assert page.evaluate("navigator.clipboard.readText()") == code
+        screenshot(page, "receipt-360")
+
+        page.emulate_media(media="print")
+        assert page.locator("#receipt-code").is_visible()
+        for hidden in ("#copy-code", "#print-receipt", "#receipt-mail", ".site-header"):
+            assert not page.locator(hidden).is_visible(), hidden
+        page.emulate_media(media="screen")
+        assert page.get_by_role("button", name="Skriv ut / spara").is_visible()
+
+        page.get_by_text("Mejla koden till mig").click()
+        page.get_by_label("Din e-postadress").fill("boende@exempel.se")
+        page.get_by_label("Jag samtycker till att kommunen sparar min e-postadress").check()
+        page.get_by_role("button", name="Mejla koden", exact=True).click()
+        page.locator("#mail-note").wait_for()
+        assert page.locator("#receipt-mail").count() == 0
+    finally:
+        context.close()
+    report = session.scalar(select(Report))
+    session.refresh(report)
+    assert report.contact_email == "boende@exempel.se"
+
+
+def test_the_receipt_without_javascript_offers_no_dead_buttons(browser, live_server, kommuner):
+    context = browser.new_context(java_script_enabled=False, locale="sv-SE")
+    page = context.new_page()
+    try:
+        submit_quickly(page, live_server)
+        assert not page.locator("#copy-code").is_visible()
+        assert not page.locator("#print-receipt").is_visible()
+        page.locator("#receipt-code").click()  # one tap selects the whole code
+        assert page.evaluate("window.getSelection().toString().trim()") == page.inner_text(
+            "#receipt-code"
+        )
+        assert page.locator("#receipt-mail summary").is_visible()
+    finally:
+        context.close()
