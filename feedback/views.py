@@ -43,9 +43,11 @@ from kommun.services import (
     kommun_by_slug,
     mark_hotspots_stale,
 )
-from privacy.public import CELL_M, cell_summary
+from privacy.public import CELL_M, cell_summary, common_reasons
 
 bp = Blueprint("feedback", __name__)
+# Reasons shown first on the form; the rest fold away under "Fler skäl".
+SUGGESTED_REASONS = 6
 bp.add_app_template_filter(reasons.label, "reason_label")
 bp.add_app_template_global(reasons.status_label, "status_label")
 
@@ -101,11 +103,17 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
             return redirect(url_for("feedback.receipt"), code=303)
         form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]
     status = 400 if request.method == "POST" else 200
+    suggested = [
+        code
+        for code in common_reasons(session, kommun, datetime.now(UTC), SUGGESTED_REASONS)
+        if code in reasons.UNSAFE_CODES
+    ]
     return render_template(
         "feedback/new.html",
         form=form,
         kommun=kommun,
         landmarks=landmarks,
+        suggested=suggested,
         unsafe_groups=reasons.groups(positive=False),
         safe_groups=reasons.groups(positive=True),
     ), status

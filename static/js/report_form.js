@@ -165,6 +165,7 @@
     document.getElementById("pin-clear").hidden = true;
     window.clearTimeout(nearbyTimer);
     nearbyBox.hidden = true;
+    suggestNear([]);
     say(text.removed);
   }
 
@@ -182,8 +183,34 @@
       .then(function (data) {
         nearbyBox.hidden = !(data.count > 0);
         nearbyMessage.textContent = data.count > 0 ? data.message : "";
+        suggestNear(data.count > 0 && data.reasons ? data.reasons.map(function (r) { return r.code; }) : []);
       })
       .catch(function () { nearbyBox.hidden = true; });
+  }
+
+  // The reasons others chose in the pin's cell (k-rule aggregates from the nearby answer)
+  // move up among the suggested ones; a new place puts the last place's back in their group.
+  var suggestedBox = document.getElementById("suggested-reasons");
+  var suggestedHint = document.getElementById("suggested-hint");
+  var borrowed = [];
+  var kommunHint = suggestedHint ? suggestedHint.textContent : "";
+  function suggestNear(codes) {
+    if (!suggestedBox) { return; }
+    borrowed.forEach(function (choice) {
+      var home = document.getElementById(choice.dataset.group);
+      if (home) { home.appendChild(choice); }
+    });
+    borrowed = [];
+    var first = suggestedHint.nextElementSibling;
+    codes.forEach(function (code) {
+      var input = document.getElementById("reason-" + code.replace(/\./g, "-"));
+      var choice = input && input.closest(".choice");
+      if (!choice || !choice.dataset.group) { return; }  // already suggested for the kommun
+      suggestedBox.insertBefore(choice, first);
+      borrowed.push(choice);
+    });
+    suggestedHint.textContent = borrowed.length ? suggestedHint.dataset.near : kommunHint;
+    showReasonsForKind();
   }
 
   function pinAtLandmark(lm) {
@@ -235,7 +262,8 @@
     var checked = form.querySelector("input[name=kind]:checked");
     var kind = checked ? checked.value : "otrygg";
     form.querySelectorAll("[data-kind]").forEach(function (part) {
-      part.hidden = part.dataset.kind !== kind;
+      part.hidden = part.dataset.kind !== kind ||
+        (part.id === "suggested-reasons" && !part.querySelector(".choice"));
     });
     if (kind === "trygg") {
       form.querySelectorAll("input[name=unsafe_level]").forEach(function (input) {

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from feedback.models import Report
 from tests.browser.conftest import screenshot, tab_to
+from tests.conftest import VANERSBORG_TORGET
 
 
 def test_resident_clicks_the_map_picks_reasons_and_submits(
@@ -313,5 +314,45 @@ def test_the_receipt_without_javascript_offers_no_dead_buttons(browser, live_ser
             "#receipt-code"
         )
         assert page.locator("#receipt-mail summary").is_visible()
+    finally:
+        context.close()
+
+
+def test_on_a_phone_likely_reasons_come_first_and_every_target_is_44_px(
+    browser, live_server, kommuner, create_report_at
+):
+    vanersborg = kommuner["Vänersborg"]
+    for _ in range(5):
+        create_report_at(vanersborg, *VANERSBORG_TORGET, reasons=["people.youth_groups"])
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="sv-SE")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/k/vanersborg/")
+        page.locator("#map.leaflet-container").wait_for()
+        assert page.get_by_label("Störande ungdomsgäng").is_visible()
+        assert not page.get_by_label("Klotter", exact=True).is_visible()  # folded away
+        assert page.evaluate("document.documentElement.scrollHeight") < 4600  # was 5,400
+        too_small = page.evaluate(
+            """Array.from(document.querySelectorAll(
+                 '#report-form input:not([type=hidden]), #report-form select,'
+                 + ' #report-form button, #report-form summary'))
+               .filter(e => e.offsetParent && !e.closest('.leaflet-container'))
+               .map(e => [e.id || e.textContent.trim(),
+                          (e.closest('.choice') || e).getBoundingClientRect().height])
+               .filter(([, h]) => h < 44)"""
+        )
+        assert too_small == []
+        screenshot(page, "form-360-suggested")
+
+        # A pin in a cell where k reports chose a reason moves that reason up.
+        for _ in range(5):
+            create_report_at(vanersborg, *VANERSBORG_TORGET, reasons=["place.bushes"])
+        page.select_option("#landmark", label="Torget")
+        page.locator("#pin-centre").click()
+        page.locator("#suggested-reasons #reason-place-bushes").wait_for()
+        assert page.get_by_label("Skymmande buskage och växtlighet").is_visible()
+        page.get_by_text("Fler skäl").click()
+        page.get_by_label("Klotter", exact=True).check()
+        page.get_by_label("Skymmande buskage och växtlighet").check()
     finally:
         context.close()
