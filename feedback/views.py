@@ -169,12 +169,15 @@ def nearby(slug: str) -> Response | tuple[Response, int]:
         size=int(CELL_M),
     )
     if summary.reasons:
+        # The comma is the language's (، in Arabic): the whole sentence is translated.
         label = reasons.label(summary.reasons[0][0])
-        message += ", " + _("oftast %(reason)s", reason=label.lower())
+        message = _("%(count)s, oftast %(reason)s.", count=message, reason=label.lower())
+    else:
+        message = _("%(count)s.", count=message)
     return jsonify(
         count=summary.count,
         cell=cell,
-        message=message + ".",
+        message=message,
         reasons=[{"code": c, "label": reasons.label(c), "count": n} for c, n in summary.reasons],
     )
 
