@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -24,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core import photos
 from core.forms import BaseForm
 from feedback import reasons
 from feedback.models import AGE_BANDS, DAY_TYPES, GENDERS, TIMES_OF_DAY
@@ -104,6 +106,14 @@ class ReportForm(BaseForm):
         ],
         description=_l("Skriv inte namn eller annat som pekar ut en person. Högst 2000 tecken."),
     )
+    photo = FileField(
+        _l("Foto (frivilligt)"),
+        description=_l(
+            "JPEG eller PNG, högst 8 MB. Fotot visas bara för personalen. Undvik ansikten och "
+            "registreringsskyltar."
+        ),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
     age_band = SelectField(
         _l("Ålder (frivilligt)"),
         choices=_optional_choice(_l("Vill inte ange")) + options(*((a, a) for a in AGE_BANDS)),
@@ -147,6 +157,7 @@ class ReportForm(BaseForm):
             *((str(lm.id), lm.name) for lm in landmarks)
         )
         self.point: tuple[float, float] | None = None
+        self.photo_bytes = b""  # the photo as it will be kept: re-encoded, no metadata
         self.chosen_landmark: Landmark | None = None
         if not self.submission_id.data:
             self.submission_id.data = uuid.uuid4().hex
@@ -169,6 +180,15 @@ class ReportForm(BaseForm):
         if field.data and field.data not in self.landmarks:
             raise ValidationError(_l("Välj en plats ur listan."))
         self.chosen_landmark = self.landmarks.get(field.data or "")
+
+    def validate_photo(self, field: FileField) -> None:
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            return
+        try:
+            self.photo_bytes = photos.clean(upload.read())
+        except photos.PhotoError:
+            raise ValidationError(_l("Välj ett foto i JPEG eller PNG på högst 8 MB.")) from None
 
     def validate_times(self, field: MultiCheckboxField) -> None:
         if not set(field.data or ()) <= set(TIMES_OF_DAY):

@@ -13,11 +13,14 @@ from typing import cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, object_session
 
+from core import photos
 from core.clock import local_day
 from feedback.models import MAIL_LANGUAGES, Report, ReportReason
 from geo.projection import distance_m
 from kommun.models import Kommun, Landmark
 from mail.outbox import add_mail
+
+PHOTO_KIND = "reports"
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper.
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -149,6 +152,22 @@ def create_report(
     """Store a report (see insert_report) and return it as an object."""
     report_id, _code = insert_report(session, kommun, data, supports=supports)
     return session.get_one(Report, report_id)
+
+
+def attach_photo(session: Session, report_id: int, cleaned: bytes) -> str:
+    """Keep a report's photo (already cleaned by core.photos.clean); returns its file name.
+
+    The file is written before the transaction commits: a caller that rolls back removes it.
+    """
+    name, _type = photos.store(photos.folder(PHOTO_KIND), cleaned)
+    session.execute(update(Report).where(Report.id == report_id).values(photo=name))
+    return name
+
+
+def remove_photo(report: Report) -> None:
+    """Delete a report's photo file and forget it."""
+    photos.remove(photos.folder(PHOTO_KIND), report.photo)
+    report.photo = None
 
 
 def mail_receipt(session: Session, report: Report, email: str) -> bool:

@@ -22,12 +22,15 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from accounts.security import limiter
+from core import photos
 from core.current import app_object
 from db import get_session
 from feedback import reasons, receipts
 from feedback.forms import ErasureForm, ReceiptMailForm, ReportForm, StatusLookupForm
 from feedback.models import Report
 from feedback.services import (
+    PHOTO_KIND,
+    attach_photo,
     find_by_receipt,
     insert_report,
     mail_receipt,
@@ -50,6 +53,13 @@ bp = Blueprint("feedback", __name__)
 SUGGESTED_REASONS = 6
 bp.add_app_template_filter(reasons.label, "reason_label")
 bp.add_app_template_global(reasons.status_label, "status_label")
+
+
+@bp.before_request
+def allow_photo() -> None:
+    """A report may carry a photo: a larger body, but only as a file upload (text is not)."""
+    if request.endpoint == "feedback.new_report" and request.mimetype == "multipart/form-data":
+        request.max_content_length = photos.PHOTO_MAX + 64 * 1024
 
 
 def _kommun_or_404(slug: str) -> Kommun:
@@ -86,14 +96,18 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
     if form.validate_on_submit():
         supports = _supported_report(form, kommun)
         if supports is not None or form.reasons.data:
+            photo = None
             try:
                 report_id, _code = insert_report(
                     session, kommun, form.report_input(), supports=supports
                 )
+                if form.photo_bytes:
+                    photo = attach_photo(session, report_id, form.photo_bytes)
                 mark_hotspots_stale(session, kommun.id)
                 session.commit()
             except IntegrityError:  # sent twice (a double click, a retry): one report
                 session.rollback()
+                photos.remove(photos.folder(PHOTO_KIND), photo)
                 found = _already_sent(form.submission_id.data)
                 if found is None:
                     raise
@@ -248,6 +262,7 @@ def own_report() -> Response:
         "otrygghet": report.unsafe_level,
         "egen_upplevelse": report.own_experience,
         "beskrivning": report.description,
+        "foto": report.photo is not None,
         "aldersgrupp": report.age_band,
         "kon": report.gender,
         "epost": report.contact_email,

@@ -20,9 +20,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from core import photos
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField, options
-from surveys import instruments, photos
+from surveys import instruments
 from surveys.models import DECISIONS, METHODS
 
 METHOD_LABELS = {

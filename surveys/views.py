@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from accounts.access import allowed_object, kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
-from core import numbers
+from core import numbers, photos
 from core import text as odd_text
 from core.clock import local_today
 from core.current import app_object
@@ -43,7 +43,7 @@ from kommun.services import active_landmarks
 from paper import scan as paper_scan
 from promises.models import Activity, Promise
 from review.exports import spreadsheet_cell
-from surveys import instruments, photos, printing, scanning, services
+from surveys import instruments, printing, scanning, services
 from surveys.forms import (
     DECISION_LABELS,
     METHOD_LABELS,

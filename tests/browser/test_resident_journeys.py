@@ -356,3 +356,19 @@ def test_on_a_phone_likely_reasons_come_first_and_every_target_is_44_px(
         page.get_by_label("Skymmande buskage och växtlighet").check()
     finally:
         context.close()
+
+
+def test_a_resident_adds_a_photo_from_the_phone(page, live_server, kommuner, session):
+    from tests.feedback.test_report_photo import phone_photo
+
+    page.goto(f"{live_server}/k/vanersborg/")
+    page.select_option("#landmark", label="Torget")
+    page.get_by_label("Belysning saknas, mörk plats").check()
+    assert page.get_attribute("#photo", "accept") == "image/jpeg,image/png,image/webp"
+    page.set_input_files(
+        "#photo", files=[{"name": "lampan.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}]
+    )
+    page.get_by_role("button", name="Skicka förslaget").click()
+    page.locator("#receipt-code").wait_for()
+    report = session.scalar(select(Report))
+    assert report.photo and report.photo.endswith(".jpg")
