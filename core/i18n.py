@@ -66,6 +66,19 @@ def list_of(items: object) -> str:
     return format_list(words, locale=str(get_locale() or "sv")) if words else ""
 
 
+SENTENCE_ENDS = (".", "!", "?", "…", "؟", "۔")
+
+
+def as_sentences(messages: object) -> str:
+    """Error messages as sentences one after the other, never run together.
+
+    WTForms' own messages come without a full stop ("Inte ett giltigt heltal"); next to ours
+    they read as one sentence ("Inte ett giltigt heltal Ange 20–500 meter").
+    """
+    texts = [str(m).strip() for m in messages]  # type: ignore[attr-defined]
+    return " ".join(t if t.endswith(SENTENCE_ENDS) else f"{t}." for t in texts if t)
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "sv")
@@ -74,5 +87,6 @@ def init_app(app: Flask) -> None:
         "rtl" if str(get_locale() or "sv") in RTL else "ltr"
     )
     app.jinja_env.filters["list_of"] = list_of
+    app.jinja_env.filters["as_sentences"] = as_sentences
     app.before_request(_share_wtforms_translations)
     app.after_request(_remember_language)

@@ -186,3 +186,30 @@ def test_the_example_address_is_the_same_in_every_language():
             "Östra vägen"
             in catalogue["Till exempel ”gångtunneln under Östra vägen”. Frivilligt."].string
         )
+
+
+def test_error_messages_are_sentences_not_run_together():
+    from core.i18n import as_sentences
+
+    assert as_sentences(["Inte ett giltigt heltal", "Ange 20–500 meter."]) == (
+        "Inte ett giltigt heltal. Ange 20–500 meter."
+    )
+    assert as_sentences(["اختر مكانًا؟", ""]) == "اختر مكانًا؟"
+
+
+def test_two_errors_on_one_field_read_as_two_sentences(app):
+    from types import SimpleNamespace
+
+    from bs4 import BeautifulSoup
+
+    field = SimpleNamespace(id="radius", errors=["Inte ett giltigt heltal", "Ange 20–500 meter."])
+    template = '{% from "macros/forms.html" import errors %}{{ errors(field) }}'
+    with app.test_request_context():
+        html = app.jinja_env.from_string(template).render(field=field)
+    shown = BeautifulSoup(html, "html.parser").select_one("#radius-error").get_text(" ", strip=True)
+    assert shown.endswith("Inte ett giltigt heltal. Ange 20–500 meter.")
+
+
+def test_the_form_says_plainly_how_long_it_takes(client, kommuner):
+    lead = parse_page(client.get("/k/vanersborg/").data).select_one(".lead").get_text()
+    assert lead == "Det tar några minuter. Frågor märkta ”frivilligt” kan du hoppa över."

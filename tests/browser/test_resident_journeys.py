@@ -329,6 +329,7 @@ def test_on_a_phone_likely_reasons_come_first_and_every_target_is_44_px(
     try:
         page.goto(f"{live_server}/k/vanersborg/")
         page.locator("#map.leaflet-container").wait_for()
+        assert page.inner_text(".lead").startswith("Det tar några minuter.")
         assert page.get_by_label("Störande ungdomsgäng").is_visible()
         assert not page.get_by_label("Klotter", exact=True).is_visible()  # folded away
         assert page.evaluate("document.documentElement.scrollHeight") < 4600  # was 5,400
