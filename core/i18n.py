@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel import support
+from babel.lists import format_list
 from flask import Flask, current_app, g, request
 from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
@@ -59,6 +60,25 @@ def _share_wtforms_translations() -> None:
     request.wtforms_translations = _wtforms_translations(str(get_locale() or "sv"))  # type: ignore[attr-defined]
 
 
+def list_of(items: object) -> str:
+    """Words as a list in the page's language: "a, b och c", "a، b وc" in Arabic."""
+    words = [str(item) for item in items]  # type: ignore[attr-defined]
+    return format_list(words, locale=str(get_locale() or "sv")) if words else ""
+
+
+SENTENCE_ENDS = (".", "!", "?", "…", "؟", "۔")
+
+
+def as_sentences(messages: object) -> str:
+    """Error messages as sentences one after the other, never run together.
+
+    WTForms' own messages come without a full stop ("Inte ett giltigt heltal"); next to ours
+    they read as one sentence ("Inte ett giltigt heltal Ange 20–500 meter").
+    """
+    texts = [str(m).strip() for m in messages]  # type: ignore[attr-defined]
+    return " ".join(t if t.endswith(SENTENCE_ENDS) else f"{t}." for t in texts if t)
+
+
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "sv")
@@ -66,5 +86,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["text_direction"] = lambda: (
         "rtl" if str(get_locale() or "sv") in RTL else "ltr"
     )
+    app.jinja_env.filters["list_of"] = list_of
+    app.jinja_env.filters["as_sentences"] = as_sentences
     app.before_request(_share_wtforms_translations)
     app.after_request(_remember_language)

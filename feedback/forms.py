@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -20,8 +21,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms.validators import Email, Length, Optional, StopValidation, ValidationError
 
+from core import photos
 from core.forms import BaseForm
 from core.forms import MultiCheckboxField as MultiCheckboxField
 from core.forms import options as options
@@ -95,6 +97,14 @@ class ReportForm(BaseForm):
         ],
         description=_l("Skriv inte namn eller annat som pekar ut en person. Högst 2000 tecken."),
     )
+    photo = FileField(
+        _l("Foto (frivilligt)"),
+        description=_l(
+            "JPEG eller PNG, högst 8 MB. Fotot visas bara för personalen. Undvik ansikten och "
+            "registreringsskyltar."
+        ),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
     age_band = SelectField(
         _l("Ålder (frivilligt)"),
         choices=_optional_choice(_l("Vill inte ange")) + options(*((a, a) for a in AGE_BANDS)),
@@ -138,6 +148,7 @@ class ReportForm(BaseForm):
             *((str(lm.id), lm.name) for lm in landmarks)
         )
         self.point: tuple[float, float] | None = None
+        self.photo_bytes = b""  # the photo as it will be kept: re-encoded, no metadata
         self.chosen_landmark: Landmark | None = None
         if not self.submission_id.data:
             self.submission_id.data = uuid.uuid4().hex
@@ -161,6 +172,15 @@ class ReportForm(BaseForm):
             raise ValidationError(_l("Välj en plats ur listan."))
         self.chosen_landmark = self.landmarks.get(field.data or "")
 
+    def validate_photo(self, field: FileField) -> None:
+        upload = field.data
+        if not upload or not getattr(upload, "filename", ""):
+            return
+        try:
+            self.photo_bytes = photos.clean(upload.read())
+        except photos.PhotoError:
+            raise ValidationError(_l("Välj ett foto i JPEG eller PNG på högst 8 MB.")) from None
+
     def validate_times(self, field: MultiCheckboxField) -> None:
         if not set(field.data or ()) <= set(TIMES_OF_DAY):
             raise ValidationError(_l("Välj dag, kväll eller natt."))
@@ -176,6 +196,14 @@ class ReportForm(BaseForm):
     def validate_gender(self, field: SelectField) -> None:
         if field.data and field.data not in GENDERS:
             raise ValidationError(_l("Välj ett alternativ ur listan."))
+
+    def validate_unsafe_level(self, field: RadioField) -> None:
+        # "Hur otrygg?" is not asked about a safe place: an answer left from before the
+        # resident switched kind is dropped, as the reasons of the other kind are.
+        if self.kind.data == "trygg":
+            field.data = None
+            field.errors = []
+            raise StopValidation()
 
     def validate_consent(self, field: BooleanField) -> None:
         if self.email.data and not field.data:
@@ -212,16 +240,15 @@ class ReportForm(BaseForm):
                     )
                 ]
                 return False
+            if self.location_method.data == "landmark" and self.chosen_landmark is not None:
+                # The pin was tapped on a landmark's dot: the place is the landmark.
+                return self._place_at_landmark(self.chosen_landmark)
             if self.location_method.data not in {"map", "gps"}:
                 self.location_method.data = "map"
             self.point = (lat, lon)
             return True
         if self.chosen_landmark is not None:
-            self.point = (self.chosen_landmark.lat, self.chosen_landmark.lon)
-            self.location_method.data = (
-                "address" if (self.place_description.data or "").strip() else "landmark"
-            )
-            return True
+            return self._place_at_landmark(self.chosen_landmark)
         if (self.place_description.data or "").strip():
             self.landmark.errors = [
                 _l("Välj den plats i listan som ligger närmast det du beskrivit.")
@@ -229,6 +256,13 @@ class ReportForm(BaseForm):
             return False
         self.lat.errors = [_l("Välj en plats på kartan eller i listan.")]
         return False
+
+    def _place_at_landmark(self, landmark: Landmark) -> bool:
+        self.point = (landmark.lat, landmark.lon)
+        self.location_method.data = (
+            "address" if (self.place_description.data or "").strip() else "landmark"
+        )
+        return True
 
     def _validate_reasons(self) -> bool:
         chosen = list(dict.fromkeys(self.reasons.data or ()))
@@ -277,8 +311,36 @@ class ReportForm(BaseForm):
 
     @property
     def is_support(self) -> bool:
-        """The resident pressed "Jag känner likadant"."""
-        return bool(self.likadant.data)
+        """The resident pressed "Jag känner likadant" about an unsafe place.
+
+        The button agrees with others who felt unsafe in the cell; a report of a safe place
+        is never counted as one of theirs.
+        """
+        return bool(self.likadant.data) and self.kind.data == "otrygg"
+
+
+class ReceiptMailForm(BaseForm):
+    """ "Mejla koden till mig" on the receipt, for a resident who gave no address."""
+
+    receipt_email = EmailField(
+        _l("Din e-postadress"),
+        validators=[
+            Length(max=254),
+            Email(
+                message=_l("Skriv en e-postadress som namn@exempel.se."), check_deliverability=False
+            ),
+        ],
+    )
+    receipt_consent = BooleanField(
+        _l(
+            "Jag samtycker till att kommunen sparar min e-postadress för att skicka kvittot och "
+            "återkoppla om förslaget. Jag kan återkalla samtycket när som helst."
+        )
+    )
+
+    def validate_receipt_consent(self, field: BooleanField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Kryssa i samtycket för att få koden med e-post."))
 
 
 class StatusLookupForm(BaseForm):

@@ -148,6 +148,9 @@ class Report(Base):
     erasure_requested_at: Mapped[datetime | None] = mapped_column()
     # Set by the retention job (privacy.retention): free text and contact gone, pin coarsened.
     anonymised_at: Mapped[datetime | None] = mapped_column()
+    # An optional photo: a JPEG under the instance folder, metadata stripped (core.photos),
+    # shown to staff only, deleted with the free text by the retention job.
+    photo: Mapped[str | None] = mapped_column(String(80))
 
     # Review by coordinators (review/). Why a report was closed, and whom it went to.
     status_reason: Mapped[str | None] = mapped_column(String(30))

@@ -13,10 +13,14 @@ from typing import cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, object_session
 
+from core import photos
 from core.clock import local_day
 from feedback.models import MAIL_LANGUAGES, Report, ReportReason
+from geo.projection import distance_m
 from kommun.models import Kommun, Landmark
 from mail.outbox import add_mail
+
+PHOTO_KIND = "reports"
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper.
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -150,6 +154,46 @@ def create_report(
     return session.get_one(Report, report_id)
 
 
+def attach_photo(session: Session, report_id: int, cleaned: bytes) -> str:
+    """Keep a report's photo (already cleaned by core.photos.clean); returns its file name.
+
+    The file is written before the transaction commits: a caller that rolls back removes it.
+    """
+    name, _type = photos.store(photos.folder(PHOTO_KIND), cleaned)
+    session.execute(update(Report).where(Report.id == report_id).values(photo=name))
+    return name
+
+
+def remove_photo(report: Report) -> None:
+    """Delete a report's photo file and forget it."""
+    photos.remove(photos.folder(PHOTO_KIND), report.photo)
+    report.photo = None
+
+
+def mail_receipt(session: Session, report: Report, email: str) -> bool:
+    """Send the receipt to an address given after the report, with consent.
+
+    The address is kept where an address given in the form is kept (the report's contact
+    address, with the moment of consent), so the outbox reads it when it sends and the
+    resident can withdraw it like any other. A report that already has an address keeps it:
+    False, and nothing is sent, so the page cannot mail anyone a second time.
+    """
+    if report.contact_email or report.erasure_requested_at or report.anonymised_at:
+        return False
+    now = datetime.now(UTC)
+    report.contact_email = email.strip()
+    report.contact_consent_at = now
+    report.updated_at = now
+    add_mail(
+        session,
+        kind="confirmation",
+        kommun_id=report.kommun_id,
+        report_id=report.id,
+        language=report.language if report.language in MAIL_LANGUAGES else "sv",
+    )
+    return True
+
+
 def find_by_receipt(session: Session, code: str) -> Report | None:
     normalized = normalize_receipt(code)
     if normalized is None:
@@ -176,3 +220,17 @@ def request_erasure(report: Report) -> None:
         from feedback.timeline import forget_resident_text
 
         forget_resident_text(session, report.id)
+
+
+NEAR_LANDMARK_M = 1500.0  # as far as "nära Torget" helps a resident recognise the place
+
+
+def nearest_landmark(
+    landmarks: list[Landmark], lat: float, lon: float, within_m: float = NEAR_LANDMARK_M
+) -> Landmark | None:
+    """The named place closest to a point, if one is within `within_m` metres."""
+    if not landmarks:
+        return None
+    distances = distance_m(lat, lon, [lm.lat for lm in landmarks], [lm.lon for lm in landmarks])
+    best = int(distances.argmin())
+    return landmarks[best] if float(distances[best]) <= within_m else None

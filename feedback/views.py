@@ -21,27 +21,46 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from core import photos
 from core.current import app_object
 from core.ratelimit import limiter
 from db import get_session
 from feedback import reasons, receipts
-from feedback.forms import ErasureForm, ReportForm, StatusLookupForm
+from feedback.forms import ErasureForm, ReceiptMailForm, ReportForm, StatusLookupForm
 from feedback.models import Report
-from feedback.services import find_by_receipt, insert_report, request_erasure
+from feedback.services import (
+    PHOTO_KIND,
+    attach_photo,
+    find_by_receipt,
+    insert_report,
+    mail_receipt,
+    nearest_landmark,
+    request_erasure,
+)
 from feedback.signals import reports_changed
 from feedback.timeline import timeline
 from kommun.models import Kommun
 from kommun.services import (
     active_kommuner,
+    active_landmarks,
     kommun_and_landmarks,
     kommun_by_slug,
     mark_hotspots_stale,
 )
-from privacy.public import CELL_M, cell_summary
+from privacy.public import CELL_M, cell_summary, common_reasons
 
 bp = Blueprint("feedback", __name__)
+# Reasons shown first on the form; the rest fold away under "Fler skäl".
+SUGGESTED_REASONS = 6
 bp.add_app_template_filter(reasons.label, "reason_label")
 bp.add_app_template_global(reasons.status_label, "status_label")
+
+
+@bp.before_request
+def allow_photo() -> None:
+    """A report may carry a photo: a larger body, but only as a file upload (text is not)."""
+    if request.endpoint == "feedback.new_report" and request.mimetype == "multipart/form-data":
+        request.max_content_length = photos.PHOTO_MAX + 64 * 1024
 
 
 def _kommun_or_404(slug: str) -> Kommun:
@@ -80,14 +99,18 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
     if form.validate_on_submit():
         supports = _supported_report(form, kommun)
         if supports is not None or form.reasons.data:
+            photo = None
             try:
                 report_id, _code = insert_report(
                     session, kommun, form.report_input(), supports=supports
                 )
+                if form.photo_bytes:
+                    photo = attach_photo(session, report_id, form.photo_bytes)
                 mark_hotspots_stale(session, kommun.id)
                 session.commit()
             except IntegrityError:  # sent twice (a double click, a retry): one report
                 session.rollback()
+                photos.remove(photos.folder(PHOTO_KIND), photo)
                 found = _already_sent(form.submission_id.data)
                 if found is None:
                     raise
@@ -97,11 +120,17 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
             return redirect(url_for("feedback.receipt"), code=303)
         form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]
     status = 400 if request.method == "POST" else 200
+    suggested = [
+        code
+        for code in common_reasons(session, kommun, datetime.now(UTC), SUGGESTED_REASONS)
+        if code in reasons.UNSAFE_CODES
+    ]
     return render_template(
         "feedback/new.html",
         form=form,
         kommun=kommun,
         landmarks=landmarks,
+        suggested=suggested,
         unsafe_groups=reasons.groups(positive=False),
         safe_groups=reasons.groups(positive=True),
     ), status
@@ -157,23 +186,35 @@ def nearby(slug: str) -> Response | tuple[Response, int]:
         size=int(CELL_M),
     )
     if summary.reasons:
+        # The comma is the language's (، in Arabic): the whole sentence is translated.
         label = reasons.label(summary.reasons[0][0])
-        message += ", " + _("oftast %(reason)s", reason=label.lower())
+        message = _("%(count)s, oftast %(reason)s.", count=message, reason=label.lower())
+    else:
+        message = _("%(count)s.", count=message)
     return jsonify(
         count=summary.count,
         cell=cell,
-        message=message + ".",
+        message=message,
         reasons=[{"code": c, "label": reasons.label(c), "count": n} for c, n in summary.reasons],
     )
 
 
-@bp.get("/kvitto")
-def receipt() -> Response | str:
-    """Thank the resident and show the receipt code and what happens next."""
-    report = receipts.remembered(get_session())
+@bp.route("/kvitto", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REPORT_RATE_LIMIT"], methods=["POST"])
+def receipt() -> Response | tuple[str, int]:
+    """Thank the resident, show the receipt code and what happens next, and mail the code."""
+    session = get_session()
+    report = receipts.remembered(session)
     if report is None:
         return redirect(url_for("feedback.status_lookup"), code=303)
-    return render_template("feedback/receipt.html", report=report)
+    form = ReceiptMailForm()
+    if form.validate_on_submit():
+        if mail_receipt(session, report, form.receipt_email.data or ""):
+            session.commit()
+        return redirect(url_for("feedback.receipt"), code=303)
+    return render_template("feedback/receipt.html", report=report, form=form), (
+        400 if request.method == "POST" else 200
+    )
 
 
 @bp.get("/kvitto/<code>")
@@ -224,6 +265,7 @@ def own_report() -> Response:
         "otrygghet": report.unsafe_level,
         "egen_upplevelse": report.own_experience,
         "beskrivning": report.description,
+        "foto": report.photo is not None,
         "aldersgrupp": report.age_band,
         "kon": report.gender,
         "epost": report.contact_email,
@@ -259,9 +301,15 @@ def status() -> Response | tuple[str, int] | str:
     supporters = session.scalar(
         select(func.count(Report.id)).where(Report.supports_id == report.id)
     )
+    near = (
+        None
+        if report.landmark is not None
+        else nearest_landmark(active_landmarks(session, report.kommun), report.lat, report.lon)
+    )
     return render_template(
         "feedback/status.html",
         report=report,
+        near=near,
         form=form,
         supporters=supporters or 0,
         timeline=timeline(session, report),

@@ -112,6 +112,36 @@ def map_cells(session: Session, kommun: Kommun, now: datetime) -> list[Cell]:
     )
 
 
+def common_reasons(session: Session, kommun: Kommun, now: datetime, limit: int) -> list[str]:
+    """The reasons given most often in the kommun's public cells, commonest first.
+
+    Only reports in cells the public map shows (k reports or more) are counted, and only
+    reasons at least k of them give, so the list never moves for a report in a quiet cell
+    and never names a rare reason. Codes only: the counts stay here.
+    """
+    k = min_reports()
+    public_cells = (
+        select(Report.cell_250)
+        .where(*_counted(kommun, now), Report.kind == "otrygg", Report.cell_250.is_not(None))
+        .group_by(Report.cell_250)
+        .having(func.count() >= k)
+    )
+    rows = session.execute(
+        select(ReportReason.code, func.count().label("n"))
+        .join(Report, Report.id == ReportReason.report_id)
+        .where(
+            *_counted(kommun, now),
+            Report.kind == "otrygg",
+            Report.cell_250.in_(public_cells.scalar_subquery()),
+        )
+        .group_by(ReportReason.code)
+        .having(func.count() >= k)
+        .order_by(func.count().desc(), ReportReason.code)
+        .limit(limit)
+    ).all()
+    return [str(code) for code, _n in rows]
+
+
 # --- one cell: "others have reported here" and "Jag känner likadant" ---------------------
 
 

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from audit.models import AuditEvent
 from db import get_engine
 from feedback.models import Report
+from feedback.services import remove_photo
 from geo.projection import plane
 from hotspots.models import HotSpotRun
 from kommun.services import mark_hotspots_stale
@@ -107,6 +108,8 @@ def anonymise_old(session: Session, older_than: timedelta, *, now: datetime | No
             report.age_band = None
             report.gender = None
             report.lat, report.lon = lat, lon
+            if report.photo:  # a photo may show faces or plates: it goes with the text
+                remove_photo(report)
             report.anonymised_at = now
         ids = [r.id for r in batch]
         for copies in _COPIES:

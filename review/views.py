@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,11 +23,13 @@ from werkzeug.wrappers import Response
 from accounts.access import kommun_scope, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
+from core import photos
 from core.current import app_object
 from core.errors import OddText
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.models import Report
+from feedback.services import PHOTO_KIND
 from feedback.signals import reports_changed
 from feedback.timeline import timeline
 from hotspots.models import HotSpotRecord, HotSpotRun
@@ -287,6 +290,18 @@ def report(report_id: int):  # type: ignore[no-untyped-def]
     record(session, staff_user(), "report.view", report)
     session.commit()
     return _render_report(report)
+
+
+@bp.get("/rapport/<int:report_id>/foto")
+def report_photo(report_id: int) -> Response:
+    """The photo a resident sent with a report: for staff only, never cached on the way."""
+    report = _report()
+    path = photos.folder(PHOTO_KIND) / report.photo if report.photo else None
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/rapport/<int:report_id>/original")

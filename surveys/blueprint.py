@@ -13,11 +13,11 @@ from flask import (
 from sqlalchemy import select
 
 from accounts.access import kommun_scope
-from core import numbers
+from core import numbers, photos
 from core import text as odd_text
 from db import get_session
 from kommun.models import Kommun
-from surveys import instruments, photos
+from surveys import instruments
 from surveys.forms import (
     decision_label,
     method_label,

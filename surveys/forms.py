@@ -22,10 +22,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from core import photos
 from core import text as odd_text
 from core.forms import BaseForm
 from feedback.forms import MultiCheckboxField, options
-from surveys import instruments, photos, services
+from surveys import instruments, services
 from surveys.models import DECISIONS, METHODS
 
 METHOD_LABELS = {

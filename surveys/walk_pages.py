@@ -25,10 +25,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from accounts.access import staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
+from core import photos
 from db import get_session
 from feedback import reasons as taxonomy
 from kommun.services import active_landmarks
-from surveys import photos, protocols
+from surveys import protocols
 from surveys.blueprint import bp, form_status
 from surveys.forms import (
     DECISION_LABELS,

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
+from feedback.models import Report, ReportReason
+from tests.conftest import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,3 +129,87 @@ def test_staff_pages_offer_swedish_and_english_only(client, kommuner, create_use
     assert {a.get("hreflang") for a in page.select(".lang a")} == {"en"}
     page = parse_page(client.get("/samordnare/vanersborg/?lang=ar").data)
     assert page.html["lang"] == "sv"
+
+
+def test_arabic_plurals_follow_babels_rule():
+    """CLDR's six Arabic forms: 3–10 take the plural, 11–99 the accusative singular."""
+    from babel.messages.plurals import get_plural
+
+    with (ROOT / "translations/ar/LC_MESSAGES/messages.po").open("rb") as fh:
+        catalogue = read_po(fh, locale="ar")
+    assert catalogue.plural_expr == get_plural("ar").plural_expr
+
+
+@pytest.mark.parametrize(
+    ("count", "word"), [(3, "أشخاص"), (10, "أشخاص"), (11, "شخصًا"), (39, "شخصًا"), (103, "أشخاص")]
+)
+def test_arabic_number_agreement(app, count, word):
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context(), force_locale("ar"):
+        text = ngettext("%(num)d person till", "%(num)d personer till", count)
+    assert text.startswith(f"{count} {word}")
+
+
+def test_arabic_lists_and_clauses_use_the_arabic_comma_and_wa(
+    client, kommuner, session, create_report_at
+):
+    for _ in range(5):
+        create_report_at(kommuner["Vänersborg"], *VANERSBORG_TORGET, reasons=["place.dark"])
+    lat, lon = VANERSBORG_TORGET
+    nearby = client.get(f"/api/k/vanersborg/nara?lat={lat}&lon={lon}&lang=ar").get_json()
+    assert "، " in nearby["message"] and ", " not in nearby["message"]
+
+    report = session.scalar(select(Report))
+    client.post("/status", data={"code": report.receipt_code})
+    report.reasons.clear()
+    session.commit()
+    for code in ("place.bushes", "damage.graffiti", "people.outdoors"):
+        session.add(ReportReason(report_id=report.id, code=code))
+    session.commit()
+    page = parse_page(client.get("/status/mitt-forslag?lang=ar").data)
+    reasons = next(dt for dt in page.select("dt") if dt.get_text() == "الأسباب").find_next("dd")
+    assert ", " not in reasons.get_text() and " و" in reasons.get_text()
+    swedish = parse_page(client.get("/status/mitt-forslag?lang=sv").data)
+    reasons = next(dt for dt in swedish.select("dt") if dt.get_text() == "Skäl").find_next("dd")
+    assert reasons.get_text() == (
+        "Klotter, Samling av personer utomhus och Skymmande buskage och växtlighet"
+    )
+
+
+def test_the_example_address_is_the_same_in_every_language():
+    for language in ("en", "ar"):
+        with (ROOT / f"translations/{language}/LC_MESSAGES/messages.po").open("rb") as fh:
+            catalogue = read_po(fh)
+        assert "namn@exempel.se" in catalogue["Skriv en e-postadress som namn@exempel.se."].string
+        assert (
+            "Östra vägen"
+            in catalogue["Till exempel ”gångtunneln under Östra vägen”. Frivilligt."].string
+        )
+
+
+def test_error_messages_are_sentences_not_run_together():
+    from core.i18n import as_sentences
+
+    assert as_sentences(["Inte ett giltigt heltal", "Ange 20–500 meter."]) == (
+        "Inte ett giltigt heltal. Ange 20–500 meter."
+    )
+    assert as_sentences(["اختر مكانًا؟", ""]) == "اختر مكانًا؟"
+
+
+def test_two_errors_on_one_field_read_as_two_sentences(app):
+    from types import SimpleNamespace
+
+    from bs4 import BeautifulSoup
+
+    field = SimpleNamespace(id="radius", errors=["Inte ett giltigt heltal", "Ange 20–500 meter."])
+    template = '{% from "macros/forms.html" import errors %}{{ errors(field) }}'
+    with app.test_request_context():
+        html = app.jinja_env.from_string(template).render(field=field)
+    shown = BeautifulSoup(html, "html.parser").select_one("#radius-error").get_text(" ", strip=True)
+    assert shown.endswith("Inte ett giltigt heltal. Ange 20–500 meter.")
+
+
+def test_the_form_says_plainly_how_long_it_takes(client, kommuner):
+    lead = parse_page(client.get("/k/vanersborg/").data).select_one(".lead").get_text()
+    assert lead == "Det tar några minuter. Frågor märkta ”frivilligt” kan du hoppa över."

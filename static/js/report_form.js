@@ -24,7 +24,8 @@
     }
   );
 
-  var map = L.map(mapEl, { keyboard: true, zoomSnap: 0.5 });
+  var map = L.map(mapEl, { keyboard: true, zoomSnap: 0.5, zoomControl: false });
+  L.control.zoom({ zoomInTitle: text.zoomIn, zoomOutTitle: text.zoomOut }).addTo(map);
   // Start on the town where the named places are; the whole kommun is a zoom away.
   var start = landmarks.length > 1
     ? L.latLngBounds(landmarks.map(function (lm) { return [lm.lat, lm.lon]; })).pad(0.3)
@@ -41,13 +42,33 @@
     style: { color: "#1d4f91", weight: 2, fillOpacity: 0.04 },
     interactive: false
   }).addTo(map);
+  // The dots are named but kept out of the tab order: the list below the map holds the same
+  // places, one Tab away through "Hoppa över kartan".
   landmarks.forEach(function (lm) {
-    L.circleMarker([lm.lat, lm.lon], { radius: 4, color: "#444", weight: 1, fillOpacity: 0.6 })
-      .bindTooltip(lm.name)
-      .addTo(map);
+    var dot = L.circleMarker([lm.lat, lm.lon], {
+      radius: 6, color: "#444", weight: 1, fillOpacity: 0.6
+    }).bindTooltip(lm.name).addTo(map);
+    var el = dot.getElement();
+    el.setAttribute("tabindex", "-1");
+    el.setAttribute("aria-label", lm.name);
+    el.setAttribute("role", "img");
+    el.dataset.landmark = lm.id;
   });
 
+  // A tap this close to a landmark's dot (in screen pixels) means the landmark.
+  var LANDMARK_TAP_PX = 16;
+  function tappedLandmark(latlng) {
+    var tap = map.latLngToContainerPoint(latlng);
+    var best = null, bestPx = Infinity;
+    landmarks.forEach(function (lm) {
+      var px = tap.distanceTo(map.latLngToContainerPoint([lm.lat, lm.lon]));
+      if (px < bestPx) { bestPx = px; best = lm; }
+    });
+    return bestPx <= LANDMARK_TAP_PX ? best : null;
+  }
+
   var marker = null;
+  var pinnedLandmark = null;
 
   function say(message) { statusEl.textContent = message; }
 
@@ -83,7 +104,10 @@
     return best && bestD < 1500 ? best : null;
   }
 
-  function describe(lat, lon) {
+  function describe(lat, lon, method) {
+    if (method === "landmark" && pinnedLandmark) {
+      return text.atLandmark.replace("{place}", pinnedLandmark.name);
+    }
     var near = nearestLandmark(lat, lon);
     var where = lat.toFixed(5) + ", " + lon.toFixed(5);
     return text.placed + (near ? " " + text.near + " " + near.name : "") + " (" + where + ").";
@@ -104,11 +128,16 @@
     } else {
       marker.setLatLng(latlng);
     }
+    if (method !== "landmark" && pinnedLandmark) {
+      // The pin left the landmark it was tapped on: the place is now the pin's.
+      if (landmarkSelect && landmarkSelect.value === pinnedLandmark.id) { landmarkSelect.value = ""; }
+      pinnedLandmark = null;
+    }
     latInput.value = latlng.lat.toFixed(6);
     lonInput.value = latlng.lng.toFixed(6);
     methodInput.value = method;
     document.getElementById("pin-clear").hidden = false;
-    say(describe(latlng.lat, latlng.lng));
+    say(describe(latlng.lat, latlng.lng, method));
     showNearby(latlng.lat, latlng.lng);
   }
 
@@ -127,11 +156,16 @@
 
   function clearPin() {
     if (marker) { map.removeLayer(marker); marker = null; }
+    if (pinnedLandmark && landmarkSelect && landmarkSelect.value === pinnedLandmark.id) {
+      landmarkSelect.value = "";
+    }
+    pinnedLandmark = null;
     latInput.value = "";
     lonInput.value = "";
     document.getElementById("pin-clear").hidden = true;
     window.clearTimeout(nearbyTimer);
     nearbyBox.hidden = true;
+    suggestNear([]);
     say(text.removed);
   }
 
@@ -149,11 +183,46 @@
       .then(function (data) {
         nearbyBox.hidden = !(data.count > 0);
         nearbyMessage.textContent = data.count > 0 ? data.message : "";
+        suggestNear(data.count > 0 && data.reasons ? data.reasons.map(function (r) { return r.code; }) : []);
       })
       .catch(function () { nearbyBox.hidden = true; });
   }
 
-  map.on("click", function (e) { setPin(e.latlng, "map"); });
+  // The reasons others chose in the pin's cell (k-rule aggregates from the nearby answer)
+  // move up among the suggested ones; a new place puts the last place's back in their group.
+  var suggestedBox = document.getElementById("suggested-reasons");
+  var suggestedHint = document.getElementById("suggested-hint");
+  var borrowed = [];
+  var kommunHint = suggestedHint ? suggestedHint.textContent : "";
+  function suggestNear(codes) {
+    if (!suggestedBox) { return; }
+    borrowed.forEach(function (choice) {
+      var home = document.getElementById(choice.dataset.group);
+      if (home) { home.appendChild(choice); }
+    });
+    borrowed = [];
+    var first = suggestedHint.nextElementSibling;
+    codes.forEach(function (code) {
+      var input = document.getElementById("reason-" + code.replace(/\./g, "-"));
+      var choice = input && input.closest(".choice");
+      if (!choice || !choice.dataset.group) { return; }  // already suggested for the kommun
+      suggestedBox.insertBefore(choice, first);
+      borrowed.push(choice);
+    });
+    suggestedHint.textContent = borrowed.length ? suggestedHint.dataset.near : kommunHint;
+    showReasonsForKind();
+  }
+
+  function pinAtLandmark(lm) {
+    pinnedLandmark = lm;
+    if (landmarkSelect) { landmarkSelect.value = lm.id; }
+    setPin(L.latLng(lm.lat, lm.lon), "landmark");
+  }
+
+  map.on("click", function (e) {
+    var lm = tappedLandmark(e.latlng);
+    if (lm) { pinAtLandmark(lm); } else { setPin(e.latlng, "map"); }
+  });
 
   var centreButton = document.getElementById("pin-centre");
   centreButton.hidden = false;
@@ -186,14 +255,21 @@
     });
   }
 
-  // Keep the kind's reasons in view: only the groups that fit "otrygg" or "trygg".
+  // Keep the kind's questions in view: only the reason groups that fit "otrygg" or "trygg",
+  // and "Hur otrygg?" and "Jag känner likadant" only about an unsafe place.
   var kindInputs = form.querySelectorAll("input[name=kind]");
   function showReasonsForKind() {
     var checked = form.querySelector("input[name=kind]:checked");
     var kind = checked ? checked.value : "otrygg";
-    form.querySelectorAll(".reason-group").forEach(function (group) {
-      group.hidden = group.dataset.kind !== kind;
+    form.querySelectorAll("[data-kind]").forEach(function (part) {
+      part.hidden = part.dataset.kind !== kind ||
+        (part.id === "suggested-reasons" && !part.querySelector(".choice"));
     });
+    if (kind === "trygg") {
+      form.querySelectorAll("input[name=unsafe_level]").forEach(function (input) {
+        input.checked = false;
+      });
+    }
   }
   Array.prototype.forEach.call(kindInputs, function (input) {
     input.addEventListener("change", showReasonsForKind);
@@ -205,7 +281,11 @@
     var kept = L.latLng(+latInput.value, +lonInput.value);
     if (isFinite(kept.lat) && isFinite(kept.lng)) {
       map.setView(kept, 16);
-      setPin(kept, methodInput.value === "gps" ? "gps" : "map");
+      var keptLandmark = /^(landmark|address)$/.test(methodInput.value) && landmarkSelect
+        ? landmarks.filter(function (l) { return l.id === landmarkSelect.value; })[0]
+        : null;
+      if (keptLandmark) { pinAtLandmark(keptLandmark); }
+      else { setPin(kept, methodInput.value === "gps" ? "gps" : "map"); }
     }
   }
   var summary = document.getElementById("error-summary");

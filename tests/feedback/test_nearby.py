@@ -185,3 +185,23 @@ def test_likadant_without_reasons_where_nobody_reported(client, kommuner, sessio
     assert response.status_code == 400
     assert "Ingen har rapporterat just här" in response.get_data(as_text=True)
     assert session.scalar(select(Report)) is None
+
+
+def test_a_safe_place_is_never_counted_as_agreeing_with_unsafe_reports(
+    client, kommuner, session, create_report_at
+):
+    """ "Jag känner likadant" is about feeling unsafe: a trygg report is its own, or refused."""
+    vanersborg = kommuner["Vänersborg"]
+    for lat, lon in INSIDE[1:6]:
+        create_report_at(vanersborg, lat, lon, reasons=["disorder.drugs"])
+    without_reasons = valid_form(kind="trygg", reasons=[], likadant="Jag känner likadant")
+    response = client.post("/k/vanersborg/", data=without_reasons)
+    assert response.status_code == 400
+    assert "Välj minst ett skäl till att platsen känns trygg." in response.text
+
+    with_reason = valid_form(
+        kind="trygg", reasons=["positive.lighting"], likadant="Jag känner likadant"
+    )
+    assert client.post("/k/vanersborg/", data=with_reason).status_code == 303
+    report = session.scalar(select(Report).where(Report.kind == "trygg"))
+    assert report.source == "online" and report.supports_id is None

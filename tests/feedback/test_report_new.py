@@ -37,6 +37,28 @@ def test_form_offers_map_list_and_taxonomy(client, kommuner):
     assert page.select_one("input[type=hidden][name=csrf_token]") is None  # CSRF off here
 
 
+def test_likely_reasons_come_first_and_the_rest_fold_away(client, kommuner, create_report_at):
+    for _ in range(5):
+        create_report_at(kommuner["Vänersborg"], *VANERSBORG_TORGET, reasons=["place.bushes"])
+    page = parse_page(client.get("/k/vanersborg/").data)
+    suggested = page.select("#suggested-reasons input[name=reasons]")
+    assert [i["value"] for i in suggested] == ["place.bushes"]
+    more = page.select_one("details#more-reasons")
+    assert not more.has_attr("open")
+    assert {i["value"] for i in more.select("input[name=reasons]")} >= {"place.dark"}
+    assert not more.select("#reason-place-bushes")  # each reason once on the page
+
+    # A reason chosen from the folded list keeps the list open after a failed submit.
+    failed = client.post("/k/vanersborg/", data=valid_form(reasons=["place.dark"], lat=""))
+    assert parse_page(failed.data).select_one("details#more-reasons").has_attr("open")
+
+
+def test_without_public_reasons_every_reason_is_open(client, kommuner):
+    page = parse_page(client.get("/k/vanersborg/").data)
+    assert page.select_one("#suggested-reasons").has_attr("hidden")
+    assert page.select_one("details#more-reasons").has_attr("open")
+
+
 def test_kommun_by_code_or_slug(client, kommuner):
     assert client.get("/k/1487/").status_code == 200
     assert client.get("/k/vanersborg/").status_code == 200
@@ -82,6 +104,16 @@ def test_report_safe_place(client, kommuner, session):
     # A reason of the other kind, ticked before switching, is dropped.
     assert report.reason_codes == ["positive.lighting"]
     assert report.unsafe_level is None
+
+
+def test_how_unsafe_is_not_asked_about_a_safe_place(client, kommuner, session):
+    """An answer to "Hur otrygg?" left from before switching to trygg is dropped, not refused."""
+    response = client.post(
+        "/k/vanersborg/",
+        data=valid_form(kind="trygg", reasons=["positive.lighting"], unsafe_level="9"),
+    )
+    assert response.status_code == 303
+    assert session.scalar(select(Report)).unsafe_level is None
 
 
 def test_report_with_optional_details(client, kommuner, session):

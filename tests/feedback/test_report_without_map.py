@@ -67,3 +67,31 @@ def test_pin_wins_over_landmark(client, kommuner, session):
     assert report.location_method == "map"
     assert report.landmark.name == "Resecentrum"
     assert report.lat != report.landmark.lat
+
+
+def test_a_pin_tapped_on_a_landmark_is_the_landmark(client, kommuner, session):
+    """The map sends a tap on a landmark's dot as location_method=landmark: the place is it."""
+    vanersborg = kommuner["Vänersborg"]
+    data = valid_form(landmark=landmark_id(vanersborg, "Resecentrum"), location_method="landmark")
+    assert client.post("/k/vanersborg/", data=data).status_code == 303
+    report = session.scalar(select(Report))
+    assert report.location_method == "landmark" and report.landmark.name == "Resecentrum"
+    assert (report.lat, report.lon) == (report.landmark.lat, report.landmark.lon)
+
+
+def test_a_landmark_tap_without_the_landmark_is_a_pin(client, kommuner, session):
+    data = valid_form(location_method="landmark")
+    assert client.post("/k/vanersborg/", data=data).status_code == 303
+    report = session.scalar(select(Report))
+    assert report.location_method == "map" and report.landmark is None
+
+
+def test_the_status_page_names_the_place_not_its_coordinates(client, kommuner, session):
+    client.post("/k/vanersborg/", data=valid_form())
+    report = session.scalar(select(Report))
+    page = parse_page(client.get("/status/mitt-forslag").data)
+    place = page.select_one("#place-name").get_text(strip=True)
+    assert place.startswith("Vald på kartan, nära ")
+    assert f"{report.lat:.5f}" not in page.get_text()
+    tiles = page.select_one("#place-map")["data-tile-url"]
+    assert tiles == client.application.config["TILE_URL"]

@@ -258,3 +258,40 @@ def test_a_mail_the_server_refuses_is_retried_then_failed_and_shown(
     assert client.post(f"/admin/epost/{mail.id}/igen").status_code == 303
     session.refresh(mail)
     assert mail.state == "sent" and len(inbox.to(ADDRESS)) == 1
+
+
+def test_mejla_koden_till_mig_from_the_receipt(client, kommuners_for_mail, inbox, session):
+    """No address in the form: the receipt page sends the code to one given there, once."""
+    assert client.post("/k/vanersborg/", data=valid_form()).status_code == 303
+    page = parse_page(client.get("/kvitto").data)
+    assert page.select_one("#receipt-mail summary").get_text(strip=True) == "Mejla koden till mig"
+
+    refused = client.post("/kvitto", data={"receipt_email": ADDRESS})
+    assert refused.status_code == 400
+    page = parse_page(refused.data)
+    assert "Kryssa i samtycket för att få koden med e-post." in page.select_one(
+        "#error-summary"
+    ).get_text(" ", strip=True)
+    assert page.select_one("#receipt_email")["value"] == ADDRESS  # what was typed stays
+    assert inbox.messages == []
+
+    sent = client.post("/kvitto", data={"receipt_email": ADDRESS, "receipt_consent": "y"})
+    assert sent.status_code == 303
+    report = session.scalar(select(Report))
+    session.refresh(report)
+    [message] = inbox.to(ADDRESS)
+    assert report.receipt_display in text_part(message)
+    assert report.contact_consent_at is not None
+    # The outbox row holds no address: it is read from the report when sent.
+    assert ADDRESS not in str(session.scalar(select(OutgoingMail)).params)
+    page = parse_page(client.get("/kvitto").data)
+    assert page.select_one("#mail-note") and page.select_one("#receipt-mail") is None
+
+    # A second address is not taken: the receipt page mails one address, once.
+    again = client.post(
+        "/kvitto", data={"receipt_email": "annan@exempel.se", "receipt_consent": "y"}
+    )
+    assert again.status_code == 303
+    assert inbox.to("annan@exempel.se") == [] and len(inbox.messages) == 1
+    session.refresh(report)
+    assert report.contact_email == ADDRESS

@@ -12,6 +12,7 @@ from privacy.public import (
     cell_centre,
     cell_keys,
     cell_summary,
+    common_reasons,
     map_cells,
     public_id,
     public_requests,
@@ -72,3 +73,26 @@ def test_public_ids_are_opaque_and_keyed(app, kommuner, create_report_at):
         rekeyed = public_id(vanersborg, reports[0].id)
     assert ids[0] != ids[1] and rekeyed != ids[0]
     assert all(re.fullmatch(r"1487-[a-z2-7]{16}", i) for i in ids)
+
+
+def test_the_forms_suggested_reasons_come_from_public_cells_and_k_reports(
+    app, kommuner, session, create_report_at
+):
+    """Four reports in one cell suggest nothing; a fifth makes the cell public, and then
+    only reasons five of its reports give are suggested, commonest first."""
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 5
+    vanersborg = kommuner["Vänersborg"]
+    when = NOW - timedelta(days=3)
+    for reasons in (["place.dark", "place.bushes"],) * 4:
+        create_report_at(vanersborg, LAT, LON, created_at=when, reasons=reasons)
+    # A quiet cell elsewhere, with a rare reason: never counted.
+    create_report_at(vanersborg, 58.36, 12.29, created_at=when, reasons=["damage.fire"])
+    with app.test_request_context():
+        assert common_reasons(session, vanersborg, NOW, 6) == []
+        create_report_at(vanersborg, LAT, LON, created_at=when, reasons=["place.dark"])
+        assert common_reasons(session, vanersborg, NOW, 6) == ["place.dark"]
+        create_report_at(vanersborg, LAT, LON, created_at=when, reasons=["place.bushes"])
+        for _ in range(3):
+            create_report_at(vanersborg, LAT, LON, created_at=when, reasons=["place.dark"])
+        assert common_reasons(session, vanersborg, NOW, 6) == ["place.dark", "place.bushes"]
+        assert common_reasons(session, vanersborg, NOW, 1) == ["place.dark"]
