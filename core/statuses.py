@@ -26,7 +26,7 @@ FORWARD_TARGETS = {
 STAFF_STATUS_LABELS = {
     "ny": _l("Ny"),
     "granskad": _l("Granskad"),
-    "del_av_hot_spot": _l("Del av hot spot"),
+    "del_av_hot_spot": _l("Del av en otrygg plats"),
     "atgard_planerad": _l("Åtgärd planerad"),
     "vidarebefordrad": _l("Vidarebefordrad"),
     "avslutad": _l("Avslutad"),

@@ -80,14 +80,14 @@ class PromiseBasics(BaseForm):
 
 class NewPromiseForm(PromiseBasics):
     hotspots = MultiCheckboxField(
-        _l("Fokusområden från lägesbildens hot spots"), choices=[], validate_choice=False
+        _l("Fokusområden från lägesbildens otrygga platser"), choices=[], validate_choice=False
     )
 
     def validate_hotspots(self, field: MultiCheckboxField) -> None:
         offered = {str(choice[0]) for choice in field.choices}
         if not set(field.data or []) <= offered:
             raise ValidationError(
-                _l("En vald hot spot finns inte längre i lägesbilden. Välj igen.")
+                _l("En vald otrygg plats finns inte längre i lägesbilden. Välj igen.")
             )
 
 

@@ -104,7 +104,7 @@ def _forms(promise: Promise) -> dict[str, Any]:
     spots = current_hotspots(get_session(), promise.kommun)
     focus.place.choices = [("", _("Ingen plats (bara ett tema)"))]
     focus.place.choices += [
-        (f"hotspot:{h.stable_id}", _("Hot spot: %(name)s", name=h.name or h.stable_id))
+        (f"hotspot:{h.stable_id}", _("Otrygg plats: %(name)s", name=h.name or h.stable_id))
         for h in spots
     ]
     focus.place.choices += [

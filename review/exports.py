@@ -79,7 +79,7 @@ class ExportForm(BaseForm):
         choices=[
             SelectChoice("reports-csv", _l("Förslag som CSV (kalkylblad)")),
             SelectChoice("reports-geojson", _l("Förslag som GeoJSON (GIS)")),
-            SelectChoice("hotspots-geojson", _l("Hot spots som GeoJSON (GIS)")),
+            SelectChoice("hotspots-geojson", _l("Otrygga platser som GeoJSON (GIS)")),
         ],
         default="reports-csv",
     )
@@ -125,7 +125,7 @@ class ExportForm(BaseForm):
         if field.data and staff_user().role not in ("admin", "coordinator"):
             raise ValidationError(_("Din roll får inte exportera personuppgifter."))
         if field.data and self.what.data == "hotspots-geojson":
-            raise ValidationError(_("Hot spots innehåller inga personuppgifter."))
+            raise ValidationError(_("De otrygga platserna innehåller inga personuppgifter."))
 
 
 def detail_for(role: str, personal: bool) -> Detail:

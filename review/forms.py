@@ -91,7 +91,7 @@ class QueueFilterForm(BaseForm):
             "minsta lat, minsta lon, största lat, största lon."
         ),
     )
-    hotspot = SelectField(_l("Hot spot"), choices=[], default="")
+    hotspot = SelectField(_l("Otrygg plats"), choices=[], default="")
     show_hidden = BooleanField(_l("Visa dolda förslag"))
     show_merged = BooleanField(_l("Visa sammanfogade dubbletter"))
     sort = SelectField(

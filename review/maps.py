@@ -144,7 +144,7 @@ def rename(slug: str) -> Response:
                 flash(f"{field.label.text}: {error}", "error")
         return redirect(back, code=303)
     if not rename_hotspot(session, kommun, form.stable_id.data, form.name.data, staff_user().id):
-        flash(_("Platsen finns inte längre bland hot spots."), "error")
+        flash(_("Platsen finns inte längre bland de otrygga platserna."), "error")
         return redirect(back, code=303)
     record(session, staff_user(), "hotspot.rename", kommun_id=kommun.id, name=form.name.data)
     session.commit()
@@ -187,7 +187,7 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
         points=[_point(r) for r in reports],
         labels={
             "boundary": _("Kommungräns"),
-            "hotspots": _("Hot spots"),
+            "hotspots": _("Otrygga platser"),
             "heat": _("Täthet"),
             "points": _("Enskilda förslag"),
         },

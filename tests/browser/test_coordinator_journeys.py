@@ -130,7 +130,7 @@ def test_coordinator_reads_the_hot_spot_map_lagesbild_and_exports_geojson(
         )
     log_in(page, live_server, user)
 
-    page.get_by_role("link", name="Karta över hot spots").click()
+    page.get_by_role("link", name="Karta över otrygga platser").click()
     page.locator(".leaflet-overlay-pane path").first.wait_for()
     row = page.locator("table.data tbody tr").first
     assert "Torget" in row.inner_text() and "100 %" in row.inner_text()
