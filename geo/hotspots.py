@@ -508,20 +508,68 @@ def _hdbscan(
     return np.asarray(model.fit_predict(np.column_stack([x, y])), dtype=np.int64)
 
 
+COMPASS_SV = ("norr", "nordost", "öster", "sydost", "söder", "sydväst", "väster", "nordväst")
+FAR_NAME_M = 3000.0
+
+
 def _names(
     metric: MetricPlane,
     names: Sequence[Landmark] | None,
     cx: npt.NDArray[np.float64],
     cy: npt.NDArray[np.float64],
     within_m: float,
+    far_m: float = FAR_NAME_M,
 ) -> list[str | None]:
-    """The nearest landmark of each centroid, if one lies within `within_m`."""
-    if not names:
+    """A readable name for each centroid, unique within the run, from the landmarks people use.
+
+    A spot within `within_m` of a landmark takes its name ("Torget"); one further out but
+    within `far_m` is placed from it ("800 m söder om Torget"). Spots that would share a name
+    add their direction from the landmark ("Torget (norr)", "Torget (söder)"), then a number.
+    None where no landmark lies within `far_m`.
+    """
+    if not names or cx.size == 0:
         return [None] * cx.size
     lx, ly = metric.to_metres([n[1] for n in names], [n[2] for n in names])
-    d = np.hypot(lx[None, :] - cx[:, None], ly[None, :] - cy[:, None])
+    dx, dy = cx[:, None] - lx[None, :], cy[:, None] - ly[None, :]
+    d = np.hypot(dx, dy)
     nearest = d.argmin(axis=1)
-    return [names[int(j)][0] if d[i, j] <= within_m else None for i, j in enumerate(nearest)]
+    base: list[str | None] = []
+    heading: list[str] = []
+    for i, j in enumerate(nearest.tolist()):
+        landmark, distance = names[j][0], float(d[i, j])
+        heading.append(compass_sv(float(dx[i, j]), float(dy[i, j])))
+        if distance <= within_m:
+            base.append(landmark)
+        elif distance <= far_m:
+            base.append(f"{distance_sv(distance)} {heading[i]} om {landmark}")
+        else:
+            base.append(None)
+    return _told_apart(base, heading)
+
+
+def _told_apart(base: list[str | None], heading: list[str]) -> list[str | None]:
+    """Names shared by several spots get the spot's direction, then a number if still shared."""
+    shared = {n for n, c in Counter(b for b in base if b is not None).items() if c > 1}
+    given = [f"{b} ({h})" if b in shared else b for b, h in zip(base, heading, strict=True)]
+    taken: Counter[str] = Counter()
+    for i, name in enumerate(given):
+        if name is not None:
+            taken[name] += 1
+            given[i] = name if taken[name] == 1 else f"{name} {taken[name]}"
+    return given
+
+
+def compass_sv(east_m: float, north_m: float) -> str:
+    """The eight-point compass direction of an offset, in Swedish ("norr", "sydväst", ...)."""
+    bearing = float(np.degrees(np.arctan2(east_m, north_m))) % 360.0
+    return COMPASS_SV[int((bearing + 22.5) // 45.0) % 8]
+
+
+def distance_sv(metres: float) -> str:
+    """A distance as Swedes write it on a sign: "350 m", "1,2 km" (to 50 m, then to 100 m)."""
+    if metres < 950:
+        return f"{int(round(metres / 50.0) * 50)} m"
+    return f"{metres / 1000:.1f}".replace(".", ",").removesuffix(",0") + " km"
 
 
 def _describe(

@@ -122,7 +122,13 @@ def _forms(promise: Promise) -> dict[str, Any]:
     limit_follow_up(follow, promise)
     if not follow.is_submitted():
         follow.done_on.data = min(local_today(), promise.ends_on)
-    return {"details": details, "focus": focus, "activity": activity, "follow": follow}
+    return {
+        "details": details,
+        "focus": focus,
+        "activity": activity,
+        "follow": follow,
+        "spot_names": {h.stable_id: h.name for h in spots if h.name},
+    }
 
 
 def _page(promise: Promise, forms: dict[str, Any], status: int = 200) -> tuple[str, int]:

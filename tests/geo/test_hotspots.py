@@ -46,7 +46,7 @@ def test_two_clusters_and_noise():
     assert [s.count for s in spots] == [12, 7]
     assert spots[0].members == tuple(range(12))
     assert spots[1].members == tuple(range(12, 19))
-    assert spots[0].name == "Torget" and spots[1].name is None
+    assert spots[0].name == "Torget" and spots[1].name == "1 km söder om Torget"
     assert abs(spots[0].centroid[0] - TORGET[0]) < 0.0005
     assert spots[0].polygon["type"] == "Polygon"
     # The hull buffered by 60 m: at least the disc of the radius.
@@ -250,3 +250,29 @@ def test_dense_cluster_polygon_holds_every_member():
     assert biggest.count > 3000
     polygon = shape(biggest.polygon).buffer(1e-7)
     assert all(polygon.contains(Point(lon[i], lat[i])) for i in biggest.members)
+
+
+def test_default_names_are_readable_and_unique():
+    """Spots near one landmark are told apart by direction; far from every landmark, none."""
+    north = blob((TORGET[0] + 0.0025, TORGET[1]), 8, seed=3)  # about 280 m north
+    south = blob((TORGET[0] - 0.0025, TORGET[1]), 8, seed=4)
+    far = blob((TORGET[0] + 0.2, TORGET[1]), 8, seed=5)  # 22 km north
+    lat = np.concatenate([north[0], south[0], far[0]])
+    lon = np.concatenate([north[1], south[1], far[1]])
+    spots = find_hotspots(lat, lon, radius_m=60, min_reports=5, names=[("Torget", *TORGET)])
+    assert sorted(str(s.name) for s in spots) == ["None", "Torget (norr)", "Torget (söder)"]
+
+
+def test_distances_and_directions_read_as_on_a_sign():
+    from geo.hotspots import compass_sv, distance_sv
+
+    assert [distance_sv(m) for m in (12, 349, 949, 951, 1234, 2000)] == [
+        "0 m",
+        "350 m",
+        "950 m",
+        "1 km",
+        "1,2 km",
+        "2 km",
+    ]
+    assert compass_sv(0, 10) == "norr" and compass_sv(10, 10) == "nordost"
+    assert compass_sv(-10, 0) == "väster" and compass_sv(0, -10) == "söder"
