@@ -46,6 +46,7 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
         "registered by their packages (huey's decorators there), jobs only runs them"
     ),
     frozenset({"jobs", "mail"}): "as hotspots <-> jobs, for the mail tasks",
+    frozenset({"jobs", "surveys"}): "as hotspots <-> jobs, for the scanning tasks",
     frozenset({"mail", "promises"}): (
         "promises.subscriptions sends through mail and mail composes promise mails: as "
         "feedback <-> mail, through a signal"
