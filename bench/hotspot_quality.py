@@ -18,7 +18,9 @@ Each baseline flags its top cells covering the SAME area in the same window (rou
 whole cells, which favours the baseline): kernel density with sd 50, 100 and 200 m, and
 plain counts on 100 m cells and on 15 m cells, our own cell size at the default 60 m (so
 no gain can come from a finer grid alone). The bench also reports identity: the share of hot
-spots of one 3-month window that geo.tracking matches in the window a month later.
+spots of one 3-month window that geo.tracking matches in the window a month later. Each
+window is given the previous window's hot spots as `held`, as the monthly run is given the
+last run's (hotspots.services), in the PAI windows as in the identity measure.
 
 Exit status 1 when our PAI is below the best of KDE 50/100/200 m and 100 m cells on any set
 and window (or the identity share below 70 %), 0 otherwise. Counts on 15 m cells are
@@ -72,7 +74,8 @@ def windows(
         yield months[t - train : t], months[t : t + test]
 
 
-def ours(past: list[Month]) -> list[HotSpot]:
+def ours(past: list[Month], held: list[HotSpot] | None = None) -> list[HotSpot]:
+    """Our hot spots on `past`; `held` the previous run's, as hotspots.services passes them."""
     lat = np.concatenate([m[1] for m in past])
     lon = np.concatenate([m[2] for m in past])
     ages = np.concatenate([np.full(m[1].size, len(past) - k - 0.5) for k, m in enumerate(past)])
@@ -83,6 +86,7 @@ def ours(past: list[Month]) -> list[HotSpot]:
         min_reports=DEFAULT_MIN_REPORTS,
         weights=recency_weights(ages, len(past)),
         method=METHOD,
+        held=[s.polygon for s in held or ()],
     )
 
 
@@ -165,9 +169,13 @@ def evaluate(name: str, months: list[Month], train: int, test: int) -> Result | 
             x0 + (np.arange(cols) + 0.5) * cell_m, y0 + (np.arange(rows) + 0.5) * cell_m
         )
         grids[cell_m] = (x0, y0, shapely.contains_xy(study, gx, gy))
-    hits, areas, spots, base = [], [], [], {b[0]: [] for b in BASELINES}
+    hits: list[float] = []
+    areas: list[float] = []
+    spots: list[int] = []
+    base: dict[str, list[float]] = {b[0]: [] for b in BASELINES}
+    found: list[HotSpot] = []
     for past, future in windows(months, train, test):
-        found = ours(past)
+        found = ours(past, found)  # a month after the last window, as the monthly run
         tx, ty = plane.to_metres(
             np.concatenate([m[1] for m in future]), np.concatenate([m[2] for m in future])
         )
@@ -206,7 +214,7 @@ def identity(months: list[Month]) -> tuple[int, int]:
     matched = total = 0
     previous = None
     for past, _future in windows(months, 3, 0):
-        found = ours(past)
+        found = ours(past, previous)
         if previous is not None and previous:
             tracked = match_hotspots(previous, found)
             total += len(previous)

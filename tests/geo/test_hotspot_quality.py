@@ -33,7 +33,7 @@ def test_hot_spots_capture_next_month_at_least_as_well_as_the_best_baseline():
 def test_one_real_month_pair_keeps_most_hot_spots():
     months = quality.datasets(small=True)["cheltenham"]
     before = quality.ours(months[0:3])
-    after = quality.ours(months[1:4])
+    after = quality.ours(months[1:4], held=before)  # as the monthly run passes the last one
     tracked = match_hotspots(before, after)
     kept = [t for t in tracked if t.hotspot is not None and t.previous is not None]
     assert len(kept) / len(before) >= quality.IDENTITY_TARGET
