@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import shapely
+from shapely.geometry import shape as to_shape
 
 from geo.dbscan import cluster
 from geo.projection import MetricPlane, plane_for
@@ -46,6 +47,9 @@ METHODS = ("density", "dbscan", "hdbscan")
 # one-sided, at this level), and its shape is the union of grid cells (radius_m / 2 on a
 # side) whose smoothed density clears the bar, not a buffered hull.
 SIGNIFICANCE = 0.01
+# Where the last run had a hot spot, a cell stays in at this looser level and below the
+# density bar (hysteresis), so a place does not blink out of the map on a month's noise.
+HELD_SIGNIFICANCE = 0.05
 
 GeoJSON = dict[str, Any]
 Landmark = tuple[str, float, float]
@@ -139,8 +143,14 @@ def find_hotspots(
     sources: Sequence[str] | None = None,
     source_filter: Sequence[str] | None = None,
     name_within_m: float = 400.0,
+    held: Sequence[GeoJSON] | None = None,
 ) -> list[HotSpot]:
-    """Find hot spots among WGS84 points; sorted by weighted count, then id."""
+    """Find hot spots among WGS84 points; sorted by weighted count, then id.
+
+    `held`: the last run's hot-spot polygons (WGS84 GeoJSON); with the density method a
+    place there stays a hot spot at a looser significance (HELD_SIGNIFICANCE) while it still
+    holds `min_reports` reports, so identity lasts through a month's noise.
+    """
     if not radius_m > 0:
         raise ValueError("radius_m must be positive")
     if min_reports < 1:
@@ -158,7 +168,8 @@ def find_hotspots(
     scale = _scale(metric, la, lo)
     shapes_m = None
     if method == "density":
-        labels, shapes_m = density_cells(x, y, w[index], radius_m * scale, min_reports)
+        held_m = [metric.geometry_to_metres(to_shape(g)) for g in held or ()]
+        labels, shapes_m = density_cells(x, y, w[index], radius_m * scale, min_reports, held=held_m)
         hull = labels >= 0
     elif method == "hdbscan":
         labels = _hdbscan(x, y, radius_m * scale, min_reports)
@@ -193,6 +204,8 @@ def density_cells(
     bar_percentile: float = 50.0,
     occupied: bool = True,
     min_cell_reports: int = 1,
+    held: Sequence[Any] = (),
+    held_significance: float = HELD_SIGNIFICANCE,
 ) -> tuple[npt.NDArray[np.int64], list[Any]]:
     """Label points by significant dense patches of grid cells; return labels and shapes.
 
@@ -235,13 +248,15 @@ def density_cells(
     # A scatter over at least a town centre's worth of ground (20 radii square), so one
     # tight group alone is not its own yardstick.
     expected = n * side * side / max(int(inhabited.sum()), (20 * cells_per_radius) ** 2)
-    significant = inhabited & (around >= min_reports)
-    significant &= poisson.sf(around - 1, expected) < significance
-    if not significant.any():
+    tail = poisson.sf(around - 1, expected)
+    kept = _held_cells(held, shape, x0, y0, cell) & inhabited & (around >= min_reports)
+    kept &= tail < held_significance
+    significant = inhabited & (around >= min_reports) & (tail < significance)
+    if not (significant | kept).any():
         return labels, []
     density = gaussian_filter(weighted, sigma=smooth * cells_per_radius / 2, mode="constant")
-    bar = float(np.percentile(density[significant], bar_percentile))
-    chosen = significant & (density >= bar)
+    bar = float(np.percentile(density[significant], bar_percentile)) if significant.any() else 0
+    chosen = (significant & (density >= bar)) | kept
     if occupied:  # only cells holding reports; cells within a radius make one place
         chosen &= counts >= max(min_cell_reports, 1)
         linked, n_patches = label(
@@ -272,6 +287,26 @@ def density_cells(
         shapely.coverage_union_all(boxes[bounds[k] : bounds[k + 1]]) for k in range(bounds.size - 1)
     ]
     return labels, shapes
+
+
+def _held_cells(
+    held: Sequence[Any], shape: tuple[int, int], x0: float, y0: float, cell: float
+) -> npt.NDArray[np.bool_]:
+    """Grid cells whose centre lies within a cell of one of the `held` shapes (plane units)."""
+    mask = np.zeros(shape, dtype=bool)
+    for g in held:
+        grown = g.buffer(cell)
+        minx, miny, maxx, maxy = grown.bounds
+        c0 = max(int(np.floor(minx / cell - x0)), 0)
+        c1 = min(int(np.ceil(maxx / cell - x0)), shape[1])
+        r0 = max(int(np.floor(miny / cell - y0)), 0)
+        r1 = min(int(np.ceil(maxy / cell - y0)), shape[0])
+        if c0 >= c1 or r0 >= r1:
+            continue
+        cc, rr = np.meshgrid(np.arange(c0, c1), np.arange(r0, r1))
+        inside = shapely.contains_xy(grown, (cc + x0 + 0.5) * cell, (rr + y0 + 0.5) * cell)
+        mask[rr[inside], cc[inside]] = True
+    return mask
 
 
 def hotspots_from_labels(

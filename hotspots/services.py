@@ -321,6 +321,10 @@ def compute_run(
     reports = places_for(session, kommun, params, start, end)
     names = [(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active]
     lat, lon = [r.lat for r in reports], [r.lon for r in reports]
+    previous = current_run(session, kommun, params)
+    previous_spots = [
+        _as_previous(h) for h in (previous.hotspots if previous else []) if h.trend != "gone"
+    ]
     if params.method == "postgis":
         labels = postgis.cluster_labels(
             session,
@@ -340,11 +344,8 @@ def compute_run(
             names=names,
             method=params.method,
             weights=recency_weights(reports, end, (end - start).total_seconds() / 86400),
+            held=[p["polygon"] for p in previous_spots],
         )
-    previous = current_run(session, kommun, params)
-    previous_spots = [
-        _as_previous(h) for h in (previous.hotspots if previous else []) if h.trend != "gone"
-    ]
     tracked = match_hotspots(previous_spots, spots)
     given = given_names(session, kommun)
     typical = typical_density(lat, lon)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from geo.hotspots import find_hotspots
+from geo.projection import plane_for
 from geo.tracking import match_hotspots
 from tests.geo.test_hotspots import TORGET, blob
 
@@ -56,3 +57,44 @@ def test_one_to_one_and_first_period():
     ]
     result = match_hotspots(prev, current)
     assert sorted((t.id, t.state) for t in result) == [("a", "stable"), ("b", "gone")]
+
+
+def _town(seed, weak, background=800):
+    """A strong place (40 reports), a weaker one 850 m away, in a busy town's scatter."""
+    rng = np.random.default_rng(seed)
+    plane = plane_for([TORGET[0]], [TORGET[1]])
+    cx, cy = plane.to_metres([TORGET[0]], [TORGET[1]])
+    xs = [cx[0] + rng.normal(0, 20, 40), cx[0] + 800 + rng.normal(0, 20, weak)]
+    ys = [cy[0] + rng.normal(0, 20, 40), cy[0] + 300 + rng.normal(0, 20, weak)]
+    xs.append(cx[0] + rng.uniform(-1500, 1500, background))
+    ys.append(cy[0] + rng.uniform(-1500, 1500, background))
+    lat, lon = plane.to_wgs84(np.concatenate(xs), np.concatenate(ys))
+    return np.asarray(lat), np.asarray(lon)
+
+
+def _density(lat, lon, held=None):
+    return find_hotspots(lat, lon, radius_m=60, min_reports=6, method="density", held=held)
+
+
+def test_a_fading_place_keeps_its_id_while_it_still_holds_the_minimum():
+    before = _density(*_town(100, 40))
+    weak = next(s for s in before if s.count < 45 and s.centroid[1] > TORGET[1] + 0.005)
+    lat, lon = _town(1, 5)
+    # On its own this month the fading place is not significant at the strict level ...
+    alone = match_hotspots(before, _density(lat, lon))
+    assert next(t for t in alone if t.id == weak.id).state == "gone"
+    # ... but where the last run had a hot spot it stays one at the looser level.
+    held = match_hotspots(before, _density(lat, lon, held=[s.polygon for s in before]))
+    kept = next(t for t in held if t.id == weak.id)
+    assert kept.state == "shrinking" and kept.hotspot.count >= 6
+    assert {t.id for t in held if t.hotspot is not None} >= {s.id for s in before}
+
+
+def test_a_held_place_below_the_minimum_is_gone_and_nothing_new_is_invented():
+    before = _density(*_town(100, 40))
+    lat, lon = _town(0, 1)
+    plain = _density(lat, lon)
+    held = _density(lat, lon, held=[s.polygon for s in before])
+    weak = next(s for s in before if s.centroid[1] > TORGET[1] + 0.005)
+    assert next(t for t in match_hotspots(before, held) if t.id == weak.id).state == "gone"
+    assert len(held) == len(plain)
