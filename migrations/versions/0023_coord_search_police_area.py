@@ -23,8 +23,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("report", schema=None) as batch_op:
-        batch_op.create_index("ix_report_kommun_landmark", ["kommun_id", "landmark_id"])
+    # Plain index operations: batch mode would rebuild report on SQLite and lose the
+    # expression index of 0022.
+    op.create_index("ix_report_kommun_landmark", "report", ["kommun_id", "landmark_id"])
     if op.get_bind().dialect.name == "postgresql":
         # pg_trgm is a trusted extension: the database's owner may create it.
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -52,5 +53,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_report_text_trgm", table_name="report")
-    with op.batch_alter_table("report", schema=None) as batch_op:
-        batch_op.drop_index("ix_report_kommun_landmark")
+    op.drop_index("ix_report_kommun_landmark", table_name="report")

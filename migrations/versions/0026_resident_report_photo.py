@@ -14,11 +14,16 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not batch mode: rebuilding report on SQLite would silently drop the
+# expression index ix_report_kommun_counted_cover (0022), which SQLAlchemy cannot reflect.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("report", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("photo", sa.String(length=80), nullable=True))
+    op.add_column("report", sa.Column("photo", sa.String(length=80), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("report", schema=None) as batch_op:
-        batch_op.drop_column("photo")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE report DROP COLUMN photo")  # SQLite 3.35+
+    else:
+        op.drop_column("report", "photo")
