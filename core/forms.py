@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
@@ -56,3 +57,24 @@ class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]  # WTForms 
 
 def options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def return_to(form: FlaskForm, default: str) -> str:
+    """Where a form posted from a page goes back to: its hidden return_to field, but only to
+    an address under `default` (never to another site or page)."""
+    back = str(form.return_to.data or "")
+    return back if back.startswith(default) else default
+
+
+def flash_errors(form: BaseForm, *, labelled: bool = False) -> None:
+    """Every error of a form that did not validate, flashed for the page it returns to.
+
+    Odd text (control characters, broken Unicode) is refused as a bad request instead.
+    """
+    from core.errors import OddText
+
+    if form.odd_text:
+        raise OddText()
+    for field in form:
+        for error in field.errors:
+            flash(f"{field.label.text}: {error}" if labelled else str(error), "error")

@@ -19,8 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from accounts.access import staff_user
 from audit.services import record
 from core.assets import vendor_urls
-from core.errors import OddText
-from core.forms import BaseForm
+from core.forms import BaseForm, flash_errors, return_to
 from core.headers import csp_nonce
 from db import get_session
 from feedback import reasons as taxonomy
@@ -133,15 +132,9 @@ def rename(slug: str) -> Response:
     session = get_session()
     kommun = _kommun()
     form = HotSpotNameForm(prefix="name")
-    back = form.return_to.data or ""
-    if not back.startswith(url_for("review.hotspot_map_page", slug=kommun.slug)):
-        back = url_for("review.hotspot_map_page", slug=kommun.slug)
+    back = return_to(form, url_for("review.hotspot_map_page", slug=kommun.slug))
     if not form.validate_on_submit():
-        if form.odd_text:
-            raise OddText()
-        for field in form:
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "error")
+        flash_errors(form, labelled=True)
         return redirect(back, code=303)
     if not rename_hotspot(session, kommun, form.stable_id.data, form.name.data, staff_user().id):
         flash(_("Platsen finns inte längre bland de otrygga platserna."), "error")

@@ -25,7 +25,7 @@ from accounts.forms import ButtonForm
 from audit.services import record
 from core import photos
 from core.current import app_object
-from core.errors import OddText
+from core.forms import flash_errors, return_to
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.models import Report
@@ -157,15 +157,9 @@ def bulk(slug: str) -> Response:
     session = get_session()
     kommun = _kommun()
     form = BulkForm(prefix="bulk")
-    back = form.return_to.data or ""
-    if not back.startswith(url_for("review.queue", slug=kommun.slug)):
-        back = url_for("review.queue", slug=kommun.slug)
+    back = return_to(form, url_for("review.queue", slug=kommun.slug))
     if not form.validate_on_submit():
-        if form.odd_text:
-            raise OddText()
-        for field in form:
-            for error in field.errors:
-                flash(str(error), "error")
+        flash_errors(form)
         return redirect(back, code=303)
     reports = reports_of_kommun(session, kommun, form.ids)
     try:
