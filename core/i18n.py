@@ -66,6 +66,13 @@ def list_of(items: object) -> str:
     return format_list(words, locale=str(get_locale() or "sv")) if words else ""
 
 
+def comma_list(items: object) -> str:
+    """Items one after the other with the language's comma ("a, b, c"; "a، b، c" in Arabic),
+    for table cells and enumerations where "och" would not read right."""
+    words = [str(item) for item in items]  # type: ignore[attr-defined]
+    return ("، " if str(get_locale() or "sv") == "ar" else ", ").join(words)
+
+
 SENTENCE_ENDS = (".", "!", "?", "…", "؟", "۔")
 
 
@@ -87,6 +94,7 @@ def init_app(app: Flask) -> None:
         "rtl" if str(get_locale() or "sv") in RTL else "ltr"
     )
     app.jinja_env.filters["list_of"] = list_of
+    app.jinja_env.filters["comma_list"] = comma_list
     app.jinja_env.filters["as_sentences"] = as_sentences
     app.before_request(_share_wtforms_translations)
     app.after_request(_remember_language)

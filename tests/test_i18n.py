@@ -213,3 +213,12 @@ def test_two_errors_on_one_field_read_as_two_sentences(app):
 def test_the_form_says_plainly_how_long_it_takes(client, kommuner):
     lead = parse_page(client.get("/k/vanersborg/").data).select_one(".lead").get_text()
     assert lead == "Det tar några minuter. Frågor märkta ”frivilligt” kan du hoppa över."
+
+
+def test_lists_in_table_cells_take_the_languages_comma(app):
+    from core.i18n import comma_list
+
+    with app.test_request_context("/?lang=ar"):
+        assert comma_list(["ABVB", "Polisen", "Kommunen"]) == "ABVB، Polisen، Kommunen"
+    with app.test_request_context("/?lang=sv"):
+        assert comma_list(["ABVB", "Polisen"]) == "ABVB, Polisen"
