@@ -84,6 +84,35 @@ def focus_from_hotspot(spot: HotSpotRecord, theme: str = "annat") -> FocusArea:
     )
 
 
+def reusable_areas(session: Session, kommun: Kommun, promise: Promise) -> list[FocusArea]:
+    """Areas the kommun drew or uploaded for its other promises, newest first and one per
+    name: a place such as Torpa is drawn once and chosen again for the next promise."""
+    drawn = session.scalars(
+        select(FocusArea)
+        .join(Promise, Promise.id == FocusArea.promise_id)
+        .where(
+            Promise.kommun_id == kommun.id,
+            Promise.id != promise.id,
+            FocusArea.polygon.is_not(None),
+            FocusArea.hotspot_stable_id.is_(None),
+            FocusArea.landmark_id.is_(None),
+        )
+        .order_by(Promise.starts_on.desc(), FocusArea.id.desc())
+    )
+    taken = {f.title.casefold() for f in promise.focus_areas}
+    areas = []
+    for focus in drawn:
+        if focus.title.casefold() not in taken:
+            taken.add(focus.title.casefold())
+            areas.append(focus)
+    return areas
+
+
+def focus_from_area(area: FocusArea, theme: str) -> FocusArea:
+    """A copy of an earlier promise's area for this one (its own row: either may be edited)."""
+    return FocusArea(title=area.title, theme=theme, polygon=dict(area.polygon or {}))
+
+
 def focus_from_landmark(landmark: Landmark, theme: str = "annat") -> FocusArea:
     """A landmark as a place: the circle of LANDMARK_RADIUS_M around it."""
     sweref = plane(3006)

@@ -33,12 +33,14 @@ from promises.services import (
     current_hotspots,
     draft_promise,
     evaluate,
+    focus_from_area,
     focus_from_hotspot,
     focus_from_landmark,
     owner_choices,
     periods_of,
     promises_of,
     record_follow_up,
+    reusable_areas,
 )
 from promises.themes import theme_choices
 
@@ -106,6 +108,10 @@ def _forms(promise: Promise) -> dict[str, Any]:
     focus.place.choices += [
         (f"hotspot:{h.stable_id}", _("Otrygg plats: %(name)s", name=h.name or h.stable_id))
         for h in spots
+    ]
+    focus.place.choices += [
+        (f"area:{a.id}", _("Område från ett tidigare löfte: %(name)s", name=a.title))
+        for a in reusable_areas(get_session(), promise.kommun, promise)
     ]
     focus.place.choices += [
         (f"landmark:{lm.id}", _("Plats: %(name)s", name=lm.name))
@@ -205,6 +211,9 @@ def add_focus(promise_id: int) -> Response | tuple[str, int]:
     elif kind == "landmark":
         landmark = next(lm for lm in promise.kommun.landmarks if str(lm.id) == ref)
         focus = focus_from_landmark(landmark, form.theme.data)
+    elif kind == "area":
+        area = next(a for a in reusable_areas(session, promise.kommun, promise) if str(a.id) == ref)
+        focus = focus_from_area(area, form.theme.data)
     else:
         focus = FocusArea(title="", theme=form.theme.data, polygon=form.area_geojson)
         if form.bounds is not None:

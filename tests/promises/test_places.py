@@ -212,3 +212,35 @@ def test_a_place_is_redrawn_or_removed_with_a_line_in_the_history(
     ]
     assert {"polygon": ["område", "nytt område"]} in changes
     assert {"polygon": ["område", ""]} in changes
+
+
+def test_an_area_drawn_for_one_promise_is_chosen_again_for_the_next(
+    client, session, promise, coordinator
+):
+    assert _add(client, promise, **{"focus-shape": json.dumps(L_SHAPE)}).status_code == 303
+    next_year = Promise(
+        kommun_id=promise.kommun_id,
+        title="Tryggare Torpa, år två",
+        lokalpolisomrade="Östra Fyrbodal",
+        status="utkast",
+        starts_on=date(2028, 1, 1),
+        ends_on=date(2028, 12, 31),
+    )
+    session.add(next_year)
+    session.commit()
+    first = session.scalar(select(FocusArea).where(FocusArea.promise_id == promise.id))
+
+    page = parse_page(client.get(f"/samordnare/loften/{next_year.id}").data)
+    offered = {o["value"]: o.get_text(strip=True) for o in page.select("#focus-place option")}
+    assert offered[f"area:{first.id}"].endswith("Torpa")
+    response = client.post(
+        f"/samordnare/loften/{next_year.id}/fokus",
+        data={"focus-theme": "bostadsomrade", "focus-place": f"area:{first.id}"},
+    )
+    assert response.status_code == 303
+    again = session.scalar(select(FocusArea).where(FocusArea.promise_id == next_year.id))
+    assert again.title == "Torpa" and again.id != first.id
+    assert shape(again.polygon).symmetric_difference(shape(L_SHAPE)).area < 1e-10
+    # Once the promise has its own Torpa, the earlier one is not offered again.
+    page = parse_page(client.get(f"/samordnare/loften/{next_year.id}").data)
+    assert f"area:{first.id}" not in {o["value"] for o in page.select("#focus-place option")}
