@@ -108,7 +108,10 @@ def test_a_failed_submit_keeps_the_pin_and_explains(page, live_server, kommuner,
     summary = page.locator("#error-summary")
     summary.wait_for()
     assert "Välj minst ett skäl" in summary.inner_text()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    # The summary is in the page before the form's script (deferred) moves focus to it.
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'error-summary'"
+    )
     assert page.input_value("#lat") == lat
     assert page.inner_text("#pin-status").startswith("Nålen är placerad")
     assert page.input_value("#description") == "Text som inte får försvinna"
