@@ -333,17 +333,8 @@ def edit_follow_up(promise_id: int, follow_up_id: int) -> Response | tuple[str, 
         return refused
     if not form.validate():
         return _edit_page(promise, entry, "follow_up", form, 400)
-    activity = next((a for a in promise.activities if str(a.id) == form.activity.data), None)
     session = get_session()
-    changes = update_follow_up(
-        session,
-        entry,
-        activity=activity,
-        done_on=form.done_on.data,
-        text=form.text.data.strip(),
-        progress=form.progress.data,
-        status=form.status.data,
-    )
+    changes = update_follow_up(session, entry, **form.entry(promise))
     record(
         session,
         staff_user(),

@@ -393,6 +393,18 @@ class FollowUpForm(BaseForm):
         default="",
     )
 
+    def entry(self, promise: Promise) -> dict[str, Any]:
+        """What was typed, as record_follow_up and update_follow_up take it."""
+        return {
+            "activity": next(
+                (a for a in promise.activities if str(a.id) == self.activity.data), None
+            ),
+            "done_on": self.done_on.data,
+            "text": self.text.data.strip(),
+            "progress": self.progress.data,
+            "status": self.status.data,
+        }
+
     def limit_dates(self, starts_on: date, ends_on: date, today: date, grace_days: int) -> None:
         """Accept dates from the promise's start to its end plus grace, and not after today."""
         self.limits = (starts_on, ends_on + timedelta(days=grace_days), today, grace_days)

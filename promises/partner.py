@@ -84,14 +84,7 @@ def activity(activity_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         session = get_session()
         entry = record_follow_up(
-            session,
-            activity.promise,
-            activity=activity,
-            done_on=form.done_on.data,
-            text=form.text.data.strip(),
-            progress=form.progress.data,
-            status=form.status.data,
-            author=staff_user(),
+            session, activity.promise, **form.entry(activity.promise), author=staff_user()
         )
         record(session, staff_user(), "promise.follow_up", activity.promise, part_id=entry.id)
         session.commit()
