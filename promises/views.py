@@ -212,8 +212,8 @@ def add_focus(promise_id: int) -> Response | tuple[str, int]:
         landmark = next(lm for lm in promise.kommun.landmarks if str(lm.id) == ref)
         focus = focus_from_landmark(landmark, form.theme.data)
     elif kind == "area":
-        area = next(a for a in reusable_areas(session, promise.kommun, promise) if str(a.id) == ref)
-        focus = focus_from_area(area, form.theme.data)
+        # The choice was validated against the areas offered (reusable_areas) in _forms.
+        focus = focus_from_area(session.get_one(FocusArea, int(ref)), form.theme.data)
     else:
         focus = FocusArea(title="", theme=form.theme.data, polygon=form.area_geojson)
         if form.bounds is not None:
@@ -273,18 +273,8 @@ def add_follow_up(promise_id: int) -> Response | tuple[str, int]:
     form = forms["follow"]
     if not form.validate():
         return _page(promise, forms, 400)
-    activity = next((a for a in promise.activities if str(a.id) == form.activity.data), None)
     session = get_session()
-    entry = record_follow_up(
-        session,
-        promise,
-        activity=activity,
-        done_on=form.done_on.data,
-        text=form.text.data.strip(),
-        progress=form.progress.data,
-        status=form.status.data,
-        author=staff_user(),
-    )
+    entry = record_follow_up(session, promise, **form.entry(promise), author=staff_user())
     record(session, staff_user(), "promise.follow_up", promise, part_id=entry.id)
     session.commit()
     flash(_("Uppföljningen är sparad."), "success")
