@@ -11,6 +11,7 @@ been broken (then strike it from the list).
 from __future__ import annotations
 
 import ast
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -65,8 +66,10 @@ def packages(root: Path = ROOT) -> list[str]:
     return sorted(set(found) - NOT_THE_APP)
 
 
+@functools.cache
 def import_graph(root: Path = ROOT) -> dict[str, dict[str, list[str]]]:
-    """For each top-level package, the other packages it imports and where."""
+    """For each top-level package, the other packages it imports and where (read once per
+    checkout: every test here asks for the same graph)."""
     names = set(packages(root))
     graph: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for name in names:
