@@ -4,8 +4,10 @@ One transaction per request (Indico's ``rh.py``): views take the request's sessi
 :func:`get_session`, services add and flush, never commit, and the request layer commits once,
 after the view, when the answer is a success or a redirect (status below 400). A view that
 raises, or answers 4xx/5xx, leaves nothing behind: the session is rolled back. A failing
-commit becomes a 500 before any answer leaves. Views that still commit themselves are listed in
-docs/architecture.md.
+commit becomes a 500 before any answer leaves. What must wait for the commit (a signal whose
+listeners read in their own session, a queued job, files deleted) is handed to
+:func:`after_commit`. The few places that still commit themselves are listed, with their
+reasons, in tests/test_commits.py and docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -110,6 +112,29 @@ def get_session() -> Session:
         g.db_session = current_app.extensions["tryggkartan.sessionmaker"]()
     session: Session = g.db_session
     return session
+
+
+_AFTER_COMMIT = "tryggkartan.after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run callback once session's transaction has committed; forget it on a rollback.
+
+    For what must not happen before the data is there for everyone: a signal whose listeners
+    read in their own session, a job queued for a worker, files deleted for rows that go.
+    The callback must not use session (it is between transactions then)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def _commit_at_the_boundary(response: Response) -> Response:

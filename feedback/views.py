@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from core import photos
-from core.current import app_object
 from core.ratelimit import limiter
+from core.signals import reports_changed_after_commit
 from db import get_session
 from feedback import reasons, receipts
 from feedback.forms import ErasureForm, ReceiptMailForm, ReportForm, StatusLookupForm
@@ -37,7 +37,6 @@ from feedback.services import (
     nearest_landmark,
     request_erasure,
 )
-from feedback.signals import reports_changed
 from feedback.timeline import timeline
 from kommun.models import Kommun
 from kommun.services import (
@@ -107,7 +106,7 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
                 if form.photo_bytes:
                     photo = attach_photo(session, report_id, form.photo_bytes)
                 mark_hotspots_stale(session, kommun.id)
-                session.commit()
+                session.flush()  # a second copy is refused here (the unique submission id)
             except IntegrityError:  # sent twice (a double click, a retry): one report
                 session.rollback()
                 photos.remove(photos.folder(PHOTO_KIND), photo)
@@ -115,7 +114,7 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
                 if found is None:
                     raise
                 report_id = found
-            reports_changed.send(app_object(), kommun_id=kommun.id, stale_marked=True)
+            reports_changed_after_commit(session, kommun.id, stale_marked=True)
             receipts.remember(report_id)
             return redirect(url_for("feedback.receipt"), code=303)
         form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]
@@ -209,8 +208,7 @@ def receipt() -> Response | tuple[str, int]:
         return redirect(url_for("feedback.status_lookup"), code=303)
     form = ReceiptMailForm()
     if form.validate_on_submit():
-        if mail_receipt(session, report, form.receipt_email.data or ""):
-            session.commit()
+        mail_receipt(session, report, form.receipt_email.data or "")
         return redirect(url_for("feedback.receipt"), code=303)
     return render_template("feedback/receipt.html", report=report, form=form), (
         400 if request.method == "POST" else 200
@@ -296,7 +294,6 @@ def status() -> Response | tuple[str, int] | str:
     form = ErasureForm()
     if form.validate_on_submit():
         request_erasure(report)
-        session.commit()
         return redirect(url_for("feedback.status"), code=303)
     supporters = session.scalar(
         select(func.count(Report.id)).where(Report.supports_id == report.id)

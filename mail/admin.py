@@ -23,7 +23,7 @@ from accounts.access import require_role, staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
 from core.current import app_object
-from db import get_session
+from db import after_commit, get_session
 from mail.compose import key_of
 from mail.models import OutgoingMail
 from mail.transport import maildir_path
@@ -192,11 +192,11 @@ def retry(mail_id: int) -> Response:
     if row.state == "failed":
         row.state, row.attempts, row.next_attempt_at = "queued", 0, datetime.now(UTC)
         record(session, staff_user(), "mail.retry", kommun_id=row.kommun_id, mail=row.id)
-        # Committed before the job is queued: a worker (or the immediate mode) reads the row
-        # in a session of its own.
-        session.commit()
+        # Queued once the request has committed: a worker (or the immediate mode) reads the
+        # row in a session of its own.
         from jobs import enqueue
 
-        enqueue(app_object(), "mail.send", row.id)
+        app, mail_id = app_object(), row.id
+        after_commit(session, lambda: enqueue(app, "mail.send", mail_id))
         flash(_("Mejlet skickas igen."))
     return redirect(url_for("mail_admin.index"), code=303)

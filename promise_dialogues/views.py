@@ -52,7 +52,6 @@ def links(promise_id: int) -> Response | tuple[str, int]:
             added=changes["added"],
             removed=changes["removed"],
         )
-        session.commit()
         flash(_("Kopplingen till medborgardialogerna är sparad."), "success")
         return redirect(url_for("promises.show", promise_id=promise.id) + "#dialogues-heading", 303)
     return render_template(

@@ -71,7 +71,6 @@ def agreements(slug: str) -> Response | tuple[str, int]:
         _document_changes(agreement, form)
         session.flush()
         record(session, staff_user(), "agreement.create", agreement, title=agreement.title)
-        session.commit()
         flash(
             _("Överenskommelsen är sparad. Koppla löftena till den på varje löftes sida."),
             "success",
@@ -95,7 +94,6 @@ def edit_agreement(agreement_id: int) -> Response | tuple[str, int]:
         changes = apply_changes(agreement, _values(form))
         changes.update(_document_changes(agreement, form))
         record(session, staff_user(), "agreement.update", agreement, changes=changes)
-        session.commit()
         flash(_("Överenskommelsen är sparad."), "success")
         return redirect(url_for("promises.agreements", slug=agreement.kommun.slug), 303)
     return render_template(

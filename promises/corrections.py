@@ -187,7 +187,6 @@ def edit_focus(promise_id: int, focus_id: int) -> Response | tuple[str, int]:
     record(
         session, staff_user(), "promise.focus.update", promise, part_id=focus.id, changes=changes
     )
-    session.commit()
     flash(_("Fokusområdet är ändrat."), "success")
     return _back(promise, "#focus-heading")
 
@@ -224,7 +223,6 @@ def remove_focus(promise_id: int, focus_id: int) -> Response:
     session = get_session()
     content = delete_focus(session, focus)
     record(session, staff_user(), "promise.focus.delete", promise, part_id=focus_id, was=content)
-    session.commit()
     flash(_("Fokusområdet är borttaget."), "success")
     return _back(promise, "#focus-heading")
 
@@ -282,7 +280,6 @@ def edit_activity(promise_id: int, activity_id: int) -> Response | tuple[str, in
         part_id=activity.id,
         changes=changes,
     )
-    session.commit()
     flash(_("Aktiviteten är ändrad."), "success")
     return _back(promise, f"#activity-{activity.id}")
 
@@ -301,7 +298,6 @@ def remove_activity(promise_id: int, activity_id: int) -> Response:
     record(
         session, staff_user(), "promise.activity.delete", promise, part_id=activity_id, was=content
     )
-    session.commit()
     flash(_("Aktiviteten och dess uppföljningar är borttagna."), "success")
     return _back(promise, "#activities-heading")
 
@@ -343,7 +339,6 @@ def edit_follow_up(promise_id: int, follow_up_id: int) -> Response | tuple[str, 
         part_id=entry.id,
         changes=changes,
     )
-    session.commit()
     flash(_("Uppföljningen är rättad."), "success")
     return _back(promise, f"#follow-up-{entry.id}")
 
@@ -367,7 +362,6 @@ def remove_follow_up(promise_id: int, follow_up_id: int) -> Response:
         part_id=follow_up_id,
         was=content,
     )
-    session.commit()
     flash(_("Uppföljningen är borttagen."), "success")
     return _back(promise, "#follow-heading")
 
@@ -388,6 +382,5 @@ def remove_draft(promise_id: int) -> Response:
     slug = promise.kommun.slug
     record(session, staff_user(), "promise.delete", promise, title=promise.title)
     session.delete(promise)
-    session.commit()
     flash(_("Utkastet är borttaget."), "success")
     return redirect(url_for("promises.index", slug=slug), 303)

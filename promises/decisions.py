@@ -33,7 +33,6 @@ def end(promise_id: int) -> Response:
     end_early(promise, today)
     session = get_session()
     record(session, staff_user(), "promise.end", promise, ended_on=today.isoformat())
-    session.commit()
     flash(_("Löftet är avslutat. Nästa steg är utvärderingen."), "success")
     return redirect(url_for("promises.evaluation", promise_id=promise.id), 303)
 
@@ -80,7 +79,6 @@ def evaluation(promise_id: int) -> Response | tuple[str, int]:
         session, promise, summary=form.summary.data.strip(), inputs=inputs, today=today
     )
     record(session, staff_user(), "promise.evaluate", promise, changes=changes)
-    session.commit()
     flash(_("Utvärderingen är sparad och syns på löftets offentliga sida."), "success")
     return redirect(url_for("promises.evaluation", promise_id=promise.id), 303)
 
@@ -96,6 +94,5 @@ def archive(promise_id: int) -> Response:
     promise.archived_on = today
     session = get_session()
     record(session, staff_user(), "promise.archive", promise)
-    session.commit()
     flash(_("Löftet är arkiverat."), "success")
     return _show(promise)

@@ -50,7 +50,6 @@ def follow(slug: str, promise_id: int) -> Response | tuple[str, int]:
         if known is None:
             language = str(get_locale() or "sv")
             subscribe(session, promise, email, language if language in MAIL_LANGUAGES else "sv")
-            session.commit()
         return redirect(
             url_for("public_promises.follow_sent", slug=promise.kommun.slug, promise_id=promise.id),
             code=303,

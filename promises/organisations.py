@@ -64,7 +64,6 @@ def add_organisation(slug: str) -> Response | tuple[str, int]:
     session.add(organisation)
     session.flush()
     record(session, staff_user(), "organisation.create", organisation, name=name)
-    session.commit()
     flash(_("Organisationen är sparad."), "success")
     return redirect(url_for("promises.organisations", slug=kommun.slug), 303)
 
@@ -89,7 +88,6 @@ def add_contact(slug: str) -> Response | tuple[str, int]:
     )
     session.flush()
     record(session, staff_user(), "organisation.contact", organisation)
-    session.commit()
     flash(_("Kontaktpersonen är sparad."), "success")
     return redirect(url_for("promises.organisations", slug=kommun.slug), 303)
 
@@ -225,7 +223,6 @@ def edit_organisation(organisation_id: int) -> Response | tuple[str, int]:
     session = get_session()
     changes = rename_organisation(session, organisation, name, (form.notes.data or "").strip())
     record(session, staff_user(), "organisation.update", organisation, changes=changes)
-    session.commit()
     flash(_("Organisationen är sparad."), "success")
     return redirect(url_for("promises.organisations", slug=organisation.kommun.slug), 303)
 
@@ -251,7 +248,6 @@ def delete_organisation(organisation_id: int) -> Response | tuple[str, int]:
     slug, kommun_id = organisation.kommun.slug, organisation.kommun_id
     moved = remove_organisation(session, organisation, replacement)
     record(session, staff_user(), "organisation.delete", None, kommun_id=kommun_id, **moved)
-    session.commit()
     flash(_("Organisationen är borttagen."), "success")
     return redirect(url_for("promises.organisations", slug=slug), 303)
 
@@ -269,6 +265,5 @@ def delete_contact(organisation_id: int, contact_id: int) -> Response:
     organisation.contacts.remove(contact)
     session.flush()
     record(session, staff_user(), "organisation.contact.delete", organisation, name=contact.name)
-    session.commit()
     flash(_("Kontaktpersonen är borttagen."), "success")
     return redirect(url_for("promises.edit_organisation", organisation_id=organisation.id), 303)

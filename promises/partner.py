@@ -87,7 +87,6 @@ def activity(activity_id: int) -> Response | tuple[str, int]:
             session, activity.promise, **form.entry(activity.promise), author=staff_user()
         )
         record(session, staff_user(), "promise.follow_up", activity.promise, part_id=entry.id)
-        session.commit()
         flash(_("Uppföljningen är sparad."), "success")
         return redirect(url_for("partner.activity", activity_id=activity.id), 303)
     return render_template(

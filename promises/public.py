@@ -177,7 +177,6 @@ def feeling(slug: str, focus_id: int) -> BaseResponse | tuple[str, int]:
     if not form.validate():
         return _page(kommun, {focus.id: form}, 400)  # type: ignore[no-any-return]
     session.add(PlaceFeeling(focus_area_id=focus.id, answer=form.answer.data))
-    session.commit()
     flash(_("Tack! Ditt svar räknas in i uppföljningen av löftet."), "success")
     return redirect(url_for("public_promises.page", slug=kommun.slug) + f"#focus-{focus.id}", 303)
 

@@ -166,7 +166,6 @@ def themes(slug: str) -> Response | tuple[str, int]:
     session.add(KommunTheme(kommun_id=kommun.id, code=code, label=label, active=True))
     session.flush()
     record(session, staff_user(), "theme.create", kommun_id=kommun.id, code=code, label=label)
-    session.commit()
     flash(_("Temat är tillagt."), "success")
     return redirect(url_for("promises.themes", slug=kommun.slug), 303)
 
@@ -197,6 +196,5 @@ def edit_theme(slug: str, code: str) -> Response | tuple[str, int]:
         label=row.label,
         active=row.active,
     )
-    session.commit()
     flash(_("Temat är sparat."), "success")
     return redirect(url_for("promises.themes", slug=kommun.slug), 303)

@@ -76,7 +76,6 @@ def index(slug: str) -> str | Response | tuple[str, int]:
             hotspots=chosen,
         )
         record(session, staff_user(), "promise.draft", promise, focus=len(chosen))
-        session.commit()
         flash(_("Utkastet är sparat. Lägg till aktiviteter och ansvariga."), "success")
         return redirect(url_for("promises.show", promise_id=promise.id), 303)
     status = 400 if form.is_submitted() else 200
@@ -188,7 +187,6 @@ def update(promise_id: int) -> Response | tuple[str, int]:
         promise.ended_on = None
     session = get_session()
     record(session, staff_user(), "promise.update", promise, changes=changes)
-    session.commit()
     flash(_("Löftet är sparat."), "success")
     return redirect(url_for("promises.show", promise_id=promise.id), 303)
 
@@ -224,7 +222,6 @@ def add_focus(promise_id: int) -> Response | tuple[str, int]:
     promise.focus_areas.append(focus)
     session.flush()
     record(session, staff_user(), "promise.focus", promise, part_id=focus.id, title=focus.title)
-    session.commit()
     flash(_("Fokusområdet är tillagt."), "success")
     return redirect(url_for("promises.show", promise_id=promise.id) + "#focus-heading", 303)
 
@@ -259,7 +256,6 @@ def add_activity(promise_id: int) -> Response | tuple[str, int]:
         part_id=activity.id,
         title=activity.title,
     )
-    session.commit()
     flash(_("Aktiviteten är tillagd."), "success")
     return redirect(url_for("promises.show", promise_id=promise.id) + "#activities-heading", 303)
 
@@ -276,7 +272,6 @@ def add_follow_up(promise_id: int) -> Response | tuple[str, int]:
     session = get_session()
     entry = record_follow_up(session, promise, **form.entry(promise), author=staff_user())
     record(session, staff_user(), "promise.follow_up", promise, part_id=entry.id)
-    session.commit()
     flash(_("Uppföljningen är sparad."), "success")
     return redirect(url_for("promises.show", promise_id=promise.id) + "#follow-heading", 303)
 

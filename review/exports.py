@@ -163,7 +163,6 @@ def download(slug: str) -> BaseResponse | tuple[str, int]:
         date_from=str(form.date_from.data or ""),
         date_to=str(form.date_to.data or ""),
     )
-    session.commit()
     if what == "hotspots-geojson":
         name = f"tryggkartan-{kommun.slug}-hotspots-{epsg}-{stamp}.geojson"
         body = hotspots_geojson(session, kommun, epsg)

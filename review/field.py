@@ -8,10 +8,9 @@ from werkzeug.wrappers import Response
 
 from accounts.access import allowed_kommun, require_role, staff_user
 from core.clock import local_today
-from core.current import app_object
+from core.signals import reports_changed_after_commit
 from db import get_session
 from feedback import reasons as taxonomy
-from feedback.signals import reports_changed
 from kommun.models import Kommun
 from kommun.services import active_landmarks
 from review.forms import FieldReportForm
@@ -55,8 +54,8 @@ def new(slug: str) -> Response | tuple[str, int]:
             session, kommun, staff_user(), form.report_input(source="staff")
         )
         report.occurred_at = form.occurred_at
-        session.commit()
-        reports_changed.send(app_object(), kommun_id=kommun.id)
+        session.flush()  # the registration number shown below
+        reports_changed_after_commit(session, kommun.id)
         flash(
             _("Observationen är sparad med nummer %(number)s.", number=report.registration_number)
         )

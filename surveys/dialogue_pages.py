@@ -55,7 +55,6 @@ def new_session(slug: str) -> BaseResponse | tuple[str, int]:
         session.add(dsession)
         session.flush()
         record(session, staff_user(), "survey.session_created", dsession, kommun_id=kommun.id)
-        session.commit()
         return redirect(url_for("surveys.show_session", dialogue_id=dsession.id), code=303)
     return render_template("surveys/session_new.html", form=form, kommun=kommun), form_status()
 

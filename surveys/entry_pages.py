@@ -20,10 +20,9 @@ from accounts.access import staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
 from core import text as odd_text
-from core.current import app_object
 from core.errors import OddText
+from core.signals import reports_changed_after_commit
 from db import get_session
-from feedback.signals import reports_changed
 from kommun.services import active_landmarks
 from surveys import instruments, scan_batches, scanning, services
 from surveys.blueprint import bp, instance_path, odd_text_sent
@@ -112,13 +111,8 @@ def _saved(dsession: DialogueSession, number: int, entry_pass: int, reviewed: bo
         services.mark_agreeing_verified(session, dsession)
     else:
         scanning.mark_checked(session, dsession, number)  # a person has now seen it all
-    session.commit()
-    scan_batches.forget_finished(session, dsession, instance_path())
-    reports_changed.send(
-        app_object(),
-        kommun_id=dsession.kommun_id,
-        stale_marked=True,
-    )
+    scan_batches.forget_finished_after_commit(session, dsession, instance_path())
+    reports_changed_after_commit(session, dsession.kommun_id, stale_marked=True)
     flash(_("Blad %(n)d är sparat.", n=number))
     target = "surveys.enter_sheets" if entry_pass == 1 else "surveys.second_entry"
     if reviewed:
@@ -188,7 +182,6 @@ def delete_sheet(dialogue_id: int, number: int) -> BaseResponse:
     except services.SurveyError:
         abort(404)
     record(session, staff_user(), "survey.sheet_deleted", dsession, sheet=number)
-    session.commit()
     flash(_("Blad %(n)d är borttaget.", n=number))
     return redirect(url_for("surveys.enter_sheets", dialogue_id=dsession.id), code=303)
 
@@ -218,8 +211,7 @@ def disagreements(dialogue_id: int) -> BaseResponse | str:
         except services.SurveyError:
             abort(400)
         record(session, staff_user(), "survey.resolved", dsession, sheet=number)
-        session.commit()
-        scan_batches.forget_finished(session, dsession, instance_path())
+        scan_batches.forget_finished_after_commit(session, dsession, instance_path())
         flash(_("Blad %(n)d är avgjort.", n=number))
         return redirect(url_for("surveys.disagreements", dialogue_id=dsession.id), code=303)
     check = services.double_entry(session, dsession)

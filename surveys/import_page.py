@@ -13,9 +13,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from accounts.access import staff_user
 from audit.services import record
-from core.current import app_object
+from core.signals import reports_changed_after_commit
 from db import get_session
-from feedback.signals import reports_changed
 from surveys import instruments, services
 from surveys.blueprint import bp
 from surveys.forms import (
@@ -105,5 +104,4 @@ def _keep_or_undo(
         session.rollback()
         return
     record(session, staff_user(), "survey.import", dsession, sheets=outcome.imported)
-    session.commit()
-    reports_changed.send(app_object(), kommun_id=dsession.kommun_id, stale_marked=True)
+    reports_changed_after_commit(session, dsession.kommun_id, stale_marked=True)

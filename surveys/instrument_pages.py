@@ -82,7 +82,6 @@ def copy_template(slug: str) -> BaseResponse | tuple[str, int]:
     session = get_session()
     instrument = services.copy_template(session, kommun, form.template.data, form.name.data or "")
     record(session, staff_user(), "survey.instrument_created", instrument, kommun_id=kommun.id)
-    session.commit()
     flash(_("Enkäten är skapad. Ändra frågorna om ni vill innan ni börjar."))
     return redirect(url_for("surveys.edit_instrument", instrument_id=instrument.id), code=303)
 
@@ -152,7 +151,6 @@ def edit_instrument(instrument_id: int) -> BaseResponse | tuple[str, int]:
             record(
                 session, staff_user(), "survey.instrument_saved", instrument, version=version.number
             )
-            session.commit()
             flash(_("Frågorna är sparade (version %(n)d).", n=version.number))
             return redirect(
                 url_for("surveys.edit_instrument", instrument_id=instrument.id), code=303

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from accounts.access import staff_user
 from audit.services import record
 from core.current import app_object
-from db import get_session
+from db import after_commit, get_session
 from jobs import enqueue
 from kommun.services import active_landmarks
 from surveys import printing, scan_batches, scanning, services
@@ -55,7 +55,6 @@ def print_sheets(dialogue_id: int) -> Response | tuple[str, int]:
         places = [(lm.name, lm.lat, lm.lon) for lm in landmarks]
         pdf = printing.sheets_pdf(dsession, printed, sheet, language, places)
         record(session, staff_user(), "survey.sheets_printed", dsession, sheets=len(printed))
-        session.commit()
         first, last = printed[0].sheet_number, printed[-1].sheet_number
         return Response(
             pdf,
@@ -86,8 +85,9 @@ def scan_sheets(dialogue_id: int) -> BaseResponse | tuple[str, int]:
         batch = scan_batches.queue_upload(
             session, dsession, staff_user().id, uploads, instance_path()
         )
-        session.commit()
-        enqueue(app_object(), "surveys.scan", batch.id)
+        # The job reads the batch in its own session: it is queued once the batch is stored.
+        app, batch_id = app_object(), batch.id
+        after_commit(session, lambda: enqueue(app, "surveys.scan", batch_id))
         flash(_("Bladen läses in. Sidan visar hur långt det har kommit."))
         return redirect(url_for("surveys.scan_sheets", dialogue_id=dsession.id), code=303)
     batches = scan_batches.recent(session, dsession)

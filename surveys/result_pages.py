@@ -134,7 +134,6 @@ def _csv_response(rows: Any, filename: str) -> Response:
 def export_sheets(dialogue_id: int) -> Response:
     dsession: DialogueSession = g.dialogue
     record(get_session(), staff_user(), "survey.export", dsession)
-    get_session().commit()
     rows = services.export_rows(dsession, services.sheets(get_session(), dsession, 1))
     return _csv_response(rows, f"dialog-{dsession.id}-svar.csv")
 

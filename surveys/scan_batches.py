@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from accounts.models import User
 from audit.services import record
+from db import after_commit
 from paper import scan
 from surveys import scanning, services
 from surveys.models import DialogueSession, PrintedSheet, ScanBatch
@@ -212,22 +213,31 @@ def forget_sheet_images(instance: Path, printed: PrintedSheet) -> int:
     return gone
 
 
-def forget_finished(session: Session, dsession: DialogueSession, instance: Path) -> int:
-    """Delete the page images of the dialogue's sheets that are done: a person has checked
-    what the scan left, and a sheet drawn for a control entry has been verified too.
-    Run after the commit that finished them; returns how many images went."""
+def finished_sheets(session: Session, dsession: DialogueSession) -> list[PrintedSheet]:
+    """The dialogue's sheets that are done: a person has checked what the scan left, and a
+    sheet drawn for a control entry has been verified too."""
     verified = {
         r.sheet_number: r.verified_at is not None for r in services.sheets(session, dsession, 1)
     }
-    gone = 0
-    for printed in services.printed_sheets(session, dsession):
-        if printed.scanned_at is None or printed.pending:
-            continue
-        number = printed.sheet_number
-        if dsession.needs_second_entry(number) and not verified.get(number, False):
-            continue
-        gone += forget_sheet_images(instance, printed)
-    return gone
+    return [
+        printed
+        for printed in services.printed_sheets(session, dsession)
+        if printed.scanned_at is not None
+        and not printed.pending
+        and (
+            not dsession.needs_second_entry(printed.sheet_number)
+            or verified.get(printed.sheet_number, False)
+        )
+    ]
+
+
+def forget_finished_after_commit(
+    session: Session, dsession: DialogueSession, instance: Path
+) -> None:
+    """In a request: delete the finished sheets' images once the request has committed (a
+    failed commit leaves the images of sheets that are not finished after all)."""
+    done = finished_sheets(session, dsession)
+    after_commit(session, lambda: sum(forget_sheet_images(instance, p) for p in done))
 
 
 def forget_old_images(session: Session, instance: Path, older_than: timedelta) -> int:

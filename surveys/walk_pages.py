@@ -102,7 +102,6 @@ def edit_stop(dialogue_id: int, stop_id: int | None = None) -> BaseResponse | tu
         _keep_photo(stop, form)
         session.add(stop)
         record(session, staff_user(), "survey.stop_saved", dsession, stop=stop.number)
-        session.commit()
         flash(_("Stopp %(n)d är sparat.", n=stop.number))
         return redirect(
             url_for("surveys.show_session", dialogue_id=dsession.id) + "#stops", code=303
@@ -188,7 +187,6 @@ def publish(dialogue_id: int) -> BaseResponse:
         dsession,
         public=bool(dsession.published_at),
     )
-    get_session().commit()
     return redirect(url_for("surveys.protocol", dialogue_id=dsession.id), code=303)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
+from flask import abort, request
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from db import get_session
+from db import after_commit, get_engine, get_session
 from kommun.models import Kommun, Landmark
 from kommun.services import load_landmarks
 from tests.conftest import VANERSBORG_TORGET
@@ -90,3 +91,28 @@ def test_a_commit_that_fails_is_a_500_not_a_success(
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production, not re-raised in the test
     assert client.post(_route(app, write_a_duplicate)).status_code == 500
     assert session.scalar(select(func.count()).select_from(Kommun)) == len(kommuner)
+
+
+def test_what_waits_for_the_commit_runs_after_it_and_only_then(
+    app: Any, client: Any, session: Any, kommuner: Any
+) -> None:
+    """after_commit: the callback sees the row from a session of its own (as a job would);
+    on a refused request it never runs."""
+    seen: list[set[str]] = []
+
+    def look() -> None:
+        with Session(get_engine(app)) as other:
+            seen.append(set(other.scalars(select(Landmark.name))))
+
+    def write_and_wait() -> str:
+        load_landmarks(get_session(), _vanersborg(), [INSIDE])
+        after_commit(get_session(), look)
+        if request.args.get("refuse"):
+            abort(400)
+        return "ok"
+
+    url = _route(app, write_and_wait)
+    assert client.post(url + "?refuse=1").status_code == 400
+    assert seen == []
+    assert client.post(url).status_code == 200
+    assert len(seen) == 1 and INSIDE["name"] in seen[0]
