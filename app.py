@@ -160,9 +160,12 @@ def register_blueprints(app: Flask) -> None:
     from promises.partner import bp as partner_bp
     from promises.public import bp as public_promises_bp
     from promises.views import bp as promises_bp
+    from review import lagesbild_page as _lagesbild  # noqa: F401  (its routes on review_bp)
+    from review import maps as _maps  # noqa: F401  (its routes on review_bp)
+    from review import views as _review_views  # noqa: F401  (its routes on review_bp)
+    from review.blueprint import bp as review_bp
     from review.exports import bp as exports_bp
     from review.field import bp as field_bp
-    from review.views import bp as review_bp
     from surveys.public import bp as public_walks_bp
     from surveys.views import bp as surveys_bp
 

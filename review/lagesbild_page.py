@@ -26,10 +26,10 @@ from geo.projection import plane
 from geo.sketch import Sketch, sketch
 from kommun.models import Kommun, Landmark
 from promises.public_forms import FEELING_LABELS
+from review.blueprint import bp, current_kommun
 from review.lagesbild import Lagesbild, build
 from review.periods import Period, period_for
 from review.statuses import TREND_LABELS, TREND_SYMBOLS
-from review.views import _kommun, bp
 
 KIND_LABELS = {
     "week": _l("Vecka"),
@@ -165,7 +165,7 @@ def _figures(kommun: Kommun, kind: str, first: date) -> dict[str, Any]:
 @bp.get("/<slug>/lagesbild")
 def lagesbild(slug: str) -> tuple[str, int]:
     """The lägesbild for a period beside the previous one: for the EST meeting or the council."""
-    kommun = _kommun()
+    kommun = current_kommun()
     form = PeriodForm(formdata=request.args)
     valid = form.validate()
     kind = form.kind.data if valid and form.kind.data else "tertial"

@@ -38,8 +38,8 @@ from hotspots.services import (
 from hotspots.worker import request_run
 from kommun.models import Kommun
 from review import statuses
+from review.blueprint import bp, current_kommun
 from review.statuses import TREND_LABELS, TREND_SYMBOLS
-from review.views import _kommun, bp
 
 # Raw points are drawn only for selections this small; larger ones stay aggregated.
 MAX_POINTS = 300
@@ -130,7 +130,7 @@ class HotSpotNameForm(BaseForm):
 def rename(slug: str) -> Response:
     """Give a hot spot a name coordinators recognise; it follows the place from run to run."""
     session = get_session()
-    kommun = _kommun()
+    kommun = current_kommun()
     form = HotSpotNameForm(prefix="name")
     back = return_to(form, url_for("review.hotspot_map_page", slug=kommun.slug))
     if not form.validate_on_submit():
@@ -140,7 +140,6 @@ def rename(slug: str) -> Response:
         flash(_("Platsen finns inte längre bland de otrygga platserna."), "error")
         return redirect(back, code=303)
     record(session, staff_user(), "hotspot.rename", kommun_id=kommun.id, name=form.name.data)
-    session.commit()
     flash(_("Platsen heter nu %(name)s.", name=form.name.data))
     return redirect(back, code=303)
 
@@ -149,7 +148,7 @@ def rename(slug: str) -> Response:
 def hotspot_map_page(slug: str) -> tuple[str, int]:
     """Show the kommun's hot spots on a map beside a table of them."""
     session = get_session()
-    kommun = _kommun()
+    kommun = current_kommun()
     form = MapFilterForm(formdata=request.args)
     valid = form.validate()
     params = form.params() if valid else HotSpotParams()
@@ -160,7 +159,6 @@ def hotspot_map_page(slug: str) -> tuple[str, int]:
     reports = reports_for(session, kommun, params, run.period_start, run.period_end) if few else []  # type: ignore[union-attr]
     if reports:  # exact pins on screen: on record, like a report page
         record(session, staff_user(), "map.view_points", kommun_id=kommun.id, points=len(reports))
-        session.commit()
     heat = run.heat if run is not None else []
     if heat is None and run is not None:  # a run stored before runs kept their heat layer
         lat, lon = coordinates_for(session, kommun, params, run.period_start, run.period_end)

@@ -1,11 +1,11 @@
-"""The coordinators' pages: kommun picker, queue, report page and the actions on reports."""
+"""The coordinators' pages: kommun picker, queue, report page and the actions on reports
+(on the blueprint of review/blueprint.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import (
-    Blueprint,
     abort,
     flash,
     g,
@@ -20,17 +20,16 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from accounts.access import kommun_scope, staff_user
+from accounts.access import staff_user
 from accounts.forms import ButtonForm
 from audit.services import record
 from core import photos
-from core.current import app_object
 from core.forms import flash_errors, return_to
+from core.signals import reports_changed_after_commit
 from db import get_session
 from feedback import reasons as taxonomy
 from feedback.models import Report
 from feedback.services import PHOTO_KIND
-from feedback.signals import reports_changed
 from feedback.timeline import timeline
 from hotspots.models import HotSpotRecord, HotSpotRun
 from kommun.models import Kommun
@@ -38,6 +37,7 @@ from open311.models import Forwarding
 from privacy.masking import mask, may_name_person
 from promises.models import Activity, Promise
 from review import statuses
+from review.blueprint import bp, current_kommun
 from review.duplicates import duplicate_candidates
 from review.forms import BulkForm, CorrectionForm, MergeForm, NoteForm, QueueFilterForm, StatusForm
 from review.models import ReportChange, ReportNote
@@ -58,23 +58,7 @@ from review.services import (
     unmerge,
 )
 
-bp = Blueprint("review", __name__, url_prefix="/samordnare")
 PAGING_ARGS = ("page", "after", "before", "last")
-bp.add_app_template_global(statuses.staff_status, "staff_status")
-bp.add_app_template_global(statuses.close_reason, "close_reason")
-bp.add_app_template_global(statuses.forward_target, "forward_target")
-bp.add_app_template_global(statuses.source_label, "source_label")
-bp.add_app_template_filter(statuses.when_label, "when_label")
-bp.add_app_template_filter(statuses.change_label, "change_label")
-
-
-# Coordinators and admins only, and only for their own kommuner's data.
-bp.before_request(kommun_scope("admin", "coordinator", report_id=Report))
-
-
-def _kommun() -> Kommun:
-    kommun: Kommun = g.kommun
-    return kommun
 
 
 def _report() -> Report:
@@ -112,7 +96,7 @@ def _hotspot_label(spot: HotSpotRecord) -> str:
 @bp.get("/<slug>/")
 def queue(slug: str) -> tuple[str, int]:
     """List a kommun's reports with filters, sorting and paging."""
-    kommun = _kommun()
+    kommun = current_kommun()
     hotspots = {str(s.id): s for s in _current_hotspots(kommun)}
     form = QueueFilterForm(
         [(s.id, _hotspot_label(s)) for s in hotspots.values()], formdata=request.args
@@ -155,7 +139,7 @@ def _flags(report: Report) -> dict[str, Any]:
 def bulk(slug: str) -> Response:
     """Apply one action to the reports ticked in the queue."""
     session = get_session()
-    kommun = _kommun()
+    kommun = current_kommun()
     form = BulkForm(prefix="bulk")
     back = return_to(form, url_for("review.queue", slug=kommun.slug))
     if not form.validate_on_submit():
@@ -175,8 +159,7 @@ def bulk(slug: str) -> Response:
         session.rollback()
         flash(_("Välj minst två förslag att sammanfoga."), "error")
         return redirect(back, code=303)
-    session.commit()
-    reports_changed.send(app_object(), kommun_id=kommun.id)
+    reports_changed_after_commit(session, kommun.id)
     flash(ngettext("%(num)d förslag ändrat.", "%(num)d förslag ändrade.", result.changed))
     return redirect(back, code=303)
 
@@ -282,7 +265,6 @@ def report(report_id: int):  # type: ignore[no-untyped-def]
     # Its exact place is personal data too: every look is on record.
     session = get_session()
     record(session, staff_user(), "report.view", report)
-    session.commit()
     return _render_report(report)
 
 
@@ -310,14 +292,12 @@ def show_original(report_id: int):  # type: ignore[no-untyped-def]
         select(func.count(ReportNote.id)).where(ReportNote.report_id == report.id)
     )
     record(session, staff_user(), "report.view_original", report, notes=int(notes or 0))
-    session.commit()
     return _render_report(report, original=True)
 
 
 def _done(report: Report, message: str) -> Response:
-    get_session().commit()
     # Hiding, merging or moving a report changes the hot spots it counts in.
-    reports_changed.send(app_object(), kommun_id=report.kommun_id)
+    reports_changed_after_commit(get_session(), report.kommun_id)
     flash(message)
     return redirect(url_for("review.report", report_id=report.id), code=303)
 
@@ -424,7 +404,3 @@ def split(report_id: int) -> Response:
         abort(400)
     unmerge(get_session(), report, staff_user())
     return _done(report, _("Förslaget är inte längre en dubblett."))
-
-
-from review import lagesbild_page as _lagesbild  # noqa: E402,F401  (routes on this blueprint)
-from review import maps as _maps  # noqa: E402,F401  (the map page's routes on this blueprint)
