@@ -168,6 +168,8 @@ def find_hotspots(
         raise ValueError("radius_m must be positive")
     if min_reports < 1:
         raise ValueError("min_reports must be at least 1")
+    if held_min_reports is not None and held_min_reports < 1:
+        raise ValueError("held_min_reports must be at least 1")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}")
     lat_a, lon_a, w = _validate(lat, lon, weights)
