@@ -30,7 +30,8 @@ only length all three sets can step several times (Nottingham has 12 months, Che
 the app's default window (365 days) shares eleven twelfths of its data a month later, so for
 Chicago, the one set long enough, identity on 12-month windows is printed too (not gated).
 Beside the share the bench prints how many lost hot spots hold fewer than the minimum of
-reports within a radius a month later, how many of the matched ones stay only by the
+reports within a radius a month later, how many matches have overlapping shapes (the rest
+matched by centroids within 150 m), how many of the matched ones stay only by the
 hysteresis (fewer than the minimum of members: geo.hotspots.HELD_SIGNIFICANCE), and the share
 of later hot spots that carry an earlier id. The PAI windows are given `held` the same way.
 
@@ -234,6 +235,7 @@ class Identity:
     inherited: int  # current hot spots that carry a previous id
     current: int  # current hot spots (those with a previous window)
     held_below: int = 0  # matched ones with fewer members than the minimum (the hysteresis)
+    overlapping: int = 0  # matched ones whose shapes overlap the previous one's
 
     @property
     def share(self) -> float:
@@ -254,6 +256,13 @@ def identity(months: list[Month], window: int = IDENTITY_WINDOW) -> Identity:
             out.matched += len(kept)
             out.inherited += len(kept)
             out.held_below += sum(1 for h in kept if h.count < DEFAULT_MIN_REPORTS)
+            out.overlapping += sum(
+                1
+                for t in tracked
+                if t.hotspot is not None
+                and t.previous is not None
+                and shape(t.hotspot.polygon).intersects(shape(t.previous["polygon"]))
+            )
             lost = [t.previous for t in tracked if t.state == "gone" and t.previous]
             out.faded += _faded(past, lost)
         previous = found
@@ -338,7 +347,8 @@ def main(argv: list[str]) -> int:
             f"identity {name.split()[0]}, {window}-month runs a month apart: {i.matched}/{i.total} "
             f"hot spots matched ({100 * i.share:.0f} %, "
             + ("target ≥ 70 %" if gated else "the app's default window, not gated")
-            + f"), {i.held_below} of them held below {DEFAULT_MIN_REPORTS} members; of the "
+            + f"), {i.overlapping} of them by overlapping shapes, {i.held_below} held below "
+            f"{DEFAULT_MIN_REPORTS} members; of the "
             f"{i.total - i.matched} lost, {i.faded} hold fewer than {DEFAULT_MIN_REPORTS} "
             f"reports within {DEFAULT_RADIUS_M:.0f} m a month later; {i.inherited}/{i.current} "
             "of the later hot spots carry an earlier id"
