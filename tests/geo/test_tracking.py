@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from geo.hotspots import find_hotspots
 from geo.projection import plane_for
@@ -98,3 +99,23 @@ def test_a_held_place_below_the_minimum_is_gone_and_nothing_new_is_invented():
     weak = next(s for s in before if s.centroid[1] > TORGET[1] + 0.005)
     assert next(t for t in match_hotspots(before, held) if t.id == weak.id).state == "gone"
     assert len(held) == len(plain)
+
+
+def test_a_held_place_stays_while_it_holds_half_the_minimum_then_is_gone():
+    before = _density(*_town(100, 40))
+    weak = next(s for s in before if s.centroid[1] > TORGET[1] + 0.005)
+    held = [s.polygon for s in before]
+    three = match_hotspots(before, _density(*_town(3, 3), held=held))
+    kept = next(t for t in three if t.id == weak.id)
+    assert kept.state == "shrinking" and 3 <= kept.hotspot.count < 6
+    two = match_hotspots(before, _density(*_town(3, 2), held=held))
+    assert next(t for t in two if t.id == weak.id).state == "gone"
+    # Without a held shape three reports there make no hot spot at all.
+    plain = _density(*_town(3, 3))
+    assert not any(abs(np.subtract(s.centroid, weak.centroid)).max() < 0.001 for s in plain)
+
+
+def test_the_held_minimum_must_be_a_positive_count():
+    lat, lon = _town(3, 3)
+    with pytest.raises(ValueError, match="held_min_reports"):
+        find_hotspots(lat, lon, radius_m=60, min_reports=6, method="density", held_min_reports=0)
