@@ -249,6 +249,10 @@ def run_size(
         engine = db.make_engine(url)
         began = time.perf_counter()
         codes = seed(engine, n, kommuner, rng)
+        if kind == "postgresql":  # as autovacuum would have: statistics and visibility map
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE report"))
+                conn.execute(text("VACUUM ANALYZE report_reason"))
         engine.dispose()
         print(
             f"\n{kind}, {n:,} reports in {len(codes)} kommun(er): "

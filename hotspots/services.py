@@ -10,7 +10,19 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Integer, Select, case, cast, func, literal, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    Select,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from feedback.models import SOURCES, TIMES_OF_DAY, Report, ReportReason
@@ -307,14 +319,52 @@ class Points:
 FETCH_ROWS = 50_000
 
 
+def _as(column: Any, kind: str) -> Any:
+    """A column cast to 8-byte integers ("i8") or doubles ("f8"), as _fetch reads them."""
+    return cast(column, BigInteger if kind == "i8" else Float(53))
+
+
 def _fetch(session: Session, query: Select, dtype: np.dtype) -> npt.NDArray[Any]:  # type: ignore[type-arg]
-    """The rows of a query of numbers as a structured array, without Row or ORM objects."""
+    """The rows of a query of non-null numbers (cast by _as) as a structured array.
+
+    PostgreSQL packs each column into one binary string; elsewhere the driver's rows are
+    read in chunks. Neither builds Row or ORM objects.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return _aggregated(session, query, dtype)
     cursor = session.connection().execute(query).cursor
     chunks = [np.empty(0, dtype=dtype)]
     while rows := cursor.fetchmany(FETCH_ROWS):
         chunks.append(np.array(rows, dtype=dtype))
     cursor.close()
     return np.concatenate(chunks)
+
+
+def _aggregated(session: Session, query: Select, dtype: np.dtype) -> npt.NDArray[Any]:  # type: ignore[type-arg]
+    """PostgreSQL's answer to a query of numbers as one binary string per column.
+
+    The server packs each column (int8send/float8send: 8 bytes, big-endian) and one row
+    comes back, read by numpy: no Python object per report. The aggregates of one query see
+    the rows in the same order, so the columns line up.
+    """
+    connection = session.connection()
+    compiled = query.compile(dialect=connection.dialect)
+    names = dtype.names or ()
+    packed = ", ".join(
+        f"string_agg({'int8send' if dtype[n].kind == 'i' else 'float8send'}(q.c{i}), ''::bytea)"
+        for i, n in enumerate(names)
+    )
+    aliases = ", ".join(f"c{i}" for i in range(len(names)))
+    cursor = connection.connection.driver_connection.cursor(binary=True)  # type: ignore[union-attr]
+    cursor.execute(f"SELECT {packed} FROM ({compiled}) AS q({aliases})", compiled.params)
+    row = cursor.fetchone()
+    cursor.close()
+    if row is None or row[0] is None:
+        return np.empty(0, dtype=dtype)
+    table = np.empty(len(row[0]) // 8, dtype=dtype)
+    for i, name in enumerate(names):
+        table[name] = np.frombuffer(row[i], dtype=">" + dtype[name].str[1:])
+    return table
 
 
 def _epoch_s(session: Session, column: Any) -> Any:
@@ -342,12 +392,15 @@ def points_for(
     table = _fetch(
         session,
         counted.with_only_columns(
-            Report.id,
-            Report.lat,
-            Report.lon,
-            _coded(Report.source, SOURCES) * 8
-            + _flags(Report.at_day, Report.at_evening, Report.at_night),
-            _epoch_s(session, Report.counted_at),
+            _as(Report.id, "i8"),
+            _as(Report.lat, "f8"),
+            _as(Report.lon, "f8"),
+            _as(
+                _coded(Report.source, SOURCES) * 8
+                + _flags(Report.at_day, Report.at_evening, Report.at_night),
+                "i8",
+            ),
+            _as(_epoch_s(session, Report.counted_at), "f8"),
         ),
         np.dtype([("id", "i8"), ("lat", "f8"), ("lon", "f8"), ("flags", "i8"), ("at", "f8")]),
     )
@@ -403,11 +456,11 @@ def _reasons_of(
     pair = np.dtype([("id", "i8"), ("code", "i8")])
     if not ids.size:
         return known, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int16)
-    code = _coded(ReportReason.code, known)
+    report_id, code = _as(ReportReason.report_id, "i8"), _as(_coded(ReportReason.code, known), "i8")
     if ids.size >= DENSE_IDS * (int(ids[-1]) - int(ids[0]) + 1):
         pairs = _fetch(
             session,
-            select(ReportReason.report_id, code).where(
+            select(report_id, code).where(
                 ReportReason.report_id.between(int(ids[0]), int(ids[-1]))
             ),
             pair,
@@ -415,7 +468,7 @@ def _reasons_of(
         at = np.minimum(np.searchsorted(ids, pairs["id"]), ids.size - 1)
         pairs = pairs[ids[at] == pairs["id"]]
     else:
-        pairs = _fetch(session, _pairs(counted, ReportReason.report_id, code), pair)
+        pairs = _fetch(session, _pairs(counted, report_id, code), pair)
     reasons = known
     if (pairs["code"] < 0).any():  # a reason this version does not know: keep its name
         extra = session.execute(
