@@ -262,9 +262,14 @@ def run_size(
         for method in methods:
             medians, peaks, total = [], [], 0.0
             for code in codes:
-                measured = [measure(url, code, method, timeout_s) for _ in range(repeats)]
-                runs = [r for r in measured if r is not None]
+                runs = []
+                for _ in range(repeats):
+                    result = measure(url, code, method, timeout_s)
+                    if result is None:
+                        break
+                    runs.append(result)
                 if len(runs) < repeats:
+                    # ST_ClusterDBSCAN does not heed a cancel: the server may still be at it.
                     print(f"  {method:8s} {code}: did not finish in {timeout_s:.0f} s: MISSED")
                     ok = False
                     break

@@ -348,7 +348,9 @@ def _aggregated(session: Session, query: Select, dtype: np.dtype) -> npt.NDArray
     the rows in the same order, so the columns line up.
     """
     connection = session.connection()
-    compiled = query.compile(dialect=connection.dialect)
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
     names = dtype.names or ()
     packed = ", ".join(
         f"string_agg({'int8send' if dtype[n].kind == 'i' else 'float8send'}(q.c{i}), ''::bytea)"
