@@ -237,6 +237,19 @@ def measure(url: str, code: str, method: str, timeout_s: float) -> dict[str, Any
     return result
 
 
+def repeated(
+    url: str, code: str, method: str, repeats: int, timeout_s: float
+) -> list[dict[str, Any]]:
+    """The runs of one path, stopping at the first that does not finish in time."""
+    runs = []
+    for _ in range(repeats):
+        result = measure(url, code, method, timeout_s)
+        if result is None:
+            break
+        runs.append(result)
+    return runs
+
+
 def run_size(
     kind: str, n: int, kommuner: int, repeats: int, keep: Path | None, timeout_s: float
 ) -> bool:
@@ -262,12 +275,7 @@ def run_size(
         for method in methods:
             medians, peaks, total = [], [], 0.0
             for code in codes:
-                runs = []
-                for _ in range(repeats):
-                    result = measure(url, code, method, timeout_s)
-                    if result is None:
-                        break
-                    runs.append(result)
+                runs = repeated(url, code, method, repeats, timeout_s)
                 if len(runs) < repeats:
                     # ST_ClusterDBSCAN does not heed a cancel: the server may still be at it.
                     print(f"  {method:8s} {code}: did not finish in {timeout_s:.0f} s: MISSED")
