@@ -1,9 +1,22 @@
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db import Base, utcnow
@@ -65,10 +78,36 @@ class HotSpotRecord(Base):
     previous_count: Mapped[int | None] = mapped_column(Integer)
     # Per reason, per time of day, per source; share at night.
     stats: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # Loaded only when asked for: a town-wide hot spot of a large kommun holds many ids.
-    report_ids: Mapped[list[int]] = mapped_column(JSON, deferred=True)
+    # The member reports' ids, packed (pack_ids): a town-wide hot spot of a large kommun
+    # holds hundreds of thousands, a few bytes each. Loaded only when asked for.
+    members: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     run: Mapped[HotSpotRun] = relationship(back_populates="hotspots")
+
+    @property
+    def member_ids(self) -> npt.NDArray[np.int64]:
+        """The member reports' ids, ascending."""
+        return unpack_ids(self.members)
+
+    @property
+    def report_ids(self) -> list[int]:
+        ids: list[int] = self.member_ids.tolist()
+        return ids
+
+
+def pack_ids(ids: npt.ArrayLike) -> bytes:
+    """Distinct report ids as bytes: ascending, as differences (mostly small), compressed."""
+    ordered = np.sort(np.asarray(ids, dtype=np.int64))
+    steps = np.diff(ordered, prepend=np.int64(0)).astype("<i8")
+    return zlib.compress(steps.tobytes(), 1)
+
+
+def unpack_ids(packed: bytes | None) -> npt.NDArray[np.int64]:
+    """The ids pack_ids packed, ascending."""
+    if not packed:
+        return np.empty(0, dtype=np.int64)
+    steps = np.frombuffer(zlib.decompress(packed), dtype="<i8")
+    return np.cumsum(steps, dtype=np.int64)
 
 
 class HotSpotName(Base):

@@ -7,7 +7,9 @@ described in Python exactly as for the in-process path.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select, text
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Select, func, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -27,17 +29,16 @@ def postgis_available(session: Session) -> bool:
 
 
 def cluster_sql(counted: Select, *, radius_m: float, min_reports: int) -> Select:  # type: ignore[type-arg]
-    """(id, label) of the reports `counted` selects, clustered by ST_ClusterDBSCAN, by id.
+    """(id, label) of the reports `counted` selects, clustered by ST_ClusterDBSCAN.
 
-    The reports are chosen by the counting query itself, inside the database: no list of
-    ids travels to the server (a million ids as `id = ANY(:ids)` did not finish).
+    The counting query itself selects the points, inside the database: no list of ids
+    travels to the server (a million ids as `id = ANY(:ids)` did not finish).
     """
     point = func.ST_Transform(
         func.ST_SetSRID(func.ST_MakePoint(Report.lon, Report.lat), 4326), 3006
     )
     label = func.ST_ClusterDBSCAN(point, float(radius_m), int(min_reports)).over()
-    ids = counted.subquery()
-    return select(Report.id, label).where(Report.id.in_(select(ids.c.id))).order_by(Report.id)
+    return counted.with_only_columns(Report.id, label)
 
 
 def cluster_labels(
@@ -46,7 +47,11 @@ def cluster_labels(
     *,
     radius_m: float,
     min_reports: int,
-) -> dict[int, int]:
-    """DBSCAN labels per report id computed by PostGIS (-1 for noise)."""
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Report ids and their DBSCAN labels computed by PostGIS (-1 for noise), as arrays."""
     rows = session.execute(cluster_sql(counted, radius_m=radius_m, min_reports=min_reports))
-    return {int(rid): (-1 if cluster is None else int(cluster)) for rid, cluster in rows}
+    table = np.fromiter(
+        ((rid, -1 if cluster is None else cluster) for rid, cluster in rows),
+        dtype=np.dtype([("id", "i8"), ("label", "i8")]),
+    )
+    return np.ascontiguousarray(table["id"]), np.ascontiguousarray(table["label"])

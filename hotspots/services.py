@@ -4,22 +4,35 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    Select,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
-from feedback.models import TIMES_OF_DAY, Report, ReportReason
+from feedback.models import SOURCES, TIMES_OF_DAY, Report, ReportReason
+from feedback.reasons import BY_CODE
 from geo import hotspots as engine
 from geo.density import heat_cells
+from geo.projection import plane_for
 from geo.tracking import match_hotspots
 from hotspots import postgis
-from hotspots.models import HotSpotName, HotSpotRecord, HotSpotRun
+from hotspots.models import HotSpotName, HotSpotRecord, HotSpotRun, pack_ids
 from kommun.models import Kommun
 
 
@@ -264,47 +277,280 @@ def rename_hotspot(
     return int(changed)
 
 
-def typical_density(lat: list[float], lon: list[float], cell_m: float = 250.0) -> float:
+def typical_density(x_m: npt.ArrayLike, y_m: npt.ArrayLike, cell_m: float = 250.0) -> float:
     """The kommun's median density: reports per m² in the median 250 m cell holding any.
 
-    The cells of the public grid: "6× the median" compares a hot spot with the squares
-    where people report at all, not with empty forest.
+    Points in metres of a local plane. The cells of the public grid: "6× the median"
+    compares a hot spot with the squares where people report at all, not with empty forest.
     """
-    if not lat:
+    x, y = np.asarray(x_m, dtype=np.float64), np.asarray(y_m, dtype=np.float64)
+    if not x.size:
         return 0.0
-    from geo.projection import plane_for
-
-    x, y = plane_for(lat, lon).to_metres(lat, lon)
-    keys = np.floor(np.asarray(x) / cell_m) * 1e7 + np.floor(np.asarray(y) / cell_m)
+    keys = np.floor(x / cell_m) * 1e7 + np.floor(y / cell_m)
     _keys, counts = np.unique(keys, return_counts=True)
     return float(np.median(counts)) / cell_m**2
 
 
-def spot_stats(members: list[Place]) -> dict[str, Any]:
-    reasons = Counter(code for r in members for code in r.reason_codes)
-    times = Counter(t for r in members for t in r.times_of_day)
-    sources = Counter(r.source for r in members)
-    return {
-        "reasons": dict(reasons.most_common()),
-        "times_of_day": dict(times),
-        "sources": dict(sources),
-        "night_share": round(sum(r.at_night for r in members) / len(members), 3) if members else 0,
-    }
+@dataclass(frozen=True)
+class Points:
+    """The counted reports as columns, in id order: what a run needs, cheap at a million.
+
+    `source` and `reason` index into `sources` and `reasons`; `reason_of` holds the position
+    (in these arrays) of the report each (report, reason) pair belongs to.
+    """
+
+    id: npt.NDArray[np.int64]
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+    source: npt.NDArray[np.int16]
+    times: npt.NDArray[np.bool_]  # (n, 3): dag, kvall, natt
+    counted_s: npt.NDArray[np.float64]  # seconds since the epoch, UTC
+    reason_of: npt.NDArray[np.int64]
+    reason: npt.NDArray[np.int16]
+    sources: tuple[str, ...] = SOURCES
+    reasons: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return int(self.id.size)
 
 
-def recency_weights(reports: list[Place], end: datetime, window_days: float) -> list[float]:
+# Rows are fetched from the driver this many at a time straight into arrays: a million
+# rows as Python tuples at once would cost a few hundred MB.
+FETCH_ROWS = 50_000
+
+
+def _as(column: Any, kind: str) -> Any:
+    """A column cast to 8-byte integers ("i8") or doubles ("f8"), as _fetch reads them."""
+    return cast(column, BigInteger if kind == "i8" else Float(53))
+
+
+def _fetch(session: Session, query: Select, dtype: np.dtype) -> npt.NDArray[Any]:  # type: ignore[type-arg]
+    """The rows of a query of non-null numbers (cast by _as) as a structured array.
+
+    PostgreSQL packs each column into one binary string; elsewhere the driver's rows are
+    read in chunks. Neither builds Row or ORM objects.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return _aggregated(session, query, dtype)
+    cursor = session.connection().execute(query).cursor
+    chunks = [np.empty(0, dtype=dtype)]
+    while rows := cursor.fetchmany(FETCH_ROWS):
+        chunks.append(np.array(rows, dtype=dtype))
+    cursor.close()
+    return np.concatenate(chunks)
+
+
+def _aggregated(session: Session, query: Select, dtype: np.dtype) -> npt.NDArray[Any]:  # type: ignore[type-arg]
+    """PostgreSQL's answer to a query of numbers as one binary string per column.
+
+    The server packs each column (int8send/float8send: 8 bytes, big-endian) and one row
+    comes back, read by numpy: no Python object per report. The aggregates of one query see
+    the rows in the same order, so the columns line up.
+    """
+    connection = session.connection()
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    names = dtype.names or ()
+    packed = ", ".join(
+        f"string_agg({'int8send' if dtype[n].kind == 'i' else 'float8send'}(q.c{i}), ''::bytea)"
+        for i, n in enumerate(names)
+    )
+    aliases = ", ".join(f"c{i}" for i in range(len(names)))
+    cursor = connection.connection.driver_connection.cursor(binary=True)  # type: ignore[union-attr]
+    cursor.execute(f"SELECT {packed} FROM ({compiled}) AS q({aliases})", compiled.params)
+    row = cursor.fetchone()
+    cursor.close()
+    if row is None or row[0] is None:
+        return np.empty(0, dtype=dtype)
+    table = np.empty(len(row[0]) // 8, dtype=dtype)
+    for i, name in enumerate(names):
+        table[name] = np.frombuffer(row[i], dtype=">" + dtype[name].str[1:])
+    return table
+
+
+def _epoch_s(session: Session, column: Any) -> Any:
+    """Seconds since the epoch of a timestamp column, computed by the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", column)
+    return (func.julianday(column) - 2440587.5) * 86400.0  # SQLite holds UTC text
+
+
+def _coded(column: Any, known: tuple[str, ...]) -> Any:
+    """The column's value as its index in `known` (-1 for any other), so no strings travel."""
+    return case({value: i for i, value in enumerate(known)}, value=column, else_=-1)
+
+
+def _flags(*columns: Any) -> Any:
+    """Booleans as the bits of one integer (first column lowest)."""
+    return sum((cast(c, Integer) * (1 << i) for i, c in enumerate(columns)), start=literal(0))
+
+
+def points_for(
+    session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
+) -> Points:
+    """The counted reports as numpy arrays (two queries of numbers, no ORM objects)."""
+    counted = counted_query(kommun, params, start, end)
+    table = _fetch(
+        session,
+        counted.with_only_columns(
+            _as(Report.id, "i8"),
+            _as(Report.lat, "f8"),
+            _as(Report.lon, "f8"),
+            _as(
+                _coded(Report.source, SOURCES) * 8
+                + _flags(Report.at_day, Report.at_evening, Report.at_night),
+                "i8",
+            ),
+            _as(_epoch_s(session, Report.counted_at), "f8"),
+        ),
+        np.dtype([("id", "i8"), ("lat", "f8"), ("lon", "f8"), ("flags", "i8"), ("at", "f8")]),
+    )
+    if table.size and not (np.diff(table["id"]) > 0).all():
+        table = table[np.argsort(table["id"], kind="stable")]
+    ids = np.ascontiguousarray(table["id"])
+    flags = table["flags"]
+    source = np.floor_divide(flags, 8)
+    sources: tuple[str, ...] = SOURCES
+    if (source < 0).any():  # a source this version does not know: keep its name
+        named = dict(
+            session.execute(
+                counted.with_only_columns(Report.id, Report.source).where(
+                    Report.source.not_in(SOURCES)
+                )
+            ).all()
+        )
+        sources = SOURCES + tuple(sorted(set(named.values())))
+        unknown = np.flatnonzero(source < 0)
+        source[unknown] = [sources.index(named[int(ids[k])]) for k in unknown]
+        flags = np.where(flags < 0, flags + 8, flags)  # -8 + bits: the bits are still there
+    times = np.column_stack([(flags & 1) > 0, (flags & 2) > 0, (flags & 4) > 0])
+    lat, lon = np.ascontiguousarray(table["lat"]), np.ascontiguousarray(table["lon"])
+    counted_s = np.ascontiguousarray(table["at"])
+    del table, flags  # the columns are copied out: free the rows before reading the reasons
+    reasons, reason_of, reason = _reasons_of(session, counted, ids)
+    return Points(
+        id=ids,
+        lat=lat,
+        lon=lon,
+        source=source.astype(np.int16),
+        times=times,
+        counted_s=counted_s,
+        reason_of=reason_of,
+        reason=reason,
+        sources=sources,
+        reasons=reasons,
+    )
+
+
+# When the counted reports hold at least this share of the ids between their first and
+# last, reading that range of report_reason's primary key beats a join looking each up.
+DENSE_IDS = 0.25
+
+
+def _reasons_of(
+    session: Session,
+    counted: Select,  # type: ignore[type-arg]
+    ids: npt.NDArray[np.int64],
+) -> tuple[tuple[str, ...], npt.NDArray[np.int64], npt.NDArray[np.int16]]:
+    """The reason codes, and per (report, reason) pair its report's position and code."""
+    known = tuple(sorted(BY_CODE))
+    pair = np.dtype([("id", "i8"), ("code", "i8")])
+    if not ids.size:
+        return known, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int16)
+    report_id, code = _as(ReportReason.report_id, "i8"), _as(_coded(ReportReason.code, known), "i8")
+    if ids.size >= DENSE_IDS * (int(ids[-1]) - int(ids[0]) + 1):
+        pairs = _fetch(
+            session,
+            select(report_id, code).where(
+                ReportReason.report_id.between(int(ids[0]), int(ids[-1]))
+            ),
+            pair,
+        )
+        at = np.minimum(np.searchsorted(ids, pairs["id"]), ids.size - 1)
+        pairs = pairs[ids[at] == pairs["id"]]
+    else:
+        pairs = _fetch(session, _pairs(counted, report_id, code), pair)
+    reasons = known
+    if (pairs["code"] < 0).any():  # a reason this version does not know: keep its name
+        extra = session.execute(
+            _pairs(counted, ReportReason.report_id, ReportReason.code).where(
+                ReportReason.code.not_in(known)
+            )
+        ).all()
+        reasons = known + tuple(sorted({c for _i, c in extra}))
+        index = {c: i for i, c in enumerate(reasons)}
+        pairs = np.concatenate(
+            [
+                pairs[pairs["code"] >= 0],
+                np.array([(i, index[c]) for i, c in extra], dtype=pair),
+            ]
+        )
+    return (
+        reasons,
+        np.searchsorted(ids, pairs["id"]),
+        pairs["code"].astype(np.int16),
+    )
+
+
+def _pairs(counted: Select, *columns: Any) -> Select:  # type: ignore[type-arg]
+    """Columns of the counted reports' (report, reason) pairs."""
+    return (
+        counted.with_only_columns(*columns)
+        .select_from(Report)
+        .join(ReportReason, ReportReason.report_id == Report.id)
+    )
+
+
+def spot_stats(points: Points, label: npt.NDArray[np.int64], spots: int) -> list[dict[str, Any]]:
+    """Per hot spot (label 0..spots-1; -1 none): reasons, times of day, sources, night share."""
+    inside = label >= 0
+    counts = np.bincount(label[inside], minlength=spots)
+    pair_label = label[points.reason_of]
+    has = pair_label >= 0
+    n_reasons = len(points.reasons)
+    reasons = np.bincount(
+        pair_label[has] * n_reasons + points.reason[has], minlength=spots * n_reasons
+    ).reshape(spots, n_reasons)
+    n_sources = len(points.sources)
+    sources = np.bincount(
+        label[inside] * n_sources + points.source[inside], minlength=spots * n_sources
+    ).reshape(spots, n_sources)
+    times = np.stack(
+        [
+            np.bincount(label[inside], weights=points.times[inside, j], minlength=spots)
+            for j in range(3)
+        ],
+        axis=1,
+    ).astype(np.int64)
+    out = []
+    for k in range(spots):
+        order = sorted(
+            np.flatnonzero(reasons[k]).tolist(), key=lambda c: (-reasons[k, c], points.reasons[c])
+        )
+        out.append(
+            {
+                "reasons": {points.reasons[c]: int(reasons[k, c]) for c in order},
+                "times_of_day": {
+                    name: int(times[k, j]) for j, name in enumerate(TIMES_OF_DAY) if times[k, j]
+                },
+                "sources": {
+                    points.sources[c]: int(sources[k, c]) for c in np.flatnonzero(sources[k])
+                },
+                "night_share": round(float(times[k, 2]) / int(counts[k]), 3) if counts[k] else 0,
+            }
+        )
+    return out
+
+
+def recency_weights(
+    counted_s: npt.NDArray[np.float64], end: datetime, window_days: float
+) -> npt.NDArray[np.float64]:
     """Half weight for a report half the window old: where reports come now counts most."""
     half_life_s = max(window_days, 1.0) * 86400 / 2
-    return [
-        0.5 ** (max((end - _aware(r.created_at)).total_seconds(), 0.0) / half_life_s)
-        if r.created_at is not None
-        else 1.0
-        for r in reports
-    ]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    age_s = np.maximum(end.timestamp() - counted_s, 0.0)
+    weights: npt.NDArray[np.float64] = np.where(np.isnan(age_s), 1.0, 0.5 ** (age_s / half_life_s))
+    return weights
 
 
 def compute_run(
@@ -318,37 +564,48 @@ def compute_run(
     params = params or HotSpotParams()
     start, end = params.span(now or datetime.now(UTC))
     began = time.perf_counter()
-    reports = places_for(session, kommun, params, start, end)
+    points = points_for(session, kommun, params, start, end)
     names = [(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active]
-    lat, lon = [r.lat for r in reports], [r.lon for r in reports]
     previous = current_run(session, kommun, params)
     previous_spots = [
         _as_previous(h) for h in (previous.hotspots if previous else []) if h.trend != "gone"
     ]
     if params.method == "postgis":
-        labels = postgis.cluster_labels(
+        ids, labels = postgis.cluster_labels(
             session,
             counted_query(kommun, params, start, end),
             radius_m=params.radius_m,
             min_reports=params.min_reports,
         )
+        aligned = np.full(len(points), -1, dtype=np.int64)
+        aligned[np.searchsorted(points.id, ids)] = labels
         spots = engine.hotspots_from_labels(
-            lat, lon, [labels[r.id] for r in reports], radius_m=params.radius_m, names=names
+            points.lat, points.lon, aligned, radius_m=params.radius_m, names=names
         )
     else:
         spots = engine.find_hotspots(
-            lat,
-            lon,
+            points.lat,
+            points.lon,
             radius_m=params.radius_m,
             min_reports=params.min_reports,
             names=names,
             method=params.method,
-            weights=recency_weights(reports, end, (end - start).total_seconds() / 86400),
+            weights=recency_weights(points.counted_s, end, (end - start).total_seconds() / 86400),
             held=[p["polygon"] for p in previous_spots],
         )
     tracked = match_hotspots(previous_spots, spots)
     given = given_names(session, kommun)
-    typical = typical_density(lat, lon)
+    plane = plane_for(points.lat, points.lon) if len(points) else None
+    metres = plane.to_metres(points.lat, points.lon) if plane else (np.empty(0), np.empty(0))
+    typical = typical_density(*metres)
+    label = np.full(len(points), -1, dtype=np.int64)
+    members = []
+    for k, spot in enumerate(spots):
+        member = np.asarray(spot.members, dtype=np.int64)
+        label[member] = k
+        members.append(member)
+    stats = spot_stats(points, label, len(spots))
+    position = {id(spot): k for k, spot in enumerate(spots)}
     run = HotSpotRun(
         kommun=kommun,
         method=params.method,
@@ -356,14 +613,17 @@ def compute_run(
         params_key=params.key(),
         period_start=start,
         period_end=end,
-        report_count=len(reports),
-        heat=heat_cells(lat, lon),
+        report_count=len(points),
+        heat=heat_cells(points.lat, points.lon, plane=plane, metres=metres),
         duration_ms=0.0,
         is_current=True,
         previous_id=previous.id if previous else None,
     )
     for item in tracked:
-        record = _record(kommun, item, reports)
+        k = position.get(id(item.hotspot), -1)
+        record = _record(
+            kommun, item, stats[k] if k >= 0 else {}, points.id[members[k]] if k >= 0 else None
+        )
         record.name = given.get(item.id, record.name)
         if record.count and record.area_m2 and typical:
             density = record.count / record.area_m2
@@ -391,9 +651,14 @@ def _as_previous(record: HotSpotRecord) -> dict[str, Any]:
     }
 
 
-def _record(kommun: Kommun, item: Any, reports: list[Place]) -> HotSpotRecord:
+def _record(
+    kommun: Kommun,
+    item: Any,
+    stats: dict[str, Any],
+    member_ids: npt.NDArray[np.int64] | None,
+) -> HotSpotRecord:
     spot = item.hotspot
-    if spot is None:  # gone: keep the place on record so a promise can still point at it
+    if spot is None or member_ids is None:  # gone: keep the place so a promise can point at it
         prev = item.previous
         return HotSpotRecord(
             kommun_id=kommun.id,
@@ -408,9 +673,8 @@ def _record(kommun: Kommun, item: Any, reports: list[Place]) -> HotSpotRecord:
             weighted_count=0.0,
             previous_count=prev["count"],
             stats={},
-            report_ids=[],
+            members=pack_ids(np.empty(0, dtype=np.int64)),
         )
-    members = [reports[i] for i in spot.members]
     return HotSpotRecord(
         kommun_id=kommun.id,
         stable_id=item.id,
@@ -423,8 +687,8 @@ def _record(kommun: Kommun, item: Any, reports: list[Place]) -> HotSpotRecord:
         count=spot.count,
         weighted_count=spot.weighted_count,
         previous_count=item.previous["count"] if item.previous else None,
-        stats=spot_stats(members),
-        report_ids=[r.id for r in members],
+        stats=stats,
+        members=pack_ids(member_ids),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from core.clock import local_midnight
+from core.idlists import in_ids
 from feedback import reasons as taxonomy
 from feedback.models import Report, ReportReason
 from feedback.services import normalize_receipt
@@ -120,7 +121,7 @@ def _place_conditions(f: QueueFilters) -> list[ColumnElement[bool]]:
         conditions.append(Report.lat.between(min_lat, max_lat))
         conditions.append(Report.lon.between(min_lon, max_lon))
     if f.report_ids is not None:
-        conditions.append(Report.id.in_(f.report_ids or {-1}))
+        conditions.append(in_ids(Report.id, f.report_ids))
     if not f.show_hidden:
         conditions.append(Report.hidden.is_(False))
     if not f.show_merged:
