@@ -6,7 +6,8 @@ Create Date: 2026-12-01 06:20:00
 
 report.created_day and report.counted_day are the Swedish days of created_at and of
 coalesce(occurred_at, created_at), filled in batches in id order (flat memory at a million
-reports). The three roll-up tables are filled from the reports, then triggers on report and
+reports), and kept by a trigger when either instant changes (PostgreSQL: AT TIME ZONE;
+SQLite: the app's SQL function tk_local_day, see db.make_engine). The three roll-up tables are filled from the reports, then triggers on report and
 report_reason keep them in step. The report side runs BEFORE DELETE: a report's reasons are
 still there then, and the reasons its deletion cascades to no longer find their report, so
 each reason is taken off once.
@@ -116,9 +117,10 @@ def _reason_statement(r: str, sign: int, dialect: str) -> str:
     )
 
 
-# An update moves a report's counts only when one of these changes.
+# An update moves a report's counts only when one of these is set (created_at and
+# occurred_at: on PostgreSQL the days follow them inside the same row's BEFORE trigger).
 WATCHED = (
-    "kommun_id, counted_day, created_day, kind, hidden, merged_into_id, erasure_requested_at,"
+    "kommun_id, created_at, occurred_at, counted_day, created_day, kind, hidden, merged_into_id, erasure_requested_at,"
     " source, status, at_day, at_evening, at_night, organisation, cell_250"
 )
 
@@ -136,6 +138,12 @@ def _sqlite_triggers() -> list[str]:
         f" {body([old_reasons])} END",
         f"CREATE TRIGGER report_rollup_update AFTER UPDATE OF {WATCHED} ON report"
         f" BEGIN {body([*old, old_reasons, *new, new_reasons])} END",
+        # A re-dated report (created_at or occurred_at set by any statement) moves its days;
+        # tk_local_day is the app's SQL function (db.sqlite_local_day).
+        "CREATE TRIGGER report_days_update AFTER UPDATE OF created_at, occurred_at ON report"
+        " BEGIN UPDATE report SET created_day = tk_local_day(NEW.created_at),"
+        " counted_day = tk_local_day(coalesce(NEW.occurred_at, NEW.created_at))"
+        " WHERE id = NEW.id; END",
         "CREATE TRIGGER report_reason_rollup_insert AFTER INSERT ON report_reason"
         f" BEGIN {_reason_statement('NEW', 1, 'sqlite')}; END",
         "CREATE TRIGGER report_reason_rollup_delete AFTER DELETE ON report_reason"
@@ -155,6 +163,13 @@ def _postgresql_triggers() -> list[str]:
     new_reason = _reason_statement("NEW", 1, "postgresql")
     old_reason = _reason_statement("OLD", -1, "postgresql")
     return [
+        # The days of a report as it is written, whatever statement writes it.
+        "CREATE FUNCTION report_days() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        f" NEW.created_day := (NEW.created_at AT TIME ZONE '{LOCAL.key}')::date;"
+        f" NEW.counted_day := (coalesce(NEW.occurred_at, NEW.created_at)"
+        f" AT TIME ZONE '{LOCAL.key}')::date; RETURN NEW; END $$",
+        "CREATE TRIGGER report_days BEFORE INSERT OR UPDATE OF created_at, occurred_at"
+        " ON report FOR EACH ROW EXECUTE FUNCTION report_days()",
         "CREATE FUNCTION report_rollup() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
         f" IF TG_OP = 'DELETE' THEN {body([*old, old_reasons])} RETURN OLD; END IF;"
         f" IF TG_OP = 'UPDATE' THEN {body([*old, old_reasons])} END IF;"
@@ -251,11 +266,14 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER report_rollup_delete ON report")
         op.execute("DROP FUNCTION report_reason_rollup()")
         op.execute("DROP FUNCTION report_rollup()")
+        op.execute("DROP TRIGGER report_days ON report")
+        op.execute("DROP FUNCTION report_days()")
     else:
         for name in (
             "report_reason_rollup_update",
             "report_reason_rollup_delete",
             "report_reason_rollup_insert",
+            "report_days_update",
             "report_rollup_update",
             "report_rollup_delete",
             "report_rollup_insert",

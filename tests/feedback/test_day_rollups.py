@@ -122,6 +122,22 @@ def test_the_roll_ups_follow_every_change(session, kommuner, create_report_at):
     session.execute(update(Report).where(Report.id == 901).values(kind="trygg", at_day=True))
     session.commit()
     assert_in_step(session)
+    # Re-dated by a bulk statement: the database moves its days.
+    session.execute(
+        update(Report)
+        .where(Report.id == 905)
+        .values(created_at=datetime(2026, 3, 31, 22, 30, tzinfo=UTC))
+    )
+    session.execute(
+        update(Report)
+        .where(Report.id == 901)
+        .values(occurred_at=datetime(2026, 2, 1, 23, 30, tzinfo=UTC))
+    )
+    session.commit()
+    days = dict(session.execute(select(Report.id, Report.created_day).where(Report.id == 905)).all())
+    assert days == {905: date(2026, 4, 1)}
+    assert session.scalar(select(Report.counted_day).where(Report.id == 901)) == date(2026, 2, 2)
+    assert_in_step(session)
     # Asked to be erased: counted nowhere.
     session.execute(
         update(Report).where(Report.id == 902).values(erasure_requested_at=datetime.now(UTC))
