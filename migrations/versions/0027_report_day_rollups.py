@@ -236,6 +236,7 @@ def upgrade() -> None:
         sa.Column("organisation", sa.String(length=120), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(*(c.strip() for c in DAY_KEY.split(",")), name="pk_report_day"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "report_reason_day",
@@ -244,6 +245,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("kommun_id", "day", "code", name="pk_report_reason_day"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "report_cell_day",
@@ -252,6 +254,7 @@ def upgrade() -> None:
         sa.Column("cell_250", sa.BigInteger(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("kommun_id", "day", "cell_250", name="pk_report_cell_day"),
+        sqlite_with_rowid=False,
     )
     dialect = op.get_bind().dialect.name
     _fill(dialect)
