@@ -277,7 +277,10 @@ def _moved_report_changes_cell(_mapper: Any, _connection: Any, report: Report) -
 @event.listens_for(Report, "before_update")
 def _redated_report_changes_days(_mapper: Any, _connection: Any, report: Report) -> None:
     state = inspect(report)
-    if state.attrs.created_at.history.has_changes() or state.attrs.occurred_at.history.has_changes():
+    if (
+        state.attrs.created_at.history.has_changes()
+        or state.attrs.occurred_at.history.has_changes()
+    ):
         report.created_day = local_day(report.created_at)
         report.counted_day = local_day(report.counted_at)
 

@@ -20,8 +20,8 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from feedback.models import SOURCES, STATUSES
-from feedback.rollups import ReportDay, ReportReasonDay
 from feedback.questionnaire import ANSWERS, answers_between
+from feedback.rollups import ReportDay, ReportReasonDay
 from geo import hotspots as engine
 from geo.tracking import match_hotspots
 from hotspots.models import HotSpotRecord, HotSpotRun
@@ -183,48 +183,8 @@ def build(
         for k, (first, last, _pf, _pl) in enumerate(buckets)
     ]
 
-    by_reason: dict[str, list[int]] = {}
-    before = case((ReportReasonDay.day < period.first, 1), else_=0)  # 0 this period, 1 before
-    for code, earlier, n in session.execute(
-        select(ReportReasonDay.code, before, func.sum(ReportReasonDay.n))
-        .where(
-            ReportReasonDay.kommun_id == kommun.id,
-            ReportReasonDay.day >= previous.first,
-            ReportReasonDay.day <= period.last,
-        )
-        .group_by(ReportReasonDay.code, before)
-    ):
-        by_reason.setdefault(code, [0, 0])[int(earlier)] = int(n)
-    reasons = [
-        (code, Figure(n, b))
-        for code, (n, b) in sorted(by_reason.items(), key=lambda item: (-item[1][0], item[0]))
-        if n
-    ][:TOP_REASONS]
-
-    # Statuses (of every report of the period, hidden and merged too) and trygga platser.
-    which = case((ReportDay.day < period.first, 1), else_=0)
-    statuses = dict.fromkeys(STATUSES, 0)
-    trygga = [0, 0]
-    for status, kind, earlier, n in session.execute(
-        select(ReportDay.status, ReportDay.kind, which, func.sum(ReportDay.n))
-        .where(*both)
-        .group_by(ReportDay.status, ReportDay.kind, which)
-    ):
-        if not earlier:
-            statuses[status] = statuses.get(status, 0) + int(n)
-        if kind == "trygg":
-            trygga[int(earlier)] += int(n)
-
-    # EST observations per reporting organisation.
-    org_counts: list[Counter[str]] = [Counter(), Counter()]
-    for name, earlier, n in session.execute(
-        select(ReportDay.organisation, which, func.sum(ReportDay.n))
-        .where(*both, *_places(), ReportDay.source == "staff")
-        .group_by(ReportDay.organisation, which)
-    ):
-        if n:
-            org_counts[int(earlier)][name or "–"] += int(n)
-
+    reasons = _reasons(session, kommun, period, previous)
+    statuses, trygga, org_counts = _statuses_and_organisations(session, kommun, period, previous)
     rows, gone, pending = _hotspot_rows(session, kommun, period, previous, params)
     by_org, by_org_before = org_counts
     organisations = [
@@ -253,6 +213,58 @@ def build(
         feelings={a: Figure(answered_now[a], answered_before[a]) for a in ANSWERS},
         organisations=organisations,
     )
+
+
+def _reasons(
+    session: Session, kommun: Kommun, period: Period, previous: Period
+) -> list[tuple[str, Figure]]:
+    """The period's commonest reasons, each beside the previous period's count."""
+    by_reason: dict[str, list[int]] = {}
+    before = case((ReportReasonDay.day < period.first, 1), else_=0)  # 0 this period, 1 before
+    for code, earlier, n in session.execute(
+        select(ReportReasonDay.code, before, func.sum(ReportReasonDay.n))
+        .where(
+            ReportReasonDay.kommun_id == kommun.id,
+            ReportReasonDay.day >= previous.first,
+            ReportReasonDay.day <= period.last,
+        )
+        .group_by(ReportReasonDay.code, before)
+    ):
+        by_reason.setdefault(code, [0, 0])[int(earlier)] = int(n)
+    return [
+        (code, Figure(n, b))
+        for code, (n, b) in sorted(by_reason.items(), key=lambda item: (-item[1][0], item[0]))
+        if n
+    ][:TOP_REASONS]
+
+
+def _statuses_and_organisations(
+    session: Session, kommun: Kommun, period: Period, previous: Period
+) -> tuple[dict[str, int], list[int], list[Counter[str]]]:
+    """Statuses of every report of the period (hidden and merged too), trygga platser in
+    both periods, and EST observations per reporting organisation in both."""
+    both = _days(kommun, previous.first, period.last)
+    which = case((ReportDay.day < period.first, 1), else_=0)  # 0 this period, 1 before
+    statuses = dict.fromkeys(STATUSES, 0)
+    trygga = [0, 0]
+    for status, kind, earlier, n in session.execute(
+        select(ReportDay.status, ReportDay.kind, which, func.sum(ReportDay.n))
+        .where(*both)
+        .group_by(ReportDay.status, ReportDay.kind, which)
+    ):
+        if not earlier:
+            statuses[status] = statuses.get(status, 0) + int(n)
+        if kind == "trygg":
+            trygga[int(earlier)] += int(n)
+    org_counts: list[Counter[str]] = [Counter(), Counter()]
+    for name, earlier, n in session.execute(
+        select(ReportDay.organisation, which, func.sum(ReportDay.n))
+        .where(*both, *_places(), ReportDay.source == "staff")
+        .group_by(ReportDay.organisation, which)
+    ):
+        if n:
+            org_counts[int(earlier)][name or "–"] += int(n)
+    return statuses, trygga, org_counts
 
 
 def _period_run(

@@ -7,10 +7,10 @@ Create Date: 2026-12-01 06:20:00
 report.created_day and report.counted_day are the Swedish days of created_at and of
 coalesce(occurred_at, created_at), filled in batches in id order (flat memory at a million
 reports), and kept by a trigger when either instant changes (PostgreSQL: AT TIME ZONE;
-SQLite: the app's SQL function tk_local_day, see db.make_engine). The three roll-up tables are filled from the reports, then triggers on report and
-report_reason keep them in step. The report side runs BEFORE DELETE: a report's reasons are
-still there then, and the reasons its deletion cascades to no longer find their report, so
-each reason is taken off once.
+SQLite: the app's SQL function tk_local_day, see db.make_engine). The three roll-up tables
+are filled from the reports, then triggers on report and report_reason keep them in step.
+The report side runs BEFORE DELETE: a report's reasons are still there then, and the
+reasons its deletion cascades to no longer find their report, so each is taken off once.
 """
 
 from datetime import UTC
@@ -120,8 +120,9 @@ def _reason_statement(r: str, sign: int, dialect: str) -> str:
 # An update moves a report's counts only when one of these is set (created_at and
 # occurred_at: on PostgreSQL the days follow them inside the same row's BEFORE trigger).
 WATCHED = (
-    "kommun_id, created_at, occurred_at, counted_day, created_day, kind, hidden, merged_into_id, erasure_requested_at,"
-    " source, status, at_day, at_evening, at_night, organisation, cell_250"
+    "kommun_id, created_at, occurred_at, counted_day, created_day, kind, hidden,"
+    " merged_into_id, erasure_requested_at, source, status, at_day, at_evening, at_night,"
+    " organisation, cell_250"
 )
 
 

@@ -61,9 +61,7 @@ def _counted_from_reports(session) -> dict[str, set[tuple]]:
 def _rolled_up(session) -> dict[str, set[tuple]]:
     def rows(table) -> set[tuple]:
         columns = [c for c in table.__table__.columns]
-        return {
-            tuple(r) for r in session.execute(select(*columns).where(table.n != 0)).all()
-        }
+        return {tuple(r) for r in session.execute(select(*columns).where(table.n != 0)).all()}
 
     return {"days": rows(ReportDay), "cells": rows(ReportCellDay), "reasons": rows(ReportReasonDay)}
 
@@ -100,7 +98,9 @@ def test_the_roll_ups_follow_every_change(session, kommuner, create_report_at):
             for i in range(6)
         ],
     )
-    session.execute(insert(ReportReason), [{"report_id": 900 + i, "code": "place.dark"} for i in range(6)])
+    session.execute(
+        insert(ReportReason), [{"report_id": 900 + i, "code": "place.dark"} for i in range(6)]
+    )
     session.commit()
     assert_in_step(session)
     # Reviewed, hidden, merged, moved, re-dated, reasons changed.
@@ -134,7 +134,9 @@ def test_the_roll_ups_follow_every_change(session, kommuner, create_report_at):
         .values(occurred_at=datetime(2026, 2, 1, 23, 30, tzinfo=UTC))
     )
     session.commit()
-    days = dict(session.execute(select(Report.id, Report.created_day).where(Report.id == 905)).all())
+    days = dict(
+        session.execute(select(Report.id, Report.created_day).where(Report.id == 905)).all()
+    )
     assert days == {905: date(2026, 4, 1)}
     assert session.scalar(select(Report.counted_day).where(Report.id == 901)) == date(2026, 2, 2)
     assert_in_step(session)
