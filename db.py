@@ -63,6 +63,20 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+def sqlite_local_day(stored: str | None) -> str | None:
+    """SQL function tk_local_day on SQLite: the Swedish date (ISO) of a stored UTC instant.
+
+    PostgreSQL says the same with AT TIME ZONE; SQLite knows no zones, so the day roll-ups'
+    triggers (feedback.rollups) call this on every connection the app opens.
+    """
+    if stored is None:
+        return None
+    from core.clock import local_day
+
+    moment = datetime.fromisoformat(stored)
+    return local_day(moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
 def default_database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "tryggkartan.sqlite")
 
@@ -85,6 +99,9 @@ def make_engine(url: str) -> Engine:
             # own cache: aggregates over a kommun's reports read 2-3x faster.
             cursor.execute("PRAGMA mmap_size=268435456")
             cursor.close()
+            dbapi_connection.create_function(
+                "tk_local_day", 1, sqlite_local_day, deterministic=True
+            )
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     ColumnElement,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.clock import local_day
 from db import Base, utcnow
 from geo.cells import cell_key
 from kommun.models import Kommun, Landmark
@@ -70,6 +72,18 @@ def _cell_of_inserted(context: Any) -> int | None:
     params = context.get_current_parameters()
     lat, lon = params.get("lat"), params.get("lon")
     return None if lat is None or lon is None else cell_key(lat, lon)
+
+
+def _created_day_of_inserted(context: Any) -> date:
+    """The local day a row being inserted came in on (its created_at, default now)."""
+    created = context.get_current_parameters().get("created_at") or utcnow()
+    return local_day(created)
+
+
+def _counted_day_of_inserted(context: Any) -> date:
+    """The local day a row being inserted is counted on: the event's, else its receipt's."""
+    params = context.get_current_parameters()
+    return local_day(params.get("occurred_at") or params.get("created_at") or utcnow())
 
 
 class Report(Base):
@@ -133,6 +147,10 @@ class Report(Base):
     # When the event happened, when the reporter said so (EST observations): the lägesbild
     # counts it then. None: when it was received.
     occurred_at: Mapped[datetime | None] = mapped_column()
+    # The local days of created_at and of counted_at, kept in step with them: the day
+    # roll-ups (feedback.rollups) are kept by the database's triggers from these.
+    created_day: Mapped[date | None] = mapped_column(Date, default=_created_day_of_inserted)
+    counted_day: Mapped[date | None] = mapped_column(Date, default=_counted_day_of_inserted)
 
     @hybrid_property
     def counted_at(self) -> datetime:
@@ -254,6 +272,17 @@ def _moved_report_changes_cell(_mapper: Any, _connection: Any, report: Report) -
     state = inspect(report)
     if state.attrs.lat.history.has_changes() or state.attrs.lon.history.has_changes():
         report.cell_250 = cell_key(report.lat, report.lon)
+
+
+@event.listens_for(Report, "before_update")
+def _redated_report_changes_days(_mapper: Any, _connection: Any, report: Report) -> None:
+    state = inspect(report)
+    if (
+        state.attrs.created_at.history.has_changes()
+        or state.attrs.occurred_at.history.has_changes()
+    ):
+        report.created_day = local_day(report.created_at)
+        report.counted_day = local_day(report.counted_at)
 
 
 class ReportReason(Base):

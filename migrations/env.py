@@ -6,6 +6,7 @@ import db
 from accounts import models as _accounts_models  # noqa: F401  (register the tables)
 from audit import models as _audit_models  # noqa: F401
 from feedback import models as _feedback_models  # noqa: F401
+from feedback import rollups as _feedback_rollups  # noqa: F401
 from hotspots import models as _hotspot_models  # noqa: F401
 from kommun import models as _kommun_models  # noqa: F401
 from mail import models as _mail_models  # noqa: F401

@@ -30,11 +30,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from core.clock import LOCAL_ZONE
+from core.clock import LOCAL_ZONE, local_day, local_midnight
 from feedback.models import Report, ReportReason
+from feedback.rollups import ReportCellDay
 from geo.cells import Cell, cell_shape, cells_from_counts, grid_keys
 from geo.projection import SWEREF99TM, MetricPlane, distance_m, plane
 from kommun.models import Kommun
@@ -98,14 +99,27 @@ def _counted(kommun: Kommun, now: datetime) -> list[Any]:
 def map_cells(session: Session, kommun: Kommun, now: datetime) -> list[Cell]:
     """The public map: cells holding at least k unsafe reports, densest first.
 
-    Counted in SQL on the reports' stored 250 m grid key (report.cell_250): no report is
-    loaded, so the map costs the same at a million reports.
+    Whole days before today are summed from the day roll-up per cell (feedback.rollups),
+    today's reports are counted from the reports' stored 250 m grid key: no report is
+    loaded, and a year costs a few hundred rows per day whatever the number of reports.
     """
+    today = local_day(now)
+    earlier_days = select(ReportCellDay.cell_250.label("cell"), ReportCellDay.n.label("n")).where(
+        ReportCellDay.kommun_id == kommun.id,
+        ReportCellDay.day >= local_day(window_start(now)),
+        ReportCellDay.day < today,
+    )
+    today_so_far = select(Report.cell_250.label("cell"), literal(1).label("n")).where(
+        *_counted(kommun, now),
+        Report.created_at >= local_midnight(today),
+        Report.kind == "otrygg",
+        Report.cell_250.is_not(None),
+    )
+    both = union_all(earlier_days, today_so_far).subquery()
     rows = session.execute(
-        select(Report.cell_250, func.count())
-        .where(*_counted(kommun, now), Report.kind == "otrygg", Report.cell_250.is_not(None))
-        .group_by(Report.cell_250)
-        .having(func.count() >= min_reports())
+        select(both.c.cell, func.sum(both.c.n))
+        .group_by(both.c.cell)
+        .having(func.sum(both.c.n) >= min_reports())
     ).all()
     return cells_from_counts(
         [(int(key), int(n)) for key, n in rows if key is not None], cell_m=CELL_M

@@ -3,6 +3,7 @@
 Counted as the hot-spot map counts: unsafe places, not hidden, merged duplicates once,
 erasure requests left out. Hot spots are found for the period itself with the engine's
 defaults and matched to the previous period's, so a trend reads "since last tertial".
+The counts are sums over the day roll-ups the database keeps (feedback.rollups).
 Each period's hot spots are a stored run computed by a job (hotspots.compute), never in
 the request; until it is stored the page says the hot spots are being computed.
 """
@@ -18,13 +19,13 @@ from flask import current_app, has_request_context
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from core.clock import local_midnight
-from feedback.models import SOURCES, STATUSES, Report, ReportReason
+from feedback.models import SOURCES, STATUSES
 from feedback.questionnaire import ANSWERS, answers_between
+from feedback.rollups import ReportDay, ReportReasonDay
 from geo import hotspots as engine
 from geo.tracking import match_hotspots
 from hotspots.models import HotSpotRecord, HotSpotRun
-from hotspots.services import HotSpotParams, compute_run, counted_query, current_run, outdated
+from hotspots.services import HotSpotParams, compute_run, current_run, outdated
 from kommun.models import Kommun
 from review.periods import Period
 
@@ -88,29 +89,18 @@ class Lagesbild:
 
 
 def _within(period: Period) -> tuple[datetime, datetime]:
-    # counted_query counts counted_at (the event's time, else when it came in) <= end; the
-    # period's end is exclusive.
+    # A run counts counted_at <= end; the period's end is exclusive.
     return period.start, period.end - timedelta(microseconds=1)
 
 
-def _counted_both(
-    kommun: Kommun, period: Period, previous: Period, params: HotSpotParams
-) -> ColumnElement[bool]:
-    """counted_query's conditions over both periods (the previous one ends where this starts)."""
-    counted = counted_query(kommun, params, previous.start, _within(period)[1])
-    assert counted.whereclause is not None
-    return counted.whereclause
+def _days(kommun: Kommun, first: date, last: date) -> list[ColumnElement[bool]]:
+    """The kommun's day roll-up rows from `first` to `last` (local days, inclusive)."""
+    return [ReportDay.kommun_id == kommun.id, ReportDay.day >= first, ReportDay.day <= last]
 
 
-def _by_organisation(session: Session, kommun: Kommun, period: Period) -> Counter[str]:
-    """Counted staff observations in the period per reporting organisation."""
-    ids = counted_query(kommun, HotSpotParams(sources=("staff",)), *_within(period)).subquery()
-    rows = session.execute(
-        select(Report.organisation, func.count(Report.id))
-        .where(Report.id.in_(select(ids.c.id)))
-        .group_by(Report.organisation)
-    )
-    return Counter({(name or "–"): int(n) for name, n in rows})
+def _places() -> list[ColumnElement[bool]]:
+    """The roll-up rows of the reports a hot-spot run counts (unsafe, not hidden or merged)."""
+    return [ReportDay.kind == "otrygg", ReportDay.counted.is_(True)]
 
 
 def _bbox(polygon: dict[str, Any]) -> tuple[float, float, float, float]:
@@ -129,12 +119,15 @@ def build(
 ) -> Lagesbild:
     """Every figure of the lägesbild for `period`, each beside the previous period's.
 
-    Counts are GROUP BYs in the database; only the hot spots need the places themselves,
-    and those are loaded as plain arrays.
+    Counts are sums over the day roll-ups (feedback.rollups), a few hundred rows per day
+    whatever the number of reports; the hot spots are stored runs. `params` choose the hot
+    spots' engine settings; the counts are always of every report, so no filter is taken.
     """
     params = params or HotSpotParams()
+    if params.reasons or params.sources or params.times or params.statuses:
+        raise ValueError("the lägesbild counts every report: no filters")
     previous = period.previous()
-    flags = {"dag": Report.at_day, "kvall": Report.at_evening, "natt": Report.at_night}
+    flags = {"dag": ReportDay.at_day, "kvall": ReportDay.at_evening, "natt": ReportDay.at_night}
     buckets = []
     for first, last in period.buckets():
         # The same stretch of the previous period (periods of a kind differ by a day or two).
@@ -142,36 +135,40 @@ def build(
         buckets.append((first, last, prev_first, prev_first + (last - first)))
 
     # One pass over both periods: counts per source, time flags and stretch of days.
-    # Every period and bucket edge is an edge of a segment, so a segment lies wholly inside
-    # or outside each of them.
+    # Every period and bucket edge (a first day, or the day after a last) is an edge of a
+    # segment, so a segment lies wholly inside or outside each of them.
+    one_day = timedelta(days=1)
     ranges = [
-        (local_midnight(a), local_midnight(b + timedelta(days=1)))
+        (a, b + one_day)
         for a, b in (
             [(f, la) for f, la, _pf, _pl in buckets] + [(pf, pl) for _f, _la, pf, pl in buckets]
         )
     ]
-    edges = sorted({previous.start, period.start, period.end, *(e for r in ranges for e in r)})
-    segment = case(
-        *((Report.counted_at < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges)
+    edges = sorted(
+        {previous.first, period.first, period.last + one_day, *(e for r in ranges for e in r)}
     )
-    counted = _counted_both(kommun, period, previous, params)
+    segment = case(
+        *((ReportDay.day < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges)
+    )
+    both = _days(kommun, previous.first, period.last)
     grouped = session.execute(
-        select(Report.source, segment, *flags.values(), func.count())
-        .where(counted)
-        .group_by(Report.source, segment, *flags.values())
+        select(ReportDay.source, segment, *flags.values(), func.sum(ReportDay.n))
+        .where(*both, *_places())
+        .group_by(ReportDay.source, segment, *flags.values())
     ).all()
 
-    def inside(seg: int, start: datetime, end: datetime) -> bool:
+    def inside(seg: int, start: date, end: date) -> bool:
         return seg < len(edges) - 1 and start <= edges[seg] and edges[seg + 1] <= end
 
-    def tally(*, when: tuple[datetime, datetime], source: str = "", flag: int = -1) -> int:
+    def tally(*, when: tuple[date, date], source: str = "", flag: int = -1) -> int:
         return sum(
             int(n)
             for src, seg, *on, n in grouped
             if inside(seg, *when) and (not source or src == source) and (flag < 0 or on[flag])
         )
 
-    now_span, before_span = (period.start, period.end), (previous.start, previous.end)
+    now_span = (period.first, period.last + one_day)
+    before_span = (previous.first, previous.last + one_day)
     sources = {
         s: Figure(tally(when=now_span, source=s), tally(when=before_span, source=s))
         for s in SOURCES
@@ -186,44 +183,10 @@ def build(
         for k, (first, last, _pf, _pl) in enumerate(buckets)
     ]
 
-    which = case((Report.counted_at < period.start, 1), else_=0)  # 0 this period, 1 before
-    by_reason: dict[str, list[int]] = {}
-    for code, before, n in session.execute(
-        select(ReportReason.code, which, func.count())
-        .join(Report, Report.id == ReportReason.report_id)
-        .where(counted)
-        .group_by(ReportReason.code, which)
-    ):
-        by_reason.setdefault(code, [0, 0])[int(before)] = int(n)
-    reasons = [
-        (code, Figure(n, b))
-        for code, (n, b) in sorted(by_reason.items(), key=lambda item: (-item[1][0], item[0]))
-        if n
-    ][:TOP_REASONS]
-
-    # Statuses (of every report of the period) and trygga platser, in one pass.
-    statuses = dict.fromkeys(STATUSES, 0)
-    trygga = [0, 0]
-    for status, kind, before, n in session.execute(
-        select(Report.status, Report.kind, which, func.count())
-        .where(
-            Report.kommun_id == kommun.id,
-            Report.erasure_requested_at.is_(None),
-            Report.counted_at >= previous.start,
-            Report.counted_at < period.end,
-        )
-        .group_by(Report.status, Report.kind, which)
-    ):
-        if not before:
-            statuses[status] = statuses.get(status, 0) + int(n)
-        if kind == "trygg":
-            trygga[int(before)] += int(n)
-
+    reasons = _reasons(session, kommun, period, previous)
+    statuses, trygga, org_counts = _statuses_and_organisations(session, kommun, period, previous)
     rows, gone, pending = _hotspot_rows(session, kommun, period, previous, params)
-    by_org, by_org_before = (
-        _by_organisation(session, kommun, period),
-        _by_organisation(session, kommun, previous),
-    )
+    by_org, by_org_before = org_counts
     organisations = [
         (name, Figure(by_org.get(name, 0), by_org_before.get(name, 0)))
         for name in sorted(set(by_org) | set(by_org_before), key=lambda n: (-by_org.get(n, 0), n))
@@ -250,6 +213,58 @@ def build(
         feelings={a: Figure(answered_now[a], answered_before[a]) for a in ANSWERS},
         organisations=organisations,
     )
+
+
+def _reasons(
+    session: Session, kommun: Kommun, period: Period, previous: Period
+) -> list[tuple[str, Figure]]:
+    """The period's commonest reasons, each beside the previous period's count."""
+    by_reason: dict[str, list[int]] = {}
+    before = case((ReportReasonDay.day < period.first, 1), else_=0)  # 0 this period, 1 before
+    for code, earlier, n in session.execute(
+        select(ReportReasonDay.code, before, func.sum(ReportReasonDay.n))
+        .where(
+            ReportReasonDay.kommun_id == kommun.id,
+            ReportReasonDay.day >= previous.first,
+            ReportReasonDay.day <= period.last,
+        )
+        .group_by(ReportReasonDay.code, before)
+    ):
+        by_reason.setdefault(code, [0, 0])[int(earlier)] = int(n)
+    return [
+        (code, Figure(n, b))
+        for code, (n, b) in sorted(by_reason.items(), key=lambda item: (-item[1][0], item[0]))
+        if n
+    ][:TOP_REASONS]
+
+
+def _statuses_and_organisations(
+    session: Session, kommun: Kommun, period: Period, previous: Period
+) -> tuple[dict[str, int], list[int], list[Counter[str]]]:
+    """Statuses of every report of the period (hidden and merged too), trygga platser in
+    both periods, and EST observations per reporting organisation in both."""
+    both = _days(kommun, previous.first, period.last)
+    which = case((ReportDay.day < period.first, 1), else_=0)  # 0 this period, 1 before
+    statuses = dict.fromkeys(STATUSES, 0)
+    trygga = [0, 0]
+    for status, kind, earlier, n in session.execute(
+        select(ReportDay.status, ReportDay.kind, which, func.sum(ReportDay.n))
+        .where(*both)
+        .group_by(ReportDay.status, ReportDay.kind, which)
+    ):
+        if not earlier:
+            statuses[status] = statuses.get(status, 0) + int(n)
+        if kind == "trygg":
+            trygga[int(earlier)] += int(n)
+    org_counts: list[Counter[str]] = [Counter(), Counter()]
+    for name, earlier, n in session.execute(
+        select(ReportDay.organisation, which, func.sum(ReportDay.n))
+        .where(*both, *_places(), ReportDay.source == "staff")
+        .group_by(ReportDay.organisation, which)
+    ):
+        if n:
+            org_counts[int(earlier)][name or "–"] += int(n)
+    return statuses, trygga, org_counts
 
 
 def _period_run(

@@ -3,11 +3,14 @@
 The small version of bench.pages: 1,000 and then 2,000 reports in one kommun. Each page must
 run the same number of SQL statements at both sizes (nothing per report) and build at most a
 bounded number of Report objects (the queue's page, a few duplicate candidates, none for the
-public map and the lägesbild).
+public map and the lägesbild). The lägesbild's counts come from the day roll-ups and its
+hot spots from the runs the background job stored: the page clusters nothing and writes
+nothing.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -25,6 +28,7 @@ from tests.conftest import VANERSBORG_TORGET
 # Three tight clusters (three hot spots at any size) in thin noise over the town.
 CLUSTERS = [(0.0, 0.0), (0.004, 0.006), (-0.005, -0.004)]
 REASONS = ["place.dark", "place.bushes", "people.groups"]
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 def seed(session, kommun, start: int, n: int) -> None:
@@ -133,5 +137,21 @@ def test_pages_cost_the_same_at_twice_the_reports(
     # The public map reads reports only as counts per cell.
     from_report = [sql for sql, _p in large["public"]["sql"] if "FROM report" in sql]
     assert from_report and all("GROUP BY" in sql for sql in from_report)
+    # The public map sums the day roll-up per cell; only today's reports are read as rows.
+    assert any("report_cell_day" in sql for sql, _p in large["public"]["sql"])
+    # The lägesbild: its counts are sums over the day roll-ups, its hot spots the stored runs
+    # the job made; the page neither aggregates the reports nor writes anything.
+    lagesbild_sql = [sql for sql, _p in large["lagesbild"]["sql"]]
+    assert any("FROM report_day" in sql for sql in lagesbild_sql)
+    assert any("FROM report_reason_day" in sql for sql in lagesbild_sql)
+    assert not [
+        sql for sql in lagesbild_sql if re.search(r"FROM report\b(?!_)", sql) and "GROUP BY" in sql
+    ]
+    assert not [sql for sql in lagesbild_sql if sql.lstrip().upper().startswith(WRITES)]
+    page = BeautifulSoup(
+        client.get("/samordnare/vanersborg/lagesbild?kind=tertial").data, "html.parser"
+    )
+    assert page.select_one(".recomputing") is None
+    assert page.select("section[aria-labelledby=spots-title] table.data th[scope=row]")
     # A cached visit reads nothing of the reports.
     assert measure(app, client, watch, vbg, "/k/vanersborg/loften")["reports"] == 0

@@ -1,0 +1,167 @@
+"""The day roll-ups always hold what counting the reports gives: through new reports, bulk
+inserts, edits, hiding, merging, erasure requests, changed reasons and deletions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, func, insert, select, update
+
+from core.clock import local_day
+from feedback.models import Report, ReportReason
+from feedback.rollups import ReportCellDay, ReportDay, ReportReasonDay
+from tests.conftest import VANERSBORG_TORGET
+
+PLACE = (
+    Report.erasure_requested_at.is_(None),
+    Report.kind == "otrygg",
+    Report.hidden.is_(False),
+    Report.merged_into_id.is_(None),
+)
+
+
+def _counted_from_reports(session) -> dict[str, set[tuple]]:
+    counted = Report.hidden.is_(False) & Report.merged_into_id.is_(None)
+    day_key = (
+        Report.kommun_id,
+        Report.counted_day,
+        Report.kind,
+        counted,
+        Report.source,
+        Report.status,
+        Report.at_day,
+        Report.at_evening,
+        Report.at_night,
+        func.coalesce(Report.organisation, ""),
+    )
+    days = session.execute(
+        select(*day_key, func.count())
+        .where(Report.erasure_requested_at.is_(None))
+        .group_by(*day_key)
+    ).all()
+    cells = session.execute(
+        select(Report.kommun_id, Report.created_day, Report.cell_250, func.count())
+        .where(*PLACE, Report.cell_250.is_not(None))
+        .group_by(Report.kommun_id, Report.created_day, Report.cell_250)
+    ).all()
+    reasons = session.execute(
+        select(Report.kommun_id, Report.counted_day, ReportReason.code, func.count())
+        .join(Report, Report.id == ReportReason.report_id)
+        .where(*PLACE)
+        .group_by(Report.kommun_id, Report.counted_day, ReportReason.code)
+    ).all()
+    return {
+        "days": {tuple(r) for r in days},
+        "cells": {tuple(r) for r in cells},
+        "reasons": {tuple(r) for r in reasons},
+    }
+
+
+def _rolled_up(session) -> dict[str, set[tuple]]:
+    def rows(table) -> set[tuple]:
+        columns = [c for c in table.__table__.columns]
+        return {tuple(r) for r in session.execute(select(*columns).where(table.n != 0)).all()}
+
+    return {"days": rows(ReportDay), "cells": rows(ReportCellDay), "reasons": rows(ReportReasonDay)}
+
+
+def assert_in_step(session) -> None:
+    session.expire_all()
+    assert _rolled_up(session) == _counted_from_reports(session)
+
+
+@pytest.mark.clock(datetime(2026, 6, 10, 21, 30, tzinfo=UTC))  # 23:30 in Sweden
+def test_the_roll_ups_follow_every_change(session, kommuner, create_report_at):
+    vbg = kommuner["Vänersborg"]
+    lat, lon = VANERSBORG_TORGET
+    a = create_report_at(vbg, lat, lon, reasons=["place.dark", "people.groups"], times=["natt"])
+    b = create_report_at(vbg, lat + 0.01, lon, reasons=["place.bushes"])
+    c = create_report_at(vbg, lat, lon + 0.01, kind="trygg", reasons=[])
+    assert a.created_day == date(2026, 6, 10)  # the Swedish day, not UTC's
+    assert_in_step(session)
+    # Bulk insert (as an import does), then its reasons.
+    session.execute(
+        insert(Report),
+        [
+            {
+                "id": 900 + i,
+                "kommun_id": vbg.id,
+                "receipt_code": f"ROLL{i:012d}",
+                "lat": lat + i * 0.002,
+                "lon": lon,
+                "location_method": "map",
+                "source": "staff",
+                "organisation": "Vakt AB" if i % 2 else None,
+                "created_at": datetime(2026, 5, 1, tzinfo=UTC) + timedelta(hours=7 * i),
+            }
+            for i in range(6)
+        ],
+    )
+    session.execute(
+        insert(ReportReason), [{"report_id": 900 + i, "code": "place.dark"} for i in range(6)]
+    )
+    session.commit()
+    assert_in_step(session)
+    # Reviewed, hidden, merged, moved, re-dated, reasons changed.
+    a.status = "atgard_planerad"
+    b.hidden = True
+    session.commit()
+    assert_in_step(session)
+    b.hidden = False
+    b.merged_into_id = a.id
+    a.lat += 0.01
+    a.occurred_at = datetime(2026, 4, 2, 12, tzinfo=UTC)
+    session.commit()
+    assert a.counted_day == date(2026, 4, 2)
+    assert_in_step(session)
+    a.reasons = [r for r in a.reasons if r.code != "people.groups"]
+    session.add(ReportReason(report_id=c.id, code="place.dark"))
+    session.commit()
+    assert_in_step(session)
+    session.execute(update(Report).where(Report.id == 901).values(kind="trygg", at_day=True))
+    session.commit()
+    assert_in_step(session)
+    # Re-dated by a bulk statement: the database moves its days.
+    session.execute(
+        update(Report)
+        .where(Report.id == 905)
+        .values(created_at=datetime(2026, 3, 31, 22, 30, tzinfo=UTC))
+    )
+    session.execute(
+        update(Report)
+        .where(Report.id == 901)
+        .values(occurred_at=datetime(2026, 2, 1, 23, 30, tzinfo=UTC))
+    )
+    session.commit()
+    days = dict(
+        session.execute(select(Report.id, Report.created_day).where(Report.id == 905)).all()
+    )
+    assert days == {905: date(2026, 4, 1)}
+    assert session.scalar(select(Report.counted_day).where(Report.id == 901)) == date(2026, 2, 2)
+    assert_in_step(session)
+    # Asked to be erased: counted nowhere.
+    session.execute(
+        update(Report).where(Report.id == 902).values(erasure_requested_at=datetime.now(UTC))
+    )
+    session.commit()
+    assert_in_step(session)
+    # Deleted through the ORM (reasons first) and in bulk (the reasons cascade).
+    session.delete(b)
+    session.commit()
+    assert_in_step(session)
+    session.execute(delete(Report).where(Report.id.in_([900, 903, 904])))
+    session.commit()
+    assert_in_step(session)
+    assert session.scalar(select(func.sum(ReportReasonDay.n))) == len(
+        session.execute(select(ReportReason).join(Report).where(*PLACE)).all()
+    )
+
+
+# 22:30 UTC on 31 March is 00:30 on 1 April in Sweden (summer time).
+@pytest.mark.clock(datetime(2026, 3, 31, 22, 30, tzinfo=UTC))
+def test_a_report_counts_on_its_swedish_day(session, kommuner, create_report_at):
+    report = create_report_at(kommuner["Vänersborg"], *VANERSBORG_TORGET)
+    assert report.created_day == local_day(report.created_at) == date(2026, 4, 1)
+    day = session.scalar(select(ReportDay.day).where(ReportDay.n > 0))
+    assert day == date(2026, 4, 1)
