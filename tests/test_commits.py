@@ -9,9 +9,10 @@ request's commit goes through db.after_commit.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
-from tests.test_import_cycles import NOT_THE_APP, ROOT, packages
+from tests.sources import NOT_THE_APP, ROOT, packages, parsed
 
 ALLOWED: dict[str, str] = {
     "db.py": "the request layer: the one commit of a request",
@@ -41,6 +42,7 @@ ALLOWED: dict[str, str] = {
 }
 
 
+@functools.cache
 def commits(root: Path = ROOT) -> dict[str, list[int]]:
     """For each module of the app that calls `<something>.commit()`, the lines."""
     found: dict[str, list[int]] = {}
@@ -52,7 +54,7 @@ def commits(root: Path = ROOT) -> dict[str, list[int]]:
                 continue
             lines = [
                 node.lineno
-                for node in ast.walk(ast.parse(file.read_text("utf-8"), str(file)))
+                for node in ast.walk(parsed(file))
                 if isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "commit"

@@ -15,8 +15,7 @@ import functools
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-NOT_THE_APP = {"tests", "bench", "stubs", "node_modules", "migrations"}
+from tests.sources import ROOT, packages, parsed
 
 # Each of these touches a package others were changing when the cycles were first broken.
 KNOWN_CYCLES: dict[frozenset[str], str] = {
@@ -59,13 +58,6 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
 }
 
 
-def packages(root: Path = ROOT) -> list[str]:
-    """The checkout's top-level packages and modules."""
-    found = [p.name for p in root.iterdir() if (p / "__init__.py").exists()]
-    found += [p.stem for p in root.glob("*.py")]
-    return sorted(set(found) - NOT_THE_APP)
-
-
 @functools.cache
 def import_graph(root: Path = ROOT) -> dict[str, dict[str, list[str]]]:
     """For each top-level package, the other packages it imports and where (read once per
@@ -76,7 +68,7 @@ def import_graph(root: Path = ROOT) -> dict[str, dict[str, list[str]]]:
         path = root / f"{name}.py"
         files = [path] if path.exists() else sorted((root / name).rglob("*.py"))
         for file in files:
-            for node in ast.walk(ast.parse(file.read_text("utf-8"), str(file))):
+            for node in ast.walk(parsed(file)):
                 if isinstance(node, ast.Import):
                     targets = [alias.name for alias in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -152,9 +144,8 @@ def module_graph(package: str, root: Path = ROOT) -> dict[str, set[str]]:
     for module in modules:
         path = root / Path(*module.split("."))
         file = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
-        tree = ast.parse(file.read_text("utf-8"), str(file))
         targets: set[str] = set()
-        for node in tree.body:
+        for node in parsed(file).body:
             if isinstance(node, ast.Import):
                 targets |= {alias.name for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
