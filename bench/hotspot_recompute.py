@@ -16,7 +16,8 @@ kommuner, of each kommun's median, and the total), the child's peak resident mem
 (VmHWM: the whole process, interpreter, Flask app and libraries included, and on SQLite the
 database pages the app maps into memory, `PRAGMA mmap_size`, up to 256 MB of shared page
 cache; the size after start-up, before computing, is printed beside it) and the hot spots
-found, so the two paths can be compared. Exit 1 when a kommun's median is over 3 s or its peak over 500 MB.
+found, so the two paths can be compared. Exit 1 when a kommun's median is over 3 s, its
+peak over 500 MB, or a recompute does not finish within `--timeout` seconds.
 """
 
 from __future__ import annotations

@@ -61,8 +61,10 @@ def watch(session):
     """Counts SQL statements and Report objects built while a block runs."""
     counts = {"statements": 0, "reports": 0}
 
-    def statement(*_args):
-        counts["statements"] += 1
+    def statement(_conn, _cursor, text, *_args):
+        # Ours only: a connection the pool opens meanwhile asks the server about itself.
+        if "report" in text or "hotspot" in text or "kommun" in text or "landmark" in text:
+            counts["statements"] += 1
 
     def loaded(*_args):
         counts["reports"] += 1
@@ -91,7 +93,7 @@ def test_recompute_costs_the_same_statements_at_twice_the_reports(kommuner, sess
     large_run, large = recompute(session, vanersborg, watch)
 
     assert (small_run.report_count, large_run.report_count) == (1000, 2000)
-    assert small["statements"] == large["statements"]
+    assert 0 < small["statements"] == large["statements"]
     assert small["reports"] == large["reports"] == 0
     assert len([h for h in large_run.hotspots if h.count]) >= 3
 
