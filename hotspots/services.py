@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,9 +43,9 @@ class HotSpotParams:
     radius_m: float = engine.DEFAULT_RADIUS_M
     min_reports: int = engine.DEFAULT_MIN_REPORTS
     window_days: int = 365
-    # dbscan, density (significant dense cells; not the default until it meets
-    # bench/hotspot_quality.py on every public set), hdbscan, or postgis (in SQL)
-    method: str = "dbscan"
+    # density (significant dense cells: the method bench/hotspot_quality.py holds to the
+    # baselines and to identity), dbscan, hdbscan, or postgis (in SQL)
+    method: str = "density"
     reasons: tuple[str, ...] = field(default_factory=tuple)
     sources: tuple[str, ...] = field(default_factory=tuple)
     times: tuple[str, ...] = field(default_factory=tuple)  # dag, kvall, natt: any of them
@@ -198,6 +198,29 @@ def places_for(
         Place(i, lat, lon, source, bool(d), bool(e), bool(n), tuple(reasons.get(i, ())), at)
         for i, lat, lon, source, d, e, n, at in rows
     ]
+
+
+METHODS = (*engine.METHODS, "postgis")
+
+
+def previous_run(session: Session, kommun: Kommun, params: HotSpotParams) -> HotSpotRun | None:
+    """The run a new one continues: the current run of the same settings, else of the same
+    settings under another method, so ids, names and trends carry over when the method
+    changes (as it did when density became the default)."""
+    found = current_run(session, kommun, params)
+    if found is not None:
+        return found
+    others = [replace(params, method=m).key() for m in METHODS if m != params.method]
+    return session.scalar(
+        select(HotSpotRun)
+        .where(
+            HotSpotRun.kommun_id == kommun.id,
+            HotSpotRun.params_key.in_(others),
+            HotSpotRun.is_current,
+        )
+        .order_by(HotSpotRun.id.desc())
+        .limit(1)
+    )
 
 
 def current_run(session: Session, kommun: Kommun, params: HotSpotParams) -> HotSpotRun | None:
@@ -566,7 +589,7 @@ def compute_run(
     began = time.perf_counter()
     points = points_for(session, kommun, params, start, end)
     names = [(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active]
-    previous = current_run(session, kommun, params)
+    previous = previous_run(session, kommun, params)
     previous_spots = [
         _as_previous(h) for h in (previous.hotspots if previous else []) if h.trend != "gone"
     ]
@@ -629,7 +652,7 @@ def compute_run(
             density = record.count / record.area_m2
             record.stats = {**record.stats, "density_ratio": round(density / typical, 1)}
         run.hotspots.append(record)
-    if previous is not None:
+    if previous is not None and previous.params_key == params.key():
         session.execute(
             update(HotSpotRun)
             .where(HotSpotRun.kommun_id == kommun.id, HotSpotRun.params_key == params.key())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -72,6 +73,28 @@ def test_ids_persist_and_trends_follow_the_next_period(kommuner, session, create
     assert by_id[next(i for n, i in ids.items() if n != "Torget")].trend == "gone"
     assert session.get(HotSpotRun, first.id).is_current is False
     assert current_run(session, vanersborg, PARAMS).id == second.id
+
+
+def test_a_new_method_continues_the_places_of_the_old_one(kommuner, session, create_report_at):
+    """When the method changes (density became the default), the first run under the new
+    method takes over the old run's ids, names and trends instead of starting afresh."""
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 12)
+    old = compute_run(session, vanersborg, replace(PARAMS, method="dbscan"))
+    session.commit()
+    assert PARAMS.method == "density"
+    assert current_run(session, vanersborg, PARAMS) is None
+
+    new = compute_run(session, vanersborg, PARAMS)
+    session.commit()
+
+    (before,) = old.hotspots
+    matched = [h for h in new.hotspots if h.stable_id == before.stable_id]
+    assert len(matched) == 1 and matched[0].trend != "new"
+    assert new.previous_id == old.id
+    # Each method's run stays the current one of its own settings.
+    assert current_run(session, vanersborg, replace(PARAMS, method="dbscan")).id == old.id
+    assert current_run(session, vanersborg, PARAMS).id == new.id
 
 
 def test_new_reports_queue_a_recomputation_instead_of_clustering(

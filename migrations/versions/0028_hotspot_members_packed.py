@@ -4,8 +4,8 @@ At a million reports a town-wide hot spot holds hundreds of thousands of ids: as
 they took most of a recompute's memory and time to write. hotspots.models.pack_ids: the ids
 ascending, as differences, zlib-compressed.
 
-Revision ID: 0027_hotspot_members_packed
-Revises: 0026_resident_report_photo
+Revision ID: 0028_hotspot_members_packed
+Revises: 0027_report_day_rollups
 Create Date: 2026-12-01 06:30:00
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027_hotspot_members_packed"
-down_revision = "0026_resident_report_photo"
+revision = "0028_hotspot_members_packed"
+down_revision = "0027_report_day_rollups"
 branch_labels = None
 depends_on = None
 
