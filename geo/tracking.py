@@ -93,8 +93,8 @@ def _candidates(
     lats = [p["centroid"][0] for p in prev] + [h.centroid[0] for h in current]
     lons = [p["centroid"][1] for p in prev] + [h.centroid[1] for h in current]
     metric = plane_for(lats, lons)
-    prev_shapes = np.array([metric.geometry_to_metres(shape(p["polygon"])) for p in prev])
-    cur_shapes = np.array([metric.geometry_to_metres(shape(h.polygon)) for h in current])
+    prev_shapes = metric.geometries_to_metres([shape(p["polygon"]) for p in prev])
+    cur_shapes = metric.geometries_to_metres([shape(h.polygon) for h in current])
     px, py = metric.to_metres([p["centroid"][0] for p in prev], [p["centroid"][1] for p in prev])
     cx, cy = metric.to_metres([h.centroid[0] for h in current], [h.centroid[1] for h in current])
     dist = np.hypot(px[:, None] - cx[None, :], py[:, None] - cy[None, :])  # prev x current
