@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, Response, current_app, g
@@ -63,6 +64,10 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+# core.clock.LOCAL_ZONE; db sits below core and may not import it (tests/test_import_cycles).
+_LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
+
+
 def sqlite_local_day(stored: str | None) -> str | None:
     """SQL function tk_local_day on SQLite: the Swedish date (ISO) of a stored UTC instant.
 
@@ -71,10 +76,9 @@ def sqlite_local_day(stored: str | None) -> str | None:
     """
     if stored is None:
         return None
-    from core.clock import local_day
-
     moment = datetime.fromisoformat(stored)
-    return local_day(moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(_LOCAL_ZONE).date().isoformat()
 
 
 def default_database_url(instance_path: str) -> str:

@@ -2,7 +2,8 @@
 
 The lägesbild and the public map count a year of reports; at a million reports reading a
 year of index entries costs more than a page may. These tables hold the same counts per
-day, so a period is a few hundred rows per day at most.
+day (per week for the map's cells), a few hundred rows per day whatever the number of
+reports.
 
 Triggers on report and report_reason (migration 0027_report_day_rollups) keep them in step
 with every insert, update and delete, whether it comes through the ORM or a bulk statement:
@@ -14,8 +15,8 @@ reports are gone.
   (report.counted_day), kind, whether it counts as a place (not hidden, not merged), source,
   status, time of day flags and reporting organisation ('' for none).
 - report_reason_day: the reasons of the reports that count as unsafe places, by counted day.
-- report_cell_day: the unsafe places per 250 m grid cell, by the day they came in
-  (report.created_day): the public map's population.
+- report_cell_week: the unsafe places per 250 m grid cell, by the week (its Monday) they
+  came in (report.created_day): the public map's population, whose year starts on a Monday.
 """
 
 from __future__ import annotations
@@ -65,13 +66,13 @@ class ReportReasonDay(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
-class ReportCellDay(Base):
-    __tablename__ = "report_cell_day"
+class ReportCellWeek(Base):
+    __tablename__ = "report_cell_week"
     __table_args__ = TABLE_ARGS
 
     kommun_id: Mapped[int] = mapped_column(
         ForeignKey("kommun.id", ondelete="CASCADE"), primary_key=True
     )
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)  # its Monday
     cell_250: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)

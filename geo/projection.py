@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -96,6 +97,14 @@ class MetricPlane:
         """Project a WGS84 shapely geometry (lon, lat coordinates) into this plane."""
         return shapely.transform(
             geometry, lambda lon, lat: self.forward.transform(lon, lat), interleaved=False
+        )
+
+    def geometries_to_metres(self, geometries: Sequence[BaseGeometry]) -> npt.NDArray[np.object_]:
+        """Project many WGS84 geometries at once (one projection call for all coordinates)."""
+        return shapely.transform(  # type: ignore[no-any-return]
+            np.array(geometries, dtype=object),
+            lambda lon, lat: self.forward.transform(lon, lat),
+            interleaved=False,
         )
 
     def geometry_to_wgs84(self, geometry: BaseGeometry) -> BaseGeometry:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from shapely import STRtree, area, intersection
 from shapely.geometry import shape
 
 from geo.hotspots import HotSpot
@@ -87,19 +88,33 @@ def _candidates(
     prev: Sequence[Mapping[str, Any]], current: Sequence[HotSpot], max_distance_m: float
 ) -> list[tuple[float, float, str, str, int, int]]:
     """Pairs that may be the same place, best first once sorted: overlap, then distance."""
+    if not current:
+        return []
     lats = [p["centroid"][0] for p in prev] + [h.centroid[0] for h in current]
     lons = [p["centroid"][1] for p in prev] + [h.centroid[1] for h in current]
     metric = plane_for(lats, lons)
-    prev_shapes = [metric.geometry_to_metres(shape(p["polygon"])) for p in prev]
-    cur_shapes = [metric.geometry_to_metres(shape(h.polygon)) for h in current]
+    prev_shapes = metric.geometries_to_metres([shape(p["polygon"]) for p in prev])
+    cur_shapes = metric.geometries_to_metres([shape(h.polygon) for h in current])
     px, py = metric.to_metres([p["centroid"][0] for p in prev], [p["centroid"][1] for p in prev])
+    cx, cy = metric.to_metres([h.centroid[0] for h in current], [h.centroid[1] for h in current])
+    dist = np.hypot(px[:, None] - cx[None, :], py[:, None] - cy[None, :])  # prev x current
+    # Overlapping pairs from a spatial index, their shared area in one vectorised call.
+    overlap = np.zeros(dist.shape)
+    cur_idx, prev_idx = STRtree(prev_shapes).query(cur_shapes, predicate="intersects")
+    if len(cur_idx):
+        shared = area(intersection(prev_shapes[prev_idx], cur_shapes[cur_idx]))
+        smaller = np.minimum(area(prev_shapes[prev_idx]), area(cur_shapes[cur_idx]))
+        overlap[prev_idx, cur_idx] = np.where(shared > 0, shared / smaller, 0.0)
     candidates: list[tuple[float, float, str, str, int, int]] = []
-    for j, (h, cs) in enumerate(zip(current, cur_shapes, strict=True)):
-        cx, cy = metric.to_metres([h.centroid[0]], [h.centroid[1]])
-        dist = np.hypot(px - cx[0], py - cy[0])
-        for i, ps in enumerate(prev_shapes):
-            inter = ps.intersection(cs).area if ps.intersects(cs) else 0.0
-            overlap = inter / min(ps.area, cs.area) if inter > 0 else 0.0
-            if overlap > 0 or dist[i] <= max_distance_m:
-                candidates.append((-overlap, float(dist[i]), str(prev[i]["id"]), h.id, i, j))
+    for i, j in zip(*np.nonzero((overlap > 0) | (dist <= max_distance_m)), strict=True):
+        candidates.append(
+            (
+                -float(overlap[i, j]),
+                float(dist[i, j]),
+                str(prev[i]["id"]),
+                current[j].id,
+                int(i),
+                int(j),
+            )
+        )
     return candidates

@@ -33,9 +33,9 @@ from flask import current_app
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from core.clock import LOCAL_ZONE, local_day, local_midnight
+from core.clock import LOCAL_ZONE, local_day
 from feedback.models import Report, ReportReason
-from feedback.rollups import ReportCellDay
+from feedback.rollups import ReportCellWeek
 from geo.cells import Cell, cell_shape, cells_from_counts, grid_keys
 from geo.projection import SWEREF99TM, MetricPlane, distance_m, plane
 from kommun.models import Kommun
@@ -99,23 +99,23 @@ def _counted(kommun: Kommun, now: datetime) -> list[Any]:
 def map_cells(session: Session, kommun: Kommun, now: datetime) -> list[Cell]:
     """The public map: cells holding at least k unsafe reports, densest first.
 
-    Whole days before today are summed from the day roll-up per cell (feedback.rollups),
-    today's reports are counted from the reports' stored 250 m grid key: no report is
-    loaded, and a year costs a few hundred rows per day whatever the number of reports.
+    The year starts on a Monday: its whole weeks are summed from the weekly roll-up per cell
+    (feedback.rollups), this week's reports are counted from their stored 250 m grid key. No
+    report is loaded, and the year costs a few thousand rows whatever the number of reports.
     """
-    today = local_day(now)
-    earlier_days = select(ReportCellDay.cell_250.label("cell"), ReportCellDay.n.label("n")).where(
-        ReportCellDay.kommun_id == kommun.id,
-        ReportCellDay.day >= local_day(window_start(now)),
-        ReportCellDay.day < today,
+    this_week = week_of(now)
+    whole_weeks = select(ReportCellWeek.cell_250.label("cell"), ReportCellWeek.n.label("n")).where(
+        ReportCellWeek.kommun_id == kommun.id,
+        ReportCellWeek.week >= local_day(window_start(now)),
+        ReportCellWeek.week < local_day(this_week),
     )
-    today_so_far = select(Report.cell_250.label("cell"), literal(1).label("n")).where(
+    this_week_so_far = select(Report.cell_250.label("cell"), literal(1).label("n")).where(
         *_counted(kommun, now),
-        Report.created_at >= local_midnight(today),
+        Report.created_at >= this_week,
         Report.kind == "otrygg",
         Report.cell_250.is_not(None),
     )
-    both = union_all(earlier_days, today_so_far).subquery()
+    both = union_all(whole_weeks, this_week_so_far).subquery()
     rows = session.execute(
         select(both.c.cell, func.sum(both.c.n))
         .group_by(both.c.cell)

@@ -157,14 +157,22 @@ def build(
         .group_by(ReportDay.source, segment, *flags.values())
     ).all()
 
-    def inside(seg: int, start: date, end: date) -> bool:
-        return seg < len(edges) - 1 and start <= edges[seg] and edges[seg + 1] <= end
+    # Per segment: the count of every report, per source and per time flag.
+    per_segment: dict[int, Counter[str]] = {}
+    for src, seg, *on, n in grouped:
+        counts = per_segment.setdefault(int(seg), Counter())
+        counts[""] += int(n)
+        counts[f"source:{src}"] += int(n)
+        for k, flag_set in enumerate(on):
+            if flag_set:
+                counts[f"flag:{k}"] += int(n)
 
     def tally(*, when: tuple[date, date], source: str = "", flag: int = -1) -> int:
+        key = f"source:{source}" if source else f"flag:{flag}" if flag >= 0 else ""
         return sum(
-            int(n)
-            for src, seg, *on, n in grouped
-            if inside(seg, *when) and (not source or src == source) and (flag < 0 or on[flag])
+            counts[key]
+            for seg, counts in per_segment.items()
+            if seg < len(edges) - 1 and when[0] <= edges[seg] and edges[seg + 1] <= when[1]
         )
 
     now_span = (period.first, period.last + one_day)

@@ -168,3 +168,12 @@ def test_a_new_dialogue_is_proposed_for_todays_swedish_date(client, create_user,
     assert made.status_code == 303
     page = parse_page(client.get("/dialog/vanersborg/dialoger/ny").data)
     assert page.select_one("#held_on")["value"] == "2026-12-31"  # the machine says 1 January
+
+
+def test_the_databases_sql_day_is_the_kommuns_day():
+    import db
+    from core.clock import LOCAL_ZONE
+
+    assert db._LOCAL_ZONE.key == LOCAL_ZONE.key
+    # 22:30 UTC on 31 March 2026 is already 1 April in Sweden (summer time).
+    assert db.sqlite_local_day("2026-03-31 22:30:00.000000") == "2026-04-01"

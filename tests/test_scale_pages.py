@@ -137,8 +137,8 @@ def test_pages_cost_the_same_at_twice_the_reports(
     # The public map reads reports only as counts per cell.
     from_report = [sql for sql, _p in large["public"]["sql"] if "FROM report" in sql]
     assert from_report and all("GROUP BY" in sql for sql in from_report)
-    # The public map sums the day roll-up per cell; only today's reports are read as rows.
-    assert any("report_cell_day" in sql for sql, _p in large["public"]["sql"])
+    # The public map sums the week roll-up per cell; only this week's reports are read as rows.
+    assert any("report_cell_week" in sql for sql, _p in large["public"]["sql"])
     # The lägesbild: its counts are sums over the day roll-ups, its hot spots the stored runs
     # the job made; the page neither aggregates the reports nor writes anything.
     lagesbild_sql = [sql for sql, _p in large["lagesbild"]["sql"]]

@@ -75,6 +75,13 @@ def _backfill() -> None:
         last = rows[-1].id
 
 
+def _monday(day: str, dialect: str) -> str:
+    """SQL for the Monday of the week of a date column."""
+    if dialect == "postgresql":
+        return f"date_trunc('week', {day})::date"
+    return f"date({day}, '-6 days', 'weekday 1')"
+
+
 def _statements(r: str, sign: int, dialect: str) -> tuple[list[str], str]:
     """The upserts that add `sign` for the row `r` (NEW or OLD) to the roll-ups, and the
     one for its reasons (run before the report's row goes, see the module docstring)."""
@@ -91,10 +98,10 @@ def _statements(r: str, sign: int, dialect: str) -> tuple[list[str], str]:
         f" ON CONFLICT ({DAY_KEY}) DO UPDATE SET n = report_day.n + excluded.n"
     )
     cell = (
-        "INSERT INTO report_cell_day (kommun_id, day, cell_250, n)"
-        f" SELECT {r}.kommun_id, {r}.created_day, {r}.cell_250, {sign}"
+        "INSERT INTO report_cell_week (kommun_id, week, cell_250, n)"
+        f" SELECT {r}.kommun_id, {_monday(r + '.created_day', dialect)}, {r}.cell_250, {sign}"
         f" WHERE {place} AND {r}.cell_250 IS NOT NULL"
-        " ON CONFLICT (kommun_id, day, cell_250) DO UPDATE SET n = report_cell_day.n + excluded.n"
+        " ON CONFLICT (kommun_id, week, cell_250) DO UPDATE SET n = report_cell_week.n + excluded.n"
     )
     reasons = (
         "INSERT INTO report_reason_day (kommun_id, day, code, n)"
@@ -201,10 +208,11 @@ def _fill(dialect: str) -> None:
         " FROM report WHERE erasure_requested_at IS NULL GROUP BY kommun_id, counted_day, kind,"
         f" {counted}, source, status, at_day, at_evening, at_night, coalesce(organisation, '')"
     )
+    monday = _monday("created_day", dialect)
     op.execute(
-        "INSERT INTO report_cell_day (kommun_id, day, cell_250, n)"
-        " SELECT kommun_id, created_day, cell_250, count(*) FROM report"
-        f" WHERE {place} AND cell_250 IS NOT NULL GROUP BY kommun_id, created_day, cell_250"
+        "INSERT INTO report_cell_week (kommun_id, week, cell_250, n)"
+        f" SELECT kommun_id, {monday}, cell_250, count(*) FROM report"
+        f" WHERE {place} AND cell_250 IS NOT NULL GROUP BY kommun_id, {monday}, cell_250"
     )
     op.execute(
         "INSERT INTO report_reason_day (kommun_id, day, code, n)"
@@ -249,12 +257,12 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_table(
-        "report_cell_day",
+        "report_cell_week",
         sa.Column("kommun_id", sa.Integer(), kommun_fk(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("week", sa.Date(), nullable=False),
         sa.Column("cell_250", sa.BigInteger(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("kommun_id", "day", "cell_250", name="pk_report_cell_day"),
+        sa.PrimaryKeyConstraint("kommun_id", "week", "cell_250", name="pk_report_cell_week"),
         sqlite_with_rowid=False,
     )
     dialect = op.get_bind().dialect.name
@@ -283,7 +291,7 @@ def downgrade() -> None:
             "report_rollup_insert",
         ):
             op.execute(f"DROP TRIGGER {name}")
-    op.drop_table("report_cell_day")
+    op.drop_table("report_cell_week")
     op.drop_table("report_reason_day")
     op.drop_table("report_day")
     if op.get_bind().dialect.name == "sqlite":

@@ -1,8 +1,9 @@
-"""The day roll-ups always hold what counting the reports gives: through new reports, bulk
+"""The roll-ups always hold what counting the reports gives: through new reports, bulk
 inserts, edits, hiding, merging, erasure requests, changed reasons and deletions."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from core.clock import local_day
 from feedback.models import Report, ReportReason
-from feedback.rollups import ReportCellDay, ReportDay, ReportReasonDay
+from feedback.rollups import ReportCellWeek, ReportDay, ReportReasonDay
 from tests.conftest import VANERSBORG_TORGET
 
 PLACE = (
@@ -40,11 +41,14 @@ def _counted_from_reports(session) -> dict[str, set[tuple]]:
         .where(Report.erasure_requested_at.is_(None))
         .group_by(*day_key)
     ).all()
-    cells = session.execute(
-        select(Report.kommun_id, Report.created_day, Report.cell_250, func.count())
-        .where(*PLACE, Report.cell_250.is_not(None))
-        .group_by(Report.kommun_id, Report.created_day, Report.cell_250)
-    ).all()
+    cells = Counter(
+        (kommun_id, day - timedelta(days=day.weekday()), cell)
+        for kommun_id, day, cell in session.execute(
+            select(Report.kommun_id, Report.created_day, Report.cell_250).where(
+                *PLACE, Report.cell_250.is_not(None)
+            )
+        )
+    )
     reasons = session.execute(
         select(Report.kommun_id, Report.counted_day, ReportReason.code, func.count())
         .join(Report, Report.id == ReportReason.report_id)
@@ -53,7 +57,7 @@ def _counted_from_reports(session) -> dict[str, set[tuple]]:
     ).all()
     return {
         "days": {tuple(r) for r in days},
-        "cells": {tuple(r) for r in cells},
+        "cells": {(*key, n) for key, n in cells.items()},
         "reasons": {tuple(r) for r in reasons},
     }
 
@@ -63,7 +67,11 @@ def _rolled_up(session) -> dict[str, set[tuple]]:
         columns = [c for c in table.__table__.columns]
         return {tuple(r) for r in session.execute(select(*columns).where(table.n != 0)).all()}
 
-    return {"days": rows(ReportDay), "cells": rows(ReportCellDay), "reasons": rows(ReportReasonDay)}
+    return {
+        "days": rows(ReportDay),
+        "cells": rows(ReportCellWeek),
+        "reasons": rows(ReportReasonDay),
+    }
 
 
 def assert_in_step(session) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import delete, update
 
 from feedback.models import Report
 from review.lagesbild import build
@@ -194,3 +195,29 @@ def test_the_sketch_shows_the_border_and_place_names(
     width = float(page.select_one("svg.sketch-map")["viewbox"].split()[2])
     for dot in page.select("svg.sketch-map circle.place-dot"):
         assert 0 <= float(dot["cx"]) <= width
+
+
+def test_figures_follow_a_report_hidden_edited_or_deleted(kommuners_for_lagesbild):
+    session, vanersborg, reports = kommuners_for_lagesbild
+    t2 = period_for("tertial", IN_T2.date())
+    before = build(session, vanersborg, t2)
+    assert before.reports.current == 3 and before.sources["online"].current == 3
+    reports[0].hidden = True
+    reports[1].occurred_at = IN_T1  # the event was in the previous tertial
+    session.commit()
+    session.execute(delete(Report).where(Report.id == reports[2].id))
+    session.commit()
+    after = build(session, vanersborg, t2)
+    assert (after.reports.current, after.reports.previous) == (0, 1)
+    assert dict((c, (f.current, f.previous)) for c, f in after.reasons) == {}
+    assert after.statuses["ny"] == 1  # the hidden one is still a report of the period
+
+
+@pytest.fixture
+def kommuners_for_lagesbild(kommuner, session, create_report_at):
+    vanersborg = kommuner["Vänersborg"]
+    reports = [
+        _at(session, create_report_at(vanersborg, LAT, LON, reasons=["place.dark"]), IN_T2)
+        for _ in range(3)
+    ]
+    return session, vanersborg, reports
