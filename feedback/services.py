@@ -125,9 +125,11 @@ def insert_report(
     # Only the resident's own answers: a support links to the report it agrees with (for
     # staff) but copies nothing of it, or its reasons could be read back through the receipt.
     if data.reasons:
+        # In one fixed order: each reason's row adds to its day's roll-up row (a trigger), and
+        # two submissions taking the same rows in different orders could deadlock.
         session.execute(
             _INSERT_REASON,
-            [{"report_id": report_id, "code": code} for code in dict.fromkeys(data.reasons)],
+            [{"report_id": report_id, "code": code} for code in sorted(set(data.reasons))],
         )
     session.execute(
         _SET_REGISTRATION_NUMBER,
