@@ -221,3 +221,45 @@ def kommuners_for_lagesbild(kommuner, session, create_report_at):
         for _ in range(3)
     ]
     return session, vanersborg, reports
+
+
+def test_a_page_waiting_for_its_hot_spots_is_not_cached(
+    app, client, kommuners_for_lagesbild_jobs, session, create_user, login
+):
+    """The job that stores the period's hot spots commits in a worker process of its own; in
+    the embedded mode that commit cannot reach the web process's cache, so the "räknar om"
+    page is never cached and the first visit after the job shows the hot spots."""
+    from core.cache import cache, generation
+    from hotspots.services import HotSpotParams, compute_run
+    from review.lagesbild import _within
+    from review.periods import period_for
+
+    vanersborg = kommuners_for_lagesbild_jobs
+    login(create_user())
+    url = "/samordnare/vanersborg/lagesbild?kind=tertial&day=2026-06-10"
+    waiting = parse_page(client.get(url).data)
+    assert waiting.select_one(".recomputing") is not None
+
+    # The worker: it stores both periods' runs; its cache generation bump stays in its own
+    # process, so this process's token is put back as it was.
+    token = generation(vanersborg.id)
+    period = period_for("tertial", date(2026, 6, 10))
+    for each in (period, period.previous()):
+        compute_run(session, vanersborg, HotSpotParams.for_period(*_within(each)))
+    session.commit()
+    cache.set(f"generation:{vanersborg.id}", token, timeout=0)
+
+    shown = parse_page(client.get(url).data)
+    assert shown.select_one(".recomputing") is None
+    row = shown.select("section[aria-labelledby=spots-title] table tbody tr")[0]
+    assert "Torget" in row.get_text()
+
+
+@pytest.fixture
+def kommuners_for_lagesbild_jobs(app, kommuner, session, create_report_at):
+    """Six reports at Torget in tertial 2 2026, and hot-spot jobs that wait for a worker."""
+    app.config["JOBS_IMMEDIATE"] = False
+    vanersborg = kommuner["Vänersborg"]
+    for i in range(6):
+        _at(session, create_report_at(vanersborg, LAT + (i % 3) * 0.0001, LON), IN_T2)
+    return vanersborg
