@@ -239,6 +239,10 @@ def test_a_page_waiting_for_its_hot_spots_is_not_cached(
     url = "/samordnare/vanersborg/lagesbild?kind=tertial&day=2026-06-10"
     waiting = parse_page(client.get(url).data)
     assert waiting.select_one(".recomputing") is not None
+    # Neither "no hot spots" nor a count of zero while they are computed.
+    assert "Inga otrygga platser i perioden" not in waiting.get_text()
+    figures = waiting.select_one(".key-figures").get_text(" ", strip=True)
+    assert "Otrygga platser –" in figures
 
     # The worker: it stores both periods' runs; its cache generation bump stays in its own
     # process, so this process's token is put back as it was.
