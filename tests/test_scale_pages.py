@@ -11,9 +11,7 @@ nothing.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
-import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import event, insert
@@ -23,39 +21,15 @@ from core.cache import bump_generation
 from feedback.models import Report, ReportReason
 from jobs import get_jobs
 from review.queue import PAGE_SIZE
-from tests.conftest import VANERSBORG_TORGET
+from tests.towns import town_reports
 
-# Three tight clusters (three hot spots at any size) in thin noise over the town.
-CLUSTERS = [(0.0, 0.0), (0.004, 0.006), (-0.005, -0.004)]
 REASONS = ["place.dark", "place.bushes", "people.groups"]
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 def seed(session, kommun, start: int, n: int) -> None:
-    rng = np.random.default_rng(start)
-    now = datetime.now(UTC)
-    rows, reasons = [], []
-    for i in range(start, start + n):
-        if i % 4:
-            dlat, dlon = CLUSTERS[i % 3]
-            lat = VANERSBORG_TORGET[0] + dlat + rng.normal(0, 0.00012)
-            lon = VANERSBORG_TORGET[1] + dlon + rng.normal(0, 0.0002)
-        else:
-            lat = VANERSBORG_TORGET[0] + rng.uniform(-0.03, 0.03)
-            lon = VANERSBORG_TORGET[1] + rng.uniform(-0.05, 0.05)
-        rows.append(
-            {
-                "id": i,
-                "kommun_id": kommun.id,
-                "receipt_code": f"S{i:015d}",
-                "lat": float(lat),
-                "lon": float(lon),
-                "location_method": "map",
-                "at_night": bool(i % 2),
-                "created_at": now - timedelta(days=float(rng.uniform(0, 300))),
-            }
-        )
-        reasons.append({"report_id": i, "code": REASONS[i % 3]})
+    rows = town_reports(kommun.id, start, n, prefix="S")
+    reasons = [{"report_id": row["id"], "code": REASONS[row["id"] % 3]} for row in rows]
     session.execute(insert(Report), rows)
     session.execute(insert(ReportReason), reasons)
     session.commit()

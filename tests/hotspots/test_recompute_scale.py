@@ -15,39 +15,17 @@ from feedback.models import Report, ReportReason
 from hotspots.models import HotSpotRecord, pack_ids, unpack_ids
 from hotspots.services import HotSpotParams, compute_run, points_for
 from review.queue import QueueFilters, queue_page
-from tests.conftest import VANERSBORG_TORGET
+from tests.towns import town_reports
 
-CLUSTERS = [(0.0, 0.0), (0.004, 0.006), (-0.005, -0.004)]
 REASONS = ["place.dark", "place.bushes", "disorder.drugs"]
 SOURCES = ["online", "online", "walk", "support"]
 
 
 def seed(session, kommun, start: int, n: int) -> None:
-    rng = np.random.default_rng(start)
-    now = datetime.now(UTC)
-    rows, reasons = [], []
-    for i in range(start, start + n):
-        if i % 4:
-            dlat, dlon = CLUSTERS[i % 3]
-            lat = VANERSBORG_TORGET[0] + dlat + rng.normal(0, 0.00012)
-            lon = VANERSBORG_TORGET[1] + dlon + rng.normal(0, 0.0002)
-        else:
-            lat = VANERSBORG_TORGET[0] + rng.uniform(-0.03, 0.03)
-            lon = VANERSBORG_TORGET[1] + rng.uniform(-0.05, 0.05)
-        rows.append(
-            {
-                "id": i,
-                "kommun_id": kommun.id,
-                "receipt_code": f"R{i:015d}",
-                "lat": float(lat),
-                "lon": float(lon),
-                "location_method": "map",
-                "source": SOURCES[i % 4],
-                "at_night": bool(i % 2),
-                "at_day": bool(i % 5 == 0),
-                "created_at": now - timedelta(days=float(rng.uniform(0, 300))),
-            }
-        )
+    rows, reasons = town_reports(kommun.id, start, n, prefix="R"), []
+    for row in rows:
+        i = row["id"]
+        row |= {"source": SOURCES[i % 4], "at_day": bool(i % 5 == 0)}
         reasons.append({"report_id": i, "code": REASONS[i % 3]})
         if i % 7 == 0:  # some reports give two reasons
             reasons.append({"report_id": i, "code": REASONS[(i + 1) % 3]})
