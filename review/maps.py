@@ -226,8 +226,10 @@ def why(count: int, days: int, ratio: float | None) -> str:
     """Why a place is a hot spot, in one line a coordinator can repeat."""
     line = _("%(num)d förslag på %(days)d dagar", num=count, days=days)
     if ratio:
+        # A tenth matters at 2.5×, not at 1,284.7× (a tight place against a 250 m median).
+        shape = "#,##0" if ratio >= 10 else "#,##0.#"
         line += ", " + _(
-            "%(ratio)s× kommunens mediantäthet", ratio=format_decimal(ratio, format="#,##0.#")
+            "%(ratio)s× kommunens mediantäthet", ratio=format_decimal(ratio, format=shape)
         )
     return line
 

@@ -109,7 +109,7 @@ def test_each_hot_spot_says_why_and_a_coordinator_can_rename_it(
     login(create_user())
     page = parse_page(client.get("/samordnare/vanersborg/karta?window_days=90").data)
     row = page.select("table.data tbody tr")[0]
-    assert re.search(r"8 förslag på 90 dagar, [\d,]+× kommunens mediantäthet", row.get_text(" "))
+    assert re.search(r"8 förslag på 90 dagar, [\d,\s]+× kommunens mediantäthet", row.get_text(" "))
     form = row.select_one("form.inline-rename")
     data = {i["name"]: i.get("value", "") for i in form.select("input")}
     data["name-name"] = "  Torget vid busshållplatsen "
@@ -156,3 +156,12 @@ def test_popup_count_equals_the_queue_it_opens(
     # The default view counts nine and shows eight plus the one who feels the same.
     page = parse_page(client.get("/samordnare/vanersborg/karta").data)
     assert "+ 1 känner likadant" in page.select("table.data tbody tr")[0].get_text(" ")
+
+
+def test_why_gives_a_tenth_only_where_it_matters(app):
+    from review.maps import why
+
+    with app.test_request_context():
+        assert why(8, 90, 2.46).endswith("2,5× kommunens mediantäthet")
+        assert why(37, 365, 1284.7).endswith("1\xa0285× kommunens mediantäthet")
+        assert why(8, 90, None) == "8 förslag på 90 dagar"
