@@ -156,8 +156,13 @@ def find_hotspots(
     name_within_m: float = 400.0,
     held: Sequence[GeoJSON] | None = None,
     held_min_reports: int | None = None,
+    plane: MetricPlane | None = None,
+    metres: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
 ) -> list[HotSpot]:
     """Find hot spots among WGS84 points; sorted by weighted count, then id.
+
+    `plane` and `metres`: the points already projected (all of them, in input order), as a
+    caller that also draws the heat layer has them; they are not projected a second time.
 
     `held`: the last run's hot-spot polygons (WGS84 GeoJSON); with the density method a
     place there stays a hot spot at a looser significance (HELD_SIGNIFICANCE) while it still
@@ -178,8 +183,11 @@ def find_hotspots(
     if index.size == 0:
         return []
     la, lo = lat_a[index], lon_a[index]
-    metric = plane_for(la, lo)
-    x, y = metric.to_metres(la, lo)
+    if plane is not None and metres is not None:
+        metric, x, y = plane, metres[0][index], metres[1][index]
+    else:
+        metric = plane_for(la, lo)
+        x, y = metric.to_metres(la, lo)
     scale = _scale(metric, la, lo)
     shapes_m = None
     if method == "density":

@@ -593,6 +593,9 @@ def compute_run(
     previous_spots = [
         _as_previous(h) for h in (previous.hotspots if previous else []) if h.trend != "gone"
     ]
+    # Projected once: the clustering, the kommun's typical density and the heat layer share it.
+    plane = plane_for(points.lat, points.lon) if len(points) else None
+    metres = plane.to_metres(points.lat, points.lon) if plane else (np.empty(0), np.empty(0))
     if params.method == "postgis":
         ids, labels = postgis.cluster_labels(
             session,
@@ -615,11 +618,11 @@ def compute_run(
             method=params.method,
             weights=recency_weights(points.counted_s, end, (end - start).total_seconds() / 86400),
             held=[p["polygon"] for p in previous_spots],
+            plane=plane,
+            metres=metres,
         )
     tracked = match_hotspots(previous_spots, spots)
     given = given_names(session, kommun)
-    plane = plane_for(points.lat, points.lon) if len(points) else None
-    metres = plane.to_metres(points.lat, points.lon) if plane else (np.empty(0), np.empty(0))
     typical = typical_density(*metres)
     label = np.full(len(points), -1, dtype=np.int64)
     members = []

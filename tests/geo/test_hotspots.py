@@ -54,6 +54,17 @@ def test_two_clusters_and_noise():
     assert spots[0].id != spots[1].id and spots[0].id.startswith("hs-")
 
 
+@pytest.mark.parametrize("method", ["dbscan", "density"])
+def test_points_projected_by_the_caller_give_the_same_hot_spots(method):
+    lat, lon = two_clusters_and_noise()
+    plane = plane_for(lat, lon)
+    metres = plane.to_metres(lat, lon)
+    given = dict(radius_m=60, min_reports=5, method=method, names=[("Torget", *TORGET)])
+    assert find_hotspots(lat, lon, plane=plane, metres=metres, **given) == find_hotspots(
+        lat, lon, **given
+    )
+
+
 def test_empty_and_single_point():
     assert find_hotspots([], [], radius_m=100, min_reports=3) == []
     assert find_hotspots([58.38], [12.32], radius_m=100, min_reports=3) == []
