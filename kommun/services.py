@@ -94,20 +94,13 @@ def kommun_by_slug(session: Session, slug: str) -> Kommun | None:
 
 
 def kommun_and_landmarks(session: Session, slug: str) -> tuple[Kommun, list[Landmark]] | None:
-    """The kommun of a slug (as kommun_by_slug) and its active landmarks, in one query: the
-    report form needs both on every submission."""
-    if "\x00" in slug:
+    """The kommun of a slug (as kommun_by_slug) and its active landmarks: the report form
+    needs both on every submission. Two statements: joined in one, the kommun's boundary
+    (a JSON column) would be read and decoded again for every landmark row."""
+    kommun = kommun_by_slug(session, slug)
+    if kommun is None:
         return None
-    rows = session.execute(
-        select(Kommun, Landmark)
-        .outerjoin(Landmark, (Landmark.kommun_id == Kommun.id) & Landmark.active)
-        .where(Kommun.active, (Kommun.slug == slug) | (Kommun.code == slug))
-        .order_by(Kommun.id, Landmark.name)
-    ).all()
-    if not rows:
-        return None
-    kommun = rows[0][0]
-    return kommun, [lm for k, lm in rows if k is kommun and lm is not None]
+    return kommun, active_landmarks(session, kommun)
 
 
 def mark_hotspots_stale(session: Session, kommun_id: int) -> None:
