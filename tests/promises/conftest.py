@@ -10,6 +10,14 @@ from promises.models import Activity, FocusArea, Promise
 
 
 @pytest.fixture
+def coordinator(create_user, login):
+    """A coordinator of the test kommuner, logged in (a module may ask for other kommuner)."""
+    user = create_user()
+    login(user)
+    return user
+
+
+@pytest.fixture
 def torpa(session, kommuner):
     """The Torpa promise with ABVB, Brf Ängsvallen and an ongoing police activity."""
     promise = Promise(

@@ -34,13 +34,6 @@ def a_pdf(pages: int = 2) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def coordinator(create_user, login):
-    user = create_user()
-    login(user)
-    return user
-
-
 def _post(client, url, upload=None, **extra):
     data = dict(AVTAL) | extra
     if upload is not None:

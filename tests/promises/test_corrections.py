@@ -34,13 +34,6 @@ def signed(session, kommuner):
     return promise
 
 
-@pytest.fixture
-def coordinator(create_user, login):
-    user = create_user()
-    login(user)
-    return user
-
-
 def _follow(client, promise, day, text="Armaturer monterade.", progress="40", **extra):
     return client.post(
         f"/samordnare/loften/{promise.id}/uppfoljning",

@@ -56,13 +56,6 @@ def promise(session, kommuner):
     return promise
 
 
-@pytest.fixture
-def coordinator(create_user, login):
-    user = create_user()
-    login(user)
-    return user
-
-
 def _add(client, promise, **fields):
     data = {"focus-theme": "bostadsomrade", "focus-title": "Torpa"} | fields
     return client.post(
