@@ -133,6 +133,9 @@ def test_lagesbild_page_is_a_printable_document(
     assert "6 ▲ +6" in figures
     row = page.select("section[aria-labelledby=spots-title] table tbody tr")[0]
     assert "Torget" in row.get_text() and "Ny" in row.get_text()
+    # Its seven columns scroll in a region of their own on a phone, not the whole page.
+    region = page.select_one("section[aria-labelledby=spots-title] .table-scroll[role=region]")
+    assert region is not None and region.select_one("table") is not None
     link = row.select_one("a")["href"]
     assert "date_from=2026-05-01" in link and "date_to=2026-08-31" in link and "bbox=" in link
     assert page.select_one("svg.sketch-map circle") is not None
