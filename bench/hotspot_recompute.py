@@ -9,7 +9,8 @@ kommuner (Vänersborg first: the demo town's real incident pattern resampled wit
 jitter over the past year; further kommuner get the same pattern moved to their own centre,
 from the shared 290-kommun boundaries). Then `hotspots.services.compute_run` and the commit
 that stores the run, for each kommun, in a fresh child process per repeat, both paths alike:
-the in-process `dbscan` method (default) and, on PostgreSQL, the in-database `postgis` one.
+the app's default in-process method (`density`) and, on PostgreSQL, the in-database `postgis`
+one.
 
 Printed per path: seconds of compute + commit (min and median of the repeats; with several
 kommuner, of each kommun's median, and the total), the child's peak resident memory
@@ -41,10 +42,12 @@ from sqlalchemy.orm import Session
 
 import db
 from bench.data import SHARED
+from core.clock import LOCAL_ZONE
 from demo import generate_reports, load_places
 from feedback.models import Report, ReportReason
 from geo.cells import cell_keys
 from geo.projection import plane
+from hotspots.services import HotSpotParams
 from kommun.models import Kommun
 from kommun.services import load_boundaries, read_geojson
 
@@ -148,7 +151,7 @@ def _insert(
     ids = np.arange(first_id, first_id + size)
     cells = cell_keys(lat, lon)
     given = ["id", "receipt_code", "lat", "lon", "cell_250", "at_evening", "at_night"]
-    given += ["created_at", "updated_at"]
+    given += ["created_at", "updated_at", "created_day", "counted_day"]
     fixed = {name: value for name, value in _report_defaults().items() if name not in given} | {
         "kommun_id": kommun_id,
         "location_method": "map",
@@ -160,6 +163,10 @@ def _insert(
         # SQLite holds the UTC wall clock as text, as the app's UTCDateTime writes it.
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else moment
 
+    created = [now - timedelta(seconds=float(age)) for age in age_s]
+    # The Swedish day of each report, as the ORM's defaults would have set it (the day
+    # roll-ups' triggers read it).
+    days = [moment.astimezone(LOCAL_ZONE).date() for moment in created]
     rows = [
         (
             *fixed.values(),
@@ -170,8 +177,10 @@ def _insert(
             int(cells[i]),
             bool(i % 2),
             bool(i % 3 == 0),
-            stamp(now - timedelta(seconds=float(age_s[i]))),
+            stamp(created[i]),
             stamp(now),
+            days[i],
+            days[i],
         )
         for i in range(size)
     ]
@@ -210,7 +219,7 @@ def peak_rss_mb() -> float:
 def child(url: str, code: str, method: str) -> None:
     """Recompute one kommun's stored run in this process; print seconds and memory as JSON."""
     from app import create_app
-    from hotspots.services import HotSpotParams, compute_run
+    from hotspots.services import compute_run
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "HOTSPOTS_RECOMPUTE": "off"})
     with Session(db.get_engine(app), expire_on_commit=False) as session:
@@ -285,7 +294,8 @@ def run_size(
             f"\n{kind}, {n:,} reports in {len(codes)} kommun(er): "
             f"seeded in {time.perf_counter() - began:.0f} s"
         )
-        methods = ["dbscan"] + (["postgis"] if kind == "postgresql" else [])
+        default = HotSpotParams().method
+        methods = [default] + (["postgis"] if kind == "postgresql" else [])
         for method in methods:
             medians, peaks, total = [], [], 0.0
             for code in codes:
