@@ -260,7 +260,7 @@ def density_cells(
     and Cheltenham, against 0.78–0.89× for 1, so it is not the default.
     """
     from scipy.ndimage import binary_dilation, gaussian_filter, label, uniform_filter
-    from scipy.stats import poisson
+    from scipy.special import pdtrc  # Poisson's upper tail, without importing scipy.stats
 
     n = x.size
     labels = np.full(n, -1, dtype=np.int64)
@@ -287,7 +287,8 @@ def density_cells(
     # A scatter over at least a town centre's worth of ground (20 radii square), so one
     # tight group alone is not its own yardstick.
     expected = n * side * side / max(int(inhabited.sum()), (20 * cells_per_radius) ** 2)
-    tail = poisson.sf(around - 1, expected)
+    # P(X >= around) for X ~ Poisson(expected); 1 where nothing is within reach.
+    tail = np.where(around > 0, pdtrc(np.maximum(around - 1, 0), expected), 1.0)
     kept = _held_cells(held, shape, x0, y0, cell) & inhabited & (around >= held_min)
     kept &= tail < held_significance
     significant = inhabited & (around >= min_reports) & (tail < significance)
