@@ -355,11 +355,20 @@ def _fetch(session: Session, query: Select, dtype: np.dtype) -> npt.NDArray[Any]
     """
     if session.get_bind().dialect.name == "postgresql":
         return _aggregated(session, query, dtype)
-    cursor = session.connection().execute(query).cursor
-    chunks = [np.empty(0, dtype=dtype)]
-    while rows := cursor.fetchmany(FETCH_ROWS):
-        chunks.append(np.array(rows, dtype=dtype))
-    cursor.close()
+    connection = session.connection()
+    # One pass over the table gains nothing from reading it memory-mapped (2.40 s against
+    # 2.43 s for a recompute at 1M reports), and the mapped pages, up to the connection's
+    # mmap_size (db.make_engine), would count as this process's resident memory.
+    mapped = connection.exec_driver_sql("PRAGMA mmap_size").scalar()
+    connection.exec_driver_sql("PRAGMA mmap_size=0")
+    try:
+        cursor = connection.execute(query).cursor
+        chunks = [np.empty(0, dtype=dtype)]
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            chunks.append(np.array(rows, dtype=dtype))
+        cursor.close()
+    finally:
+        connection.exec_driver_sql(f"PRAGMA mmap_size={int(mapped or 0)}")
     return np.concatenate(chunks)
 
 
