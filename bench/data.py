@@ -9,12 +9,39 @@ import os
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import make_url, text
+
+import db
 
 SHARED = Path(
     os.environ.get(
         "TRYGGKARTAN_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
     )
 )
+
+
+def empty_postgres(url: str, *, postgis: bool = False) -> None:
+    """Make the PostgreSQL database `url` names exist and hold nothing (it is wiped).
+
+    A fresh machine has only the server: the database is created through the `postgres`
+    one when it is missing.
+    """
+    parsed = make_url(url)
+    admin = db.make_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        missing = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+        )
+        if missing is None:
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        if postgis:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine.dispose()
 
 
 def chicago() -> tuple[np.ndarray, np.ndarray]:

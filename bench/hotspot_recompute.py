@@ -41,7 +41,7 @@ from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
 import db
-from bench.data import SHARED
+from bench.data import SHARED, empty_postgres
 from core.clock import LOCAL_ZONE
 from demo import generate_reports, load_places
 from feedback.models import Report, ReportReason
@@ -66,12 +66,7 @@ def fresh_database(kind: str, tmp: Path) -> str:
         url = "sqlite:///" + str(tmp / "bench.sqlite")
     else:
         url = PG_URL
-        engine = db.make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-        engine.dispose()
+        empty_postgres(url, postgis=True)
     engine = db.make_engine(url)
     db.upgrade(engine)
     engine.dispose()

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 
 import db
 from app import create_app
+from bench.data import empty_postgres
 from bench.map_size import KOMMUN, seed
 from demo import generate_reports, load_places
 from feedback.models import Report
@@ -68,10 +69,8 @@ class Seeded:
 def database(kind: str) -> Iterator[str]:
     """A fresh, migrated database URL of the kind asked for."""
     if kind == "postgresql":
+        empty_postgres(PG_URL)
         engine = db.make_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
         db.upgrade(engine)
         engine.dispose()
         yield PG_URL

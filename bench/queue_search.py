@@ -22,6 +22,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 import db
+from bench.data import empty_postgres
 from demo import load_places
 from feedback.models import Report
 from kommun.models import Kommun, Landmark
@@ -70,10 +71,8 @@ STREETS = [
 
 
 def seed(url: str, n: int) -> tuple[Kommun, Report]:
+    empty_postgres(url)
     engine = db.make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
     db.upgrade(engine)
     with Session(engine, expire_on_commit=False) as session:
         load_places(session)
