@@ -39,6 +39,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test, so the page fixture knows whether it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
@@ -77,8 +85,12 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
     yield page
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-end.png"), full_page=True)
+    # The page as the test left it, when the test failed (or TEST_SCREENSHOTS is set): a
+    # full-page screenshot after every test was a tenth of the browser tests' time.
+    call = getattr(request.node, "report_call", None)
+    if os.environ.get("TEST_SCREENSHOTS") or call is None or call.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-end.png"), full_page=True)
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
 
