@@ -9,8 +9,6 @@ import unicodedata
 
 from flask import render_template
 from flask_babel import force_locale
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from paper import codes, layout
 from surveys import instruments
@@ -102,6 +100,11 @@ def sheets_pdf(
             foot_y=layout.BOTTOM_MM + 1.5,
             map_uri=map_svg(places or [], layout.MAP_W_MM, layout.MAP_H_MM),
         )
+    # Imported here, as core.documents does: WeasyPrint takes 0.6 s to import, paid by
+    # every process that starts the app (web and job workers) though few ever print.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     inline_only = URLFetcher(allowed_protocols={"data"})  # a sheet never fetches anything
     pdf = HTML(string=html, url_fetcher=inline_only).write_pdf()
     assert pdf is not None
