@@ -354,6 +354,37 @@ def prepare_database(kind: str, tmp: Path, pg_url: str) -> str:
     return url
 
 
+def _compared(
+    contenders: dict[str, tuple[Server, int, str, bool]],
+    clients: int,
+    steady_n: int,
+    paced_seconds: float,
+) -> tuple[dict[str, Phase], dict[str, Phase], float]:
+    """Each contender warmed up, then steady (and paced) in turn; the phases and the ratio."""
+    steady: dict[str, Phase] = {}
+    fast: dict[str, Phase] = {}
+    for name, (server, at, path, form) in contenders.items():
+        server.start()
+        closed_loop(at, path, form, clients * WARM_UP_PER_CLIENT, clients)
+        steady[name] = closed_loop(at, path, form, steady_n, clients)
+        if paced_seconds:
+            fast[name] = paced(at, path, form, 100.0, paced_seconds, clients)
+        server.stop()
+    ratio = steady["ours"].throughput / steady["bare"].throughput
+    for name in contenders:
+        print(
+            f"steady, {name}: {steady[name].throughput:7.1f} reports/s "
+            f"({steady[name].percentiles()})"
+        )
+    print(f"ratio ours/bare: {ratio:.2f} (target >= {RATIO_TARGET})")
+    for name, phase in fast.items():
+        print(
+            f"paced 100/s for {paced_seconds:.0f} s, {name}: {phase.percentiles()}, "
+            f"{phase.gave_up} given up"
+        )
+    return steady, fast, ratio
+
+
 def run(
     kind: str,
     reports: int,
@@ -417,28 +448,10 @@ def run(
     )
     steady: dict[str, Phase] = {}
     fast: dict[str, Phase] = {}
+    ratio = 0.0
     try:
-        for name, (server, at, path, form) in contenders.items() if compare else ():
-            server.start()
-            closed_loop(at, path, form, clients * WARM_UP_PER_CLIENT, clients)
-            steady[name] = closed_loop(at, path, form, steady_n, clients)
-            if paced_seconds:
-                fast[name] = paced(at, path, form, 100.0, paced_seconds, clients)
-            server.stop()
-        ratio = steady["ours"].throughput / steady["bare"].throughput if compare else 0.0
-        for name in steady:
-            print(
-                f"steady, {name}: {steady[name].throughput:7.1f} reports/s "
-                f"({steady[name].percentiles()})"
-            )
         if compare:
-            print(f"ratio ours/bare: {ratio:.2f} (target >= {RATIO_TARGET})")
-        for name, phase in fast.items():
-            print(
-                f"paced 100/s for {paced_seconds:.0f} s, {name}: {phase.percentiles()}, "
-                f"{phase.gave_up} given up"
-            )
-
+            steady, fast, ratio = _compared(contenders, clients, steady_n, paced_seconds)
         killed = threading.Event()
         once = threading.Lock()
 
