@@ -263,9 +263,9 @@ def app(migrated_url: str, tmp_path: Path) -> Iterator[Any]:
             "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
             "HOTSPOTS_RECOMPUTE": "off",
             "JOBS_IMMEDIATE": True,
-        }
+        },
+        instance_path=str(tmp_path),  # its own uploads, job queue and cache
     )
-    app.instance_path = str(tmp_path)
     app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     yield app
     engine = db.get_engine(app)
