@@ -274,6 +274,26 @@ def app(migrated_url: str, tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
+def another_process(app: Any) -> Iterator[Callable[[], Any]]:
+    """Factory: another process of the embedded mode beside `app` (`flask jobs worker` beside
+    `flask run`, or the app started again): an app of its own on the same database and
+    instance folder, so the same job queue and cache."""
+    made: list[Any] = []
+
+    def make() -> Any:
+        config = {key: app.config[key] for key in ("DATABASE_URL", "SECRET_KEY", "TILE_URL")}
+        made.append(
+            create_app(config | {"HOTSPOTS_RECOMPUTE": "off"}, instance_path=app.instance_path)
+        )
+        made[-1].jinja_env.bytecode_cache = _TEMPLATE_CACHE
+        return made[-1]
+
+    yield make
+    for other in made:
+        db.get_engine(other).dispose()
+
+
+@pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
 
