@@ -94,15 +94,8 @@ def bump_generation(scope: int | str) -> None:
     cache.set(_generation_key(scope), uuid.uuid4().hex, timeout=GENERATION_TIMEOUT_S)
 
 
-def per_kommun(
-    name: str, timeout: int | None = None, *, keep: Callable[[Any], bool] | None = None
-) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Cache fn(kommun, *args) per kommun, language, generation and args (plain values).
-
-    `keep` says whether a value may be cached at all: a page waiting for a background job
-    ("räknar om") must not be, since the job's commit, in a worker process of its own, does
-    not reach an embedded mode's in-process cache.
-    """
+def per_kommun(name: str, timeout: int | None = None) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Cache fn(kommun, *args) per kommun, language, generation and args (plain values)."""
 
     def decorate(fn: Callable[P, T]) -> Callable[P, T]:
         @wraps(fn)
@@ -116,8 +109,7 @@ def per_kommun(
             if hit is not None:
                 return hit  # type: ignore[no-any-return]
             value = fn(*args, **kwargs)
-            if keep is None or keep(value):
-                cache.set(key, value, timeout=timeout)
+            cache.set(key, value, timeout=timeout)
             return value
 
         return cached
