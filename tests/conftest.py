@@ -282,11 +282,10 @@ def another_process(app: Any) -> Iterator[Callable[[], Any]]:
 
     def make() -> Any:
         config = {key: app.config[key] for key in ("DATABASE_URL", "SECRET_KEY", "TILE_URL")}
-        made.append(
-            create_app(config | {"HOTSPOTS_RECOMPUTE": "off"}, instance_path=app.instance_path)
-        )
-        made[-1].jinja_env.bytecode_cache = _TEMPLATE_CACHE
-        return made[-1]
+        other = create_app(config | {"HOTSPOTS_RECOMPUTE": "off"}, instance_path=app.instance_path)
+        other.jinja_env.bytecode_cache = _TEMPLATE_CACHE
+        made.append(other)
+        return other
 
     yield make
     for other in made:
