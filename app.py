@@ -15,9 +15,11 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create and configure the Tryggkartan app."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(
+    test_config: dict[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
+    """Create and configure the Tryggkartan app; its files in instance_path (else instance/)."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("SECRET_KEY", "dev-only-not-secret"),
         DATABASE_URL=os.environ.get("DATABASE_URL"),

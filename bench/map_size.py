@@ -158,9 +158,9 @@ def run_size(n: int, timeout_s: float, browser: Any) -> dict[str, Any]:
                 "RATELIMIT_ENABLED": False,
                 "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
                 "HOTSPOTS_RECOMPUTE": "off",
-            }
+            },
+            instance_path=tmp,
         )
-        app.instance_path = tmp
         from accounts.services import create_user
 
         with Session(db.get_engine(app), expire_on_commit=False) as session:

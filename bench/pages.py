@@ -92,9 +92,9 @@ def setup(url: str, n: int) -> Seeded:
             "RATELIMIT_ENABLED": False,
             "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
             "HOTSPOTS_RECOMPUTE": "off",
-        }
+        },
+        instance_path=tempfile.mkdtemp(prefix="pages-bench-"),
     )
-    app.instance_path = tempfile.mkdtemp(prefix="pages-bench-")
     from accounts.services import create_user
 
     with Session(db.get_engine(app), expire_on_commit=False) as session:

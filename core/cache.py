@@ -1,18 +1,23 @@
-"""A cache for what pages compute from many reports, shared by the workers behind Redis.
+"""A cache for what pages compute from many reports, shared by every process of the app.
 
 Entries are never deleted to invalidate them. Each kommun has a generation token, and every
 cached value's key holds the token current when it was computed; a change replaces the
 token, so the next request misses and the old entries expire on their own. The token
 changes when a commit touches a row of the kommun (a report, a promise, the kommun itself;
 also a plain INSERT or UPDATE given its kommun_id) and when `reports_changed` is sent; rows
-without a kommun, and ORM bulk updates, change the token shared by all kommuner.
+without a kommun, and ORM bulk updates, change the token shared by all kommuner. A token
+that is lost (expired, pruned, a cache emptied) is made anew: a miss, never a stale hit.
 
-SimpleCache in the embedded mode (one process), RedisCache when REDIS_URL or
-RATELIMIT_STORAGE_URI names a Redis server (shared by every worker and instance).
+Every process must see the same tokens: a commit in the job worker (hot spots, retention,
+scanned sheets) has to reach the pages the web process serves. RedisCache when REDIS_URL or
+RATELIMIT_STORAGE_URI names a Redis server (shared by every worker and instance); in the
+embedded mode a FileSystemCache in instance/cache, shared by `flask run` and `flask jobs
+worker`. CACHE_TYPE (and CACHE_DIR) in the config choose another.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 import weakref
 from collections.abc import Callable
@@ -22,6 +27,7 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_babel import get_locale
 from flask_caching import Cache
+from flask_caching.backends import FileSystemCache
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -30,6 +36,10 @@ from core.signals import reports_changed
 cache = Cache()
 
 ALL = "all"  # the generation every kommun's keys also carry
+# A token lives longer than the values named by it (CACHE_DEFAULT_TIMEOUT, 600 s): a full
+# FileSystemCache prunes the files that expire first, so values go before tokens. A token
+# kept forever (timeout 0) would sort first, and each pruning would make a kommun miss.
+GENERATION_TIMEOUT_S = 24 * 3600
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -43,14 +53,22 @@ def _redis_url(app: Flask) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    redis_url = _redis_url(app)
-    if redis_url and "CACHE_TYPE" not in app.config:
-        app.config["CACHE_TYPE"] = "RedisCache"
-        app.config.setdefault("CACHE_REDIS_URL", redis_url)
-    app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    if "CACHE_TYPE" not in app.config:
+        redis_url = _redis_url(app)
+        if redis_url:
+            app.config["CACHE_TYPE"] = "RedisCache"
+            app.config.setdefault("CACHE_REDIS_URL", redis_url)
+        else:  # the embedded mode: `flask run` and `flask jobs worker` share the folder
+            app.config["CACHE_TYPE"] = "FileSystemCache"
+            app.config.setdefault("CACHE_DIR", os.path.join(app.instance_path, "cache"))
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 600)
     app.config.setdefault("CACHE_KEY_PREFIX", app.config.get("RATELIMIT_KEY_PREFIX", "tk") + ":c:")
     cache.init_app(app)
+    if isinstance(app.extensions["cache"][cache], FileSystemCache):
+        # A new process, a new generation: the files outlive the processes, and what was done
+        # while none ran (a restore, a migration, new code reading the values) bumped nothing.
+        with app.app_context():
+            bump_generation(ALL)
     reports_changed.connect(_on_reports_changed, sender=app)
     # Commits made outside a request (CLI, jobs, scripts) find their app by the engine.
     import db
@@ -67,24 +85,17 @@ def generation(scope: int | str) -> str:
     token = cache.get(_generation_key(scope))
     if token is None:
         token = uuid.uuid4().hex
-        cache.set(_generation_key(scope), token, timeout=0)
+        cache.set(_generation_key(scope), token, timeout=GENERATION_TIMEOUT_S)
     return str(token)
 
 
 def bump_generation(scope: int | str) -> None:
     """Make every cached value of the kommun (or of all kommuner) stale."""
-    cache.set(_generation_key(scope), uuid.uuid4().hex, timeout=0)
+    cache.set(_generation_key(scope), uuid.uuid4().hex, timeout=GENERATION_TIMEOUT_S)
 
 
-def per_kommun(
-    name: str, timeout: int | None = None, *, keep: Callable[[Any], bool] | None = None
-) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Cache fn(kommun, *args) per kommun, language, generation and args (plain values).
-
-    `keep` says whether a value may be cached at all: a page waiting for a background job
-    ("räknar om") must not be, since the job's commit, in a worker process of its own, does
-    not reach an embedded mode's in-process cache.
-    """
+def per_kommun(name: str, timeout: int | None = None) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Cache fn(kommun, *args) per kommun, language, generation and args (plain values)."""
 
     def decorate(fn: Callable[P, T]) -> Callable[P, T]:
         @wraps(fn)
@@ -98,8 +109,7 @@ def per_kommun(
             if hit is not None:
                 return hit  # type: ignore[no-any-return]
             value = fn(*args, **kwargs)
-            if keep is None or keep(value):
-                cache.set(key, value, timeout=timeout)
+            cache.set(key, value, timeout=timeout)
             return value
 
         return cached

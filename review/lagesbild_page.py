@@ -155,7 +155,7 @@ def _first_ring(geometry: dict[str, Any]) -> list[list[list[float]]]:
     return []
 
 
-@per_kommun("lagesbild", keep=lambda figures: not figures["hotspots_pending"])
+@per_kommun("lagesbild")
 def _figures(kommun: Kommun, kind: str, first: date) -> dict[str, Any]:
     """The lägesbild's figures, cached until the kommun's data change (core.cache)."""
     picture = build(get_session(), kommun, period_for(kind, first))

@@ -263,14 +263,33 @@ def app(migrated_url: str, tmp_path: Path) -> Iterator[Any]:
             "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
             "HOTSPOTS_RECOMPUTE": "off",
             "JOBS_IMMEDIATE": True,
-        }
+        },
+        instance_path=str(tmp_path),  # its own uploads, job queue and cache
     )
-    app.instance_path = str(tmp_path)
     app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
     yield app
     engine = db.get_engine(app)
     _empty_tables(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def another_process(app: Any) -> Iterator[Callable[[], Any]]:
+    """Factory: another process of the embedded mode beside `app` (`flask jobs worker` beside
+    `flask run`, or the app started again): an app of its own on the same database and
+    instance folder, so the same job queue and cache."""
+    made: list[Any] = []
+
+    def make() -> Any:
+        config = {key: app.config[key] for key in ("DATABASE_URL", "SECRET_KEY", "TILE_URL")}
+        other = create_app(config | {"HOTSPOTS_RECOMPUTE": "off"}, instance_path=app.instance_path)
+        other.jinja_env.bytecode_cache = _TEMPLATE_CACHE
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        db.get_engine(other).dispose()
 
 
 @pytest.fixture

@@ -353,9 +353,9 @@ def csrf_client(migrated_url: str, tmp_path: Any) -> Iterator[Any]:
             "SECRET_KEY": "csrf-test",
             "HOTSPOTS_RECOMPUTE": "off",
             "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
-        }
+        },
+        instance_path=str(tmp_path),
     )
-    app.instance_path = str(tmp_path)
     yield app.test_client()
     db.get_engine(app).dispose()  # its pooled connections, closed now rather than by GC
 

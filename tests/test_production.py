@@ -25,7 +25,7 @@ from tests.servers import gunicorn, require_redis
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_healthz_checks_the_database(client):
+def test_healthz_checks_the_database(client, tmp_path):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
     broken = create_app(
@@ -35,7 +35,8 @@ def test_healthz_checks_the_database(client):
             "HOTSPOTS_RECOMPUTE": "off",
             # Nothing listens on port 9: the database is down.
             "DATABASE_URL": "postgresql://postgres@127.0.0.1:9/tryggkartan",
-        }
+        },
+        instance_path=str(tmp_path),
     )
     down = broken.test_client().get("/healthz")
     assert down.status_code == 503 and down.json == {"status": "error", "database": "unreachable"}
@@ -130,23 +131,26 @@ def test_gunicorn_workers_share_login_limits_in_redis(migrated_url, tmp_path):
             client.delete(key)
 
 
-def _app_config(migrated_url: str) -> dict:
-    app = create_app({"DATABASE_URL": migrated_url, "HOTSPOTS_RECOMPUTE": "off"})
+def _app_config(migrated_url: str, instance_path: Path) -> dict:
+    app = create_app(
+        {"DATABASE_URL": migrated_url, "HOTSPOTS_RECOMPUTE": "off"},
+        instance_path=str(instance_path),
+    )
     db.get_engine(app).dispose()
     return dict(app.config)
 
 
-def test_session_cookie_is_secure_in_production_only(migrated_url, monkeypatch):
+def test_session_cookie_is_secure_in_production_only(migrated_url, monkeypatch, tmp_path):
     """`./dev prod` (gunicorn.conf.py) sends the session cookie over HTTPS only, unless
     SESSION_COOKIE_SECURE=0; the embedded `flask run` of `./dev serve` over plain HTTP too."""
     for name in ("SESSION_COOKIE_SECURE", "HOTSPOTS_RECOMPUTE"):
         monkeypatch.delenv(name, raising=False)
-    assert _app_config(migrated_url)["SESSION_COOKIE_SECURE"] is False
+    assert _app_config(migrated_url, tmp_path)["SESSION_COOKIE_SECURE"] is False
     runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert _app_config(migrated_url)["SESSION_COOKIE_SECURE"] is True
+    assert _app_config(migrated_url, tmp_path)["SESSION_COOKIE_SECURE"] is True
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "0")
     runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert _app_config(migrated_url)["SESSION_COOKIE_SECURE"] is False
+    assert _app_config(migrated_url, tmp_path)["SESSION_COOKIE_SECURE"] is False
 
 
 @pytest.mark.slow

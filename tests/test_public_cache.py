@@ -1,18 +1,24 @@
-"""The public page's map data come from a cache, fresh after every change, per language."""
+"""The public page's map data come from a cache, fresh after every change, per language,
+whichever process made the change."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import delete, event
+from sqlalchemy.orm import Session
 
 import db
 from app import create_app
+from feedback.models import Report
 from tests.conftest import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET
+PAGE = "/k/vanersborg/loften"
 
 
 def cell_total(response) -> int:
@@ -87,15 +93,80 @@ def test_public_page_is_rate_limited_per_address(app, client, kommuner):
     assert client.get("/k/vanersborg/loften", environ_overrides=other).status_code == 200
 
 
-def test_redis_in_production_simple_cache_embedded(migrated_url, tmp_path):
+def test_redis_in_production_files_under_instance_embedded(migrated_url, tmp_path):
     def cache_type(**config):
         app = create_app(
-            {"DATABASE_URL": migrated_url, "SECRET_KEY": "x", "HOTSPOTS_RECOMPUTE": "off"} | config
+            {"DATABASE_URL": migrated_url, "SECRET_KEY": "x", "HOTSPOTS_RECOMPUTE": "off"} | config,
+            instance_path=str(tmp_path),
         )
         db.get_engine(app).dispose()
-        return app.config["CACHE_TYPE"], app.config.get("CACHE_REDIS_URL")
+        where = app.config.get("CACHE_REDIS_URL") or app.config.get("CACHE_DIR")
+        return app.config["CACHE_TYPE"], where
 
-    assert cache_type() == ("SimpleCache", None)
+    assert cache_type() == ("FileSystemCache", str(tmp_path / "cache"))
     url = "redis://127.0.0.1:6379/0"
     assert cache_type(RATELIMIT_STORAGE_URI=url) == ("RedisCache", url)
     assert cache_type(REDIS_URL=url) == ("RedisCache", url)
+    assert cache_type(CACHE_TYPE="SimpleCache", REDIS_URL=url)[0] == "SimpleCache"
+
+
+# --- the embedded mode's processes share the cache ------------------------------------------
+
+
+def test_a_report_the_job_worker_deletes_leaves_the_served_page_at_once(
+    client, kommuner, create_report_at, report_queries, another_process
+):
+    """The job worker (the nightly retention, a scanned batch) commits in a process of its
+    own; the web process's next visit shows its change, not the page it had cached."""
+    worker = another_process()
+    vbg = kommuner["Vänersborg"]
+    reports = [create_report_at(vbg, LAT, LON) for _ in range(6)]
+    assert cell_total(client.get(PAGE)) == 6
+    report_queries.clear()
+    assert cell_total(client.get(PAGE)) == 6
+    assert report_queries == []  # served from the cache
+    with Session(db.get_engine(worker)) as session:  # outside any request, as a job does
+        session.delete(session.get(Report, reports[0].id))
+        session.commit()
+    assert cell_total(client.get(PAGE)) == 5
+
+
+def test_a_page_cached_before_a_restart_is_computed_anew(
+    app, client, kommuner, create_report_at, another_process
+):
+    """The cache's files outlive the processes; what changed the database while the app was
+    stopped (a restored backup, a migration) made no commit that bumped a generation."""
+    reports = [create_report_at(kommuner["Vänersborg"], LAT, LON) for _ in range(6)]
+    assert cell_total(client.get(PAGE)) == 6
+    with db.get_engine(app).begin() as conn:  # beneath the app: no session, no commit hook
+        conn.execute(delete(Report.__table__).where(Report.__table__.c.id == reports[0].id))
+    restarted = another_process().test_client()
+    assert cell_total(restarted.get(PAGE)) == 5
+
+
+def test_a_full_cache_drops_values_before_tokens_and_a_lost_token_is_a_miss(migrated_url, tmp_path):
+    from core.cache import ALL, cache, generation, per_kommun
+
+    app = create_app(
+        {"DATABASE_URL": migrated_url, "SECRET_KEY": "x", "HOTSPOTS_RECOMPUTE": "off"}
+        | {"CACHE_THRESHOLD": 4},
+        instance_path=str(tmp_path),
+    )
+    computed: list[int] = []
+
+    @per_kommun("test")
+    def value(_kommun: object, n: int) -> int:
+        computed.append(n)
+        return n
+
+    kommun = SimpleNamespace(id=7)
+    with app.test_request_context():
+        tokens = generation(kommun.id), generation(ALL)
+        for n in range(10):
+            assert value(kommun, n) == n
+        assert len(list(Path(app.config["CACHE_DIR"]).iterdir())) < 12  # some were pruned
+        assert (generation(kommun.id), generation(ALL)) == tokens  # pruned were the values
+        assert value(kommun, 9) == 9 and computed.count(9) == 1
+        cache.delete(f"generation:{kommun.id}")  # a token lost
+        assert value(kommun, 9) == 9 and computed.count(9) == 2
+    db.get_engine(app).dispose()
