@@ -17,6 +17,7 @@ worker`. CACHE_TYPE (and CACHE_DIR) in the config choose another.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 import weakref
@@ -60,7 +61,7 @@ def init_app(app: Flask) -> None:
             app.config.setdefault("CACHE_REDIS_URL", redis_url)
         else:  # the embedded mode: `flask run` and `flask jobs worker` share the folder
             app.config["CACHE_TYPE"] = "FileSystemCache"
-            app.config.setdefault("CACHE_DIR", os.path.join(app.instance_path, "cache"))
+            app.config.setdefault("CACHE_DIR", _cache_dir(app))
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 600)
     app.config.setdefault("CACHE_KEY_PREFIX", app.config.get("RATELIMIT_KEY_PREFIX", "tk") + ":c:")
     cache.init_app(app)
@@ -74,6 +75,15 @@ def init_app(app: Flask) -> None:
     import db
 
     _apps[db.get_engine(app)] = weakref.ref(app)
+
+
+def _cache_dir(app: Flask) -> str:
+    """instance/cache/<database>: processes on another database never read these pages
+    (kommun ids repeat across databases), however they share the instance folder."""
+    import db
+
+    url = db.get_engine(app).url.render_as_string(hide_password=True)
+    return os.path.join(app.instance_path, "cache", hashlib.sha1(url.encode()).hexdigest()[:12])
 
 
 def _generation_key(scope: int | str) -> str:
@@ -94,8 +104,18 @@ def bump_generation(scope: int | str) -> None:
     cache.set(_generation_key(scope), uuid.uuid4().hex, timeout=GENERATION_TIMEOUT_S)
 
 
-def per_kommun(name: str, timeout: int | None = None) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Cache fn(kommun, *args) per kommun, language, generation and args (plain values)."""
+def per_kommun(
+    name: str,
+    timeout: int | None = None,
+    *,
+    timeout_of: Callable[[Any], int | None] | None = None,
+) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Cache fn(kommun, *args) per kommun, language, generation and args (plain values).
+
+    `timeout_of(value)`, when given and not None, is that value's own lifetime: a page
+    waiting for a background job is kept only until the job would be asked for again, so a
+    job that was lost is asked for again at the next visit after that.
+    """
 
     def decorate(fn: Callable[P, T]) -> Callable[P, T]:
         @wraps(fn)
@@ -109,7 +129,8 @@ def per_kommun(name: str, timeout: int | None = None) -> Callable[[Callable[P, T
             if hit is not None:
                 return hit  # type: ignore[no-any-return]
             value = fn(*args, **kwargs)
-            cache.set(key, value, timeout=timeout)
+            own = timeout_of(value) if timeout_of is not None else None
+            cache.set(key, value, timeout=timeout if own is None else own)
             return value
 
         return cached

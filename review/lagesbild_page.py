@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -155,7 +155,14 @@ def _first_ring(geometry: dict[str, Any]) -> list[list[list[float]]]:
     return []
 
 
-@per_kommun("lagesbild")
+def _waiting_lifetime(figures: dict[str, Any]) -> int | None:
+    """A page still waiting for its hot spots lives as long as a request for them does."""
+    if not figures.get("hotspots_pending"):
+        return None
+    return max(int(float(current_app.config.get("HOTSPOTS_REQUEST_S", 30.0))), 1)
+
+
+@per_kommun("lagesbild", timeout_of=_waiting_lifetime)
 def _figures(kommun: Kommun, kind: str, first: date) -> dict[str, Any]:
     """The lägesbild's figures, cached until the kommun's data change (core.cache)."""
     picture = build(get_session(), kommun, period_for(kind, first))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -263,6 +264,27 @@ def test_the_hot_spots_the_job_worker_stores_show_at_the_next_visit(
     assert shown.select_one(".recomputing") is None
     row = shown.select("section[aria-labelledby=spots-title] table tbody tr")[0]
     assert "Torget" in row.get_text()
+
+
+def test_a_lost_hot_spot_job_is_asked_for_again_when_the_waiting_page_lapses(
+    app, client, kommuners_for_lagesbild_jobs, create_user, login, another_process
+):
+    """The waiting page is kept only as long as a request for its job: a job that never ran
+    (a worker killed, a queue emptied) is queued again at the next visit after that."""
+    from jobs import get_jobs
+
+    app.config["HOTSPOTS_REQUEST_S"] = 1
+    queue = get_jobs(another_process()).huey
+    login(create_user())
+    url = "/samordnare/vanersborg/lagesbild?kind=tertial&day=2026-06-10"
+    assert parse_page(client.get(url).data).select_one(".recomputing") is not None
+    assert queue.pending_count() == 2
+    queue.flush()  # the jobs are lost
+    assert parse_page(client.get(url).data).select_one(".recomputing") is not None
+    assert queue.pending_count() == 0  # within the second: the cached page, nothing asked
+    time.sleep(1.1)
+    assert parse_page(client.get(url).data).select_one(".recomputing") is not None
+    assert queue.pending_count() == 2
 
 
 @pytest.fixture
