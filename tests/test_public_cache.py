@@ -103,7 +103,12 @@ def test_redis_in_production_files_under_instance_embedded(migrated_url, tmp_pat
         where = app.config.get("CACHE_REDIS_URL") or app.config.get("CACHE_DIR")
         return app.config["CACHE_TYPE"], where
 
-    assert cache_type() == ("FileSystemCache", str(tmp_path / "cache"))
+    kind, folder = cache_type()
+    assert kind == "FileSystemCache" and Path(folder).parent == tmp_path / "cache"
+    # One folder per database: the same instance folder on another database reads none of it.
+    other = tmp_path / "other.sqlite"
+    assert cache_type(DATABASE_URL=f"sqlite:///{other}")[1] != folder
+    assert cache_type()[1] == folder
     url = "redis://127.0.0.1:6379/0"
     assert cache_type(RATELIMIT_STORAGE_URI=url) == ("RedisCache", url)
     assert cache_type(REDIS_URL=url) == ("RedisCache", url)
