@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from feedback.models import Report
@@ -109,9 +110,9 @@ def test_a_failed_submit_keeps_the_pin_and_explains(page, live_server, kommuner,
     summary.wait_for()
     assert "Välj minst ett skäl" in summary.inner_text()
     # The summary is in the page before the form's script (deferred) moves focus to it.
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'error-summary'"
-    )
+    # (Not page.wait_for_function: on a page whose CSP forbids eval, Playwright's polling
+    # evaluates its predicate string again and again, and now and then the CSP refuses it.)
+    expect(summary).to_be_focused()
     assert page.input_value("#lat") == lat
     assert page.inner_text("#pin-status").startswith("Nålen är placerad")
     assert page.input_value("#description") == "Text som inte får försvinna"
