@@ -25,7 +25,7 @@ import werkzeug.routing
 import werkzeug.routing.rules
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import make_url, select, text
+from sqlalchemy import exists, make_url, select, text
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -247,8 +247,14 @@ werkzeug.routing.rules.Rule._compile_builder = _shared_builder  # type: ignore[m
 def _empty_tables(engine: Any) -> None:
     # The day roll-ups are kept by triggers while the reports go: emptied last.
     tables = reversed(db.Base.metadata.sorted_tables)
+    ordered = sorted(tables, key=lambda t: bool(t.info.get("derived")))
     with engine.begin() as conn:
-        for table in sorted(tables, key=lambda t: bool(t.info.get("derived"))):
+        if conn.dialect.name == "postgresql":
+            # One round trip for all of them (psycopg runs several statements without
+            # parameters at once): a statement each was a fifth of a test's setup.
+            conn.exec_driver_sql("; ".join(f'DELETE FROM "{t.name}"' for t in ordered))
+            return
+        for table in ordered:
             conn.execute(table.delete())
 
 
@@ -315,10 +321,10 @@ _SNAPSHOTS: dict[Any, dict[str, list[dict[str, Any]]]] = {}
 
 
 def _all_empty(conn: Any) -> bool:
-    return all(
-        conn.execute(table.select().limit(1)).first() is None
-        for table in db.Base.metadata.sorted_tables
-    )
+    """Whether no table holds a row, asked in one statement (not a round trip per table)."""
+    tables = db.Base.metadata.sorted_tables
+    row = conn.execute(select(*(exists(table.select()) for table in tables))).one()
+    return not any(row)
 
 
 def restore_or_build(session: Session, key: Any, build: Callable[[], None]) -> None:
