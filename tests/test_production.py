@@ -95,9 +95,16 @@ def kommuners_and_report(kommuner, create_report_at):
 
 
 @pytest.mark.slow
-def test_gunicorn_workers_share_login_limits_in_redis(migrated_url, tmp_path):
+def test_gunicorn_workers_share_login_limits_in_redis_and_send_a_secure_cookie(
+    migrated_url, tmp_path, monkeypatch
+):
+    """One gunicorn as `./dev prod` starts it: the login limit is counted in Redis across its
+    workers, and the session cookie (the login form keeps its CSRF token there) is sent over
+    HTTPS only."""
     require_redis()
     import redis
+
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
 
     prefix = f"tryggkartan-test-{os.getpid()}"
     env = {
@@ -111,7 +118,10 @@ def test_gunicorn_workers_share_login_limits_in_redis(migrated_url, tmp_path):
         "JOBS_WORKER": "0",
     }
     try:
-        with gunicorn(env) as server:
+        with gunicorn(env, wait_path="/inloggning") as server:
+            with urllib.request.urlopen(f"{server.base}/inloggning") as r:
+                cookie = r.headers["Set-Cookie"]
+            assert "; Secure" in cookie and "HttpOnly" in cookie
             codes = []
             for _ in range(6):  # new connections: different workers answer
                 request = urllib.request.Request(
@@ -151,22 +161,6 @@ def test_session_cookie_is_secure_in_production_only(migrated_url, monkeypatch, 
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "0")
     runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert _app_config(migrated_url, tmp_path)["SESSION_COOKIE_SECURE"] is False
-
-
-@pytest.mark.slow
-def test_gunicorn_sets_a_secure_session_cookie(migrated_url, monkeypatch):
-    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
-    env = {
-        "DATABASE_URL": migrated_url,
-        "SECRET_KEY": "test-secure-cookie",
-        "WEB_CONCURRENCY": "1",
-        "HOTSPOTS_RECOMPUTE": "off",
-    }
-    # The login form keeps its CSRF token in the session.
-    with gunicorn(env, wait_path="/inloggning") as server:
-        with urllib.request.urlopen(f"{server.base}/inloggning") as r:
-            cookie = r.headers["Set-Cookie"]
-    assert "; Secure" in cookie and "HttpOnly" in cookie
 
 
 def _children(pid: int) -> dict[int, str]:
