@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, union
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from accounts.models import User
@@ -222,14 +222,17 @@ def supporters_count(session: Session, report: Report) -> int:
 def supporters_of(session: Session, report: Report) -> list[Report]:
     """The reports behind the count: supports, duplicates and their supports."""
     merged_ids = select(Report.id).where(Report.merged_into_id == report.id)
+    # A union of three index lookups: the same three conditions joined by OR, one of them an
+    # IN (subquery), made PostgreSQL read every report of the table (1 s at 1M).
+    ids = union(
+        select(Report.id).where(Report.supports_id == report.id),
+        merged_ids,
+        select(Report.id).where(Report.supports_id.in_(merged_ids)),
+    )
     return list(
         session.scalars(
             select(Report)
-            .where(
-                (Report.supports_id == report.id)
-                | (Report.merged_into_id == report.id)
-                | Report.supports_id.in_(merged_ids)
-            )
+            .where(Report.id.in_(ids))
             .order_by(Report.created_at, Report.id)
             .options(selectinload(Report.reasons))
         )

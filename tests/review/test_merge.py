@@ -45,8 +45,15 @@ def test_merge_two_reports(client, coordinator, kommuner, create_report_at, sess
     session.expire_all()
     assert session.get(Report, duplicate.id).merged_into_id == first.id
     assert session.get(Report, first.id) is not None  # both kept
-    # The duplicate and its supporter now stand behind the first report.
+    # The duplicate and its supporter now stand behind the first report, and are listed.
     assert supporters_on(client, first) == 2
+    page = parse_page(client.get(f"/samordnare/rapport/{first.id}").data)
+    listed = [li.get_text(" ", strip=True) for li in page.select(".supporter-list li")]
+    assert len(listed) == 2
+    assert any(duplicate.registration_number in text and "dubblett" in text for text in listed)
+    assert any(
+        supporter.registration_number in text and "känner likadant" in text for text in listed
+    )
     page = parse_page(client.get(f"/samordnare/rapport/{duplicate.id}").data)
     assert "Dubblett av" in page.select_one(".notice").get_text()
     queue = parse_page(client.get("/samordnare/vanersborg/").data)
