@@ -49,6 +49,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 import db
+from bench import bare_app
 from demo import load_places
 from feedback.models import Report
 
@@ -102,6 +103,8 @@ class Server:
             )
         deadline = time.monotonic() + 180  # slow to boot on a busy machine
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:  # gunicorn halted: a worker failed to boot
+                raise RuntimeError(f"the server stopped while starting (its log: {self.log})")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 try:
@@ -347,6 +350,9 @@ def prepare_database(kind: str, tmp: Path, pg_url: str) -> str:
         admin.dispose()
     engine = db.make_engine(url)
     db.upgrade(engine)
+    # The baseline's table too, before its workers start: each creating it at once raced on
+    # PostgreSQL (a duplicate pg_type row), a worker failed to boot and the run hung.
+    bare_app.metadata.create_all(engine)
     with Session(engine) as session:
         load_places(session)
         session.commit()
