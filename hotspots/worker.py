@@ -66,13 +66,18 @@ def compute_requested(app: Flask, kommun_id: int, params_key: str) -> None:
         session.commit()
 
 
+def request_interval_s(app: Flask) -> float:
+    """How often a page may ask for the same missing run (HOTSPOTS_REQUEST_S, app.py)."""
+    return float(app.config["HOTSPOTS_REQUEST_S"])
+
+
 def request_run(app: Flask, kommun_id: int, params_key: str) -> None:
     """Queue the computation of a run a page needs; a page never clusters itself.
 
     Asked again within HOTSPOTS_REQUEST_S (a coordinator reloading the page) it queues
     nothing more; the job itself skips a run another job has stored meanwhile.
     """
-    interval_s = float(app.config.get("HOTSPOTS_REQUEST_S", 30.0))
+    interval_s = request_interval_s(app)
     if app.extensions["tryggkartan.hotspot_requests"].due(interval_s, (kommun_id, params_key)):
         from jobs import enqueue
 

@@ -157,9 +157,11 @@ def _first_ring(geometry: dict[str, Any]) -> list[list[list[float]]]:
 
 def _waiting_lifetime(figures: dict[str, Any]) -> int | None:
     """A page still waiting for its hot spots lives as long as a request for them does."""
+    from hotspots.worker import request_interval_s
+
     if not figures.get("hotspots_pending"):
         return None
-    return max(int(float(current_app.config.get("HOTSPOTS_REQUEST_S", 30.0))), 1)
+    return max(int(request_interval_s(current_app)), 1)
 
 
 @per_kommun("lagesbild", timeout_of=_waiting_lifetime)
