@@ -122,15 +122,6 @@ def insert_report(
             "submission_id": data.submission_id,
         },
     ).scalar_one()
-    # Only the resident's own answers: a support links to the report it agrees with (for
-    # staff) but copies nothing of it, or its reasons could be read back through the receipt.
-    if data.reasons:
-        # In one fixed order: each reason's row adds to its day's roll-up row (a trigger), and
-        # two submissions taking the same rows in different orders could deadlock.
-        session.execute(
-            _INSERT_REASON,
-            [{"report_id": report_id, "code": code} for code in sorted(set(data.reasons))],
-        )
     session.execute(
         _SET_REGISTRATION_NUMBER,
         # The year of the number is the Swedish year (00:30 on 1 January is the new one).
@@ -144,6 +135,16 @@ def insert_report(
             kommun_id=kommun.id,
             report_id=report_id,
             language=data.language if data.language in MAIL_LANGUAGES else "sv",
+        )
+    # Only the resident's own answers: a support links to the report it agrees with (for
+    # staff) but copies nothing of it, or its reasons could be read back through the receipt.
+    if data.reasons:
+        # Last, and in one fixed order: each reason adds to its day's roll-up row (a trigger),
+        # which stays locked until the transaction ends, so it is taken as late as it can be,
+        # and two submissions taking the same rows in different orders could deadlock.
+        session.execute(
+            _INSERT_REASON,
+            [{"report_id": report_id, "code": code} for code in sorted(set(data.reasons))],
         )
     return report_id, receipt_code
 

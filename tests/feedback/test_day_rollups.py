@@ -166,6 +166,45 @@ def test_the_roll_ups_follow_every_change(session, kommuner, create_report_at):
     )
 
 
+def test_a_report_changed_in_the_transaction_that_made_it_counts_once(
+    session, kommuner, create_report_at
+):
+    """On PostgreSQL a new report's counts are added at the commit (migration 0029), after
+    the updates and deletes of the same transaction have taken off what they saw."""
+    vbg = kommuner["Vänersborg"]
+    lat, lon = VANERSBORG_TORGET
+    kept = create_report_at(vbg, lat, lon, reasons=["place.dark"])
+    rows = [
+        {
+            "id": 950 + i,
+            "kommun_id": vbg.id,
+            "receipt_code": f"SAME{i:012d}",
+            "lat": lat + i * 0.003,
+            "lon": lon,
+            "location_method": "map",
+            "created_at": datetime(2026, 11, 20, 12, tzinfo=UTC),
+        }
+        for i in range(4)
+    ]
+    session.execute(insert(Report), rows)
+    session.execute(
+        insert(ReportReason), [{"report_id": 950 + i, "code": "people.groups"} for i in range(4)]
+    )
+    # Hidden, re-dated, closed, merged and back, deleted: all before the commit.
+    session.execute(update(Report).where(Report.id == 950).values(hidden=True))
+    session.execute(
+        update(Report)
+        .where(Report.id == 951)
+        .values(occurred_at=datetime(2026, 10, 1, 12, tzinfo=UTC), status="avslutad")
+    )
+    session.execute(update(Report).where(Report.id == 952).values(merged_into_id=kept.id))
+    session.execute(delete(Report).where(Report.id == 953))
+    session.execute(update(Report).where(Report.id == 952).values(merged_into_id=None))
+    session.commit()
+    assert_in_step(session)
+    assert session.scalar(select(func.sum(ReportDay.n))) == 4
+
+
 # 22:30 UTC on 31 March is 00:30 on 1 April in Sweden (summer time).
 @pytest.mark.clock(datetime(2026, 3, 31, 22, 30, tzinfo=UTC))
 def test_a_report_counts_on_its_swedish_day(session, kommuner, create_report_at):
