@@ -106,11 +106,7 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
                 if form.photo_bytes:
                     photo = attach_photo(session, report_id, form.photo_bytes)
                 mark_hotspots_stale(session, kommun.id)
-                reports_changed_after_commit(session, kommun.id, stale_marked=True)
-                # Committed at once: the roll-up rows the reasons added to (and the kommun's
-                # row, when this report made it stale) are locked until then, and every other
-                # submission waits for them (a second copy is refused here too).
-                session.commit()
+                session.flush()  # a second copy is refused here (the unique submission id)
             except IntegrityError:  # sent twice (a double click, a retry): one report
                 session.rollback()
                 photos.remove(photos.folder(PHOTO_KIND), photo)
@@ -118,6 +114,7 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
                 if found is None:
                     raise
                 report_id = found
+            reports_changed_after_commit(session, kommun.id, stale_marked=True)
             receipts.remember(report_id)
             return redirect(url_for("feedback.receipt"), code=303)
         form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]
