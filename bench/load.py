@@ -12,7 +12,9 @@ timeout) it sends the same form again, as a browser's resend would.
    against a bare Flask endpoint (bench/bare_app.py) on the same database, workers and
    threads, one after the other (each warmed up first, the other one stopped meanwhile).
    Both are timed the same way: the POST and the GET of the receipt page it redirects to.
-   Throughput of each, min/median/p99 latency and the ratio (target >= 0.7).
+   Throughput of each, min/median/p99 latency and the ratio (target >= 0.7), and the CPU
+   the server side (web and job workers, database, Redis) spent per report, which a slower
+   or busier host hardly moves.
 2. Crash: the rest of the reports; when half of them have a receipt, the server's whole
    process group gets SIGKILL and a new gunicorn starts. Afterwards every receipt a client
    got must be in the database (lost = 0) and no submission may be stored twice.
@@ -43,6 +45,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select, text
@@ -243,9 +246,17 @@ class Phase:
     gave_up: int = 0
     seconds: float = 0.0
 
+    # CPU seconds the whole machine spent meanwhile, less this process's own (the clients):
+    # the server's workers, its job worker, the database and Redis. Set for steady phases.
+    server_cpu_s: float = 0.0
+
     @property
     def throughput(self) -> float:
         return len(self.receipts) / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_report(self) -> float:
+        return self.server_cpu_s * 1000 / len(self.receipts) if self.receipts else float("inf")
 
     def percentiles(self) -> str:
         if not self.latencies:
@@ -256,6 +267,29 @@ class Phase:
     @property
     def p99(self) -> float:
         return float(np.percentile(self.latencies, 99)) if self.latencies else float("inf")
+
+
+def busy_cpu_s() -> float:
+    """CPU seconds all cores have been busy since boot (/proc/stat: user, nice, system, irq,
+    softirq; not idle, I/O wait or time stolen by the host). 0 where there is no /proc."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(phase: Callable[..., Phase], *args: Any) -> Phase:
+    """Run a phase and note the server side's CPU time: the machine's, less the clients'.
+
+    Unlike reports per second, CPU per report hardly moves with a slower or busier host, so
+    it says how much heavier a report is than the bare insert even where the rates cannot
+    be compared with another day's."""
+    machine, clients = busy_cpu_s(), time.process_time()
+    result = phase(*args)
+    result.server_cpu_s = (busy_cpu_s() - machine) - (time.process_time() - clients)
+    return result
 
 
 def _wait_until(start: float | None) -> float | None:
@@ -310,7 +344,8 @@ def drive(
             client.close()
 
     began = time.perf_counter()
-    threads = [threading.Thread(target=work) for _ in range(clients)]
+    # Daemons: a run stopped from outside ends without waiting for its clients' retries.
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
@@ -372,7 +407,7 @@ def _compared(
     for name, (server, at, path, form) in contenders.items():
         server.start()
         closed_loop(at, path, form, clients * WARM_UP_PER_CLIENT, clients)
-        steady[name] = closed_loop(at, path, form, steady_n, clients)
+        steady[name] = server_cpu(closed_loop, at, path, form, steady_n, clients)
         if paced_seconds:
             fast[name] = paced(at, path, form, 100.0, paced_seconds, clients)
         server.stop()
@@ -380,9 +415,12 @@ def _compared(
     for name in contenders:
         print(
             f"steady, {name}: {steady[name].throughput:7.1f} reports/s "
-            f"({steady[name].percentiles()})"
+            f"({steady[name].percentiles()}), server CPU {steady[name].cpu_ms_per_report:.1f} "
+            "ms per report"
         )
     print(f"ratio ours/bare: {ratio:.2f} (target >= {RATIO_TARGET})")
+    cpu = steady["bare"].cpu_ms_per_report / steady["ours"].cpu_ms_per_report
+    print(f"server CPU per report, bare/ours: {cpu:.2f}")
     for name, phase in fast.items():
         print(
             f"paced 100/s for {paced_seconds:.0f} s, {name}: {phase.percentiles()}, "
@@ -511,6 +549,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--paced-seconds", type=float, default=20.0)
     args = parser.parse_args()
+    # Stopped from outside (a timeout, a CI job cancelled): unwind, so the servers, which run
+    # in sessions of their own, are stopped by run()'s finally instead of left serving.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     results = [run(k, args.reports, args.clients, args.paced_seconds) for k in kinds]
     sys.exit(0 if all(safe and targets for safe, targets in results) else 1)
