@@ -214,6 +214,7 @@ def peak_rss_mb() -> float:
 def child(url: str, code: str, method: str) -> None:
     """Recompute one kommun's stored run in this process; print seconds and memory as JSON."""
     from app import create_app
+    from hotspots.postgis import TooManyReports
     from hotspots.services import compute_run
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "HOTSPOTS_RECOMPUTE": "off"})
@@ -223,7 +224,11 @@ def child(url: str, code: str, method: str) -> None:
         session.scalar(select(Kommun.id).limit(1))  # connect before the clock starts
         baseline_mb = peak_rss_mb()
         began = time.perf_counter()
-        run = compute_run(session, kommun, HotSpotParams(method=method))
+        try:
+            run = compute_run(session, kommun, HotSpotParams(method=method))
+        except TooManyReports as exc:  # the postgis method's limit: refused, not timed
+            print(json.dumps({"refused": str(exc)}))
+            return
         session.commit()
         seconds = time.perf_counter() - began
         result = {
@@ -265,6 +270,8 @@ def repeated(
         if result is None:
             break
         runs.append(result)
+        if "refused" in result:  # the same answer every time
+            break
     return runs
 
 
@@ -295,6 +302,10 @@ def run_size(
             medians, peaks, total = [], [], 0.0
             for code in codes:
                 runs = repeated(url, code, method, repeats, timeout_s)
+                if runs and "refused" in runs[0]:
+                    print(f"  {method:8s} {code}: refused: {runs[0]['refused']}: MISSED")
+                    ok = False
+                    break
                 if len(runs) < repeats:
                     # ST_ClusterDBSCAN does not heed a cancel: the server may still be at it.
                     print(f"  {method:8s} {code}: did not finish in {timeout_s:.0f} s: MISSED")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import get_engine
+from hotspots.postgis import TooManyReports
 from hotspots.services import HotSpotParams, compute_run, current_run
 from kommun.models import Kommun
 
@@ -56,9 +57,16 @@ def recompute_command(
     params = HotSpotParams(
         radius_m=radius_m, min_reports=min_reports, window_days=window_days, method=method
     )
+    refused = []
     with Session(get_engine(), expire_on_commit=False) as session:
         for kommun in _kommuner(session, codes):
-            run = compute_run(session, kommun, params)
+            try:
+                run = compute_run(session, kommun, params)
+            except TooManyReports as exc:  # the other kommuner still run
+                session.rollback()
+                refused.append(f"{kommun.name}: {exc}")
+                click.echo(refused[-1], err=True)
+                continue
             if params == HotSpotParams():
                 kommun.hotspots_stale_since = None
             session.commit()
@@ -69,6 +77,8 @@ def recompute_command(
                 f"{kommun.name}: {len(run.hotspots)} hot spots from {run.report_count} reports "
                 f"in {run.duration_ms:.0f} ms" + (f" — {trends}" if trends else "")
             )
+    if refused:
+        raise click.ClickException(f"{len(refused)} kommun(er) not recomputed (see above)")
 
 
 @hotspots_cli.command("show")

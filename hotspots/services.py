@@ -606,6 +606,8 @@ def compute_run(
     plane = plane_for(points.lat, points.lon) if len(points) else None
     metres = plane.to_metres(points.lat, points.lon) if plane else (np.empty(0), np.empty(0))
     if params.method == "postgis":
+        if len(points) > postgis.MAX_REPORTS:
+            raise postgis.TooManyReports(len(points), postgis.MAX_REPORTS)
         ids, labels = postgis.cluster_labels(
             session,
             counted_query(kommun, params, start, end),

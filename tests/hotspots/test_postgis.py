@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from hotspots.postgis import postgis_available
+from hotspots import postgis as in_database
+from hotspots.models import HotSpotRun
+from hotspots.postgis import TooManyReports, postgis_available
 from hotspots.services import HotSpotParams, compute_run
 from tests.hotspots.test_hotspot_runs import PLACE_A, PLACE_B, cluster
 
@@ -50,3 +52,24 @@ def test_not_available_on_sqlite(session):
     if session.get_bind().dialect.name == "postgresql":
         pytest.skip("checks the SQLite answer")
     assert postgis_available(session) is False
+
+
+def test_too_many_reports_are_refused_before_the_database_starts(
+    monkeypatch, kommuner, session, create_report_at, runner
+):
+    """ST_ClusterDBSCAN cannot be stopped once it runs: above its limit a run is refused
+    with a message naming the way out, and the kommun's stored runs stay as they were."""
+    monkeypatch.setattr(in_database, "MAX_REPORTS", 10)
+    vanersborg = kommuner["Vänersborg"]
+    cluster(create_report_at, vanersborg, PLACE_A, 11)
+    with pytest.raises(TooManyReports, match="11 reports are too many for the postgis method"):
+        compute_run(session, vanersborg, HotSpotParams(method="postgis"))
+    session.rollback()
+    result = runner.invoke(
+        args=["hotspots", "recompute", "--kommun", vanersborg.code, "--method", "postgis"]
+    )
+    assert result.exit_code == 1
+    assert "Vänersborg: 11 reports are too many" in result.output
+    assert "(at most 10: ST_ClusterDBSCAN takes minutes" in result.output
+    assert "use the default method, density" in result.output
+    assert session.scalar(select(func.count(HotSpotRun.id))) == 0
