@@ -13,6 +13,7 @@ reasons, in tests/test_commits.py and docs/architecture.md.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,8 +86,28 @@ def default_database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "tryggkartan.sqlite")
 
 
+# Every engine made here, so that a process forked from one that used them (gunicorn's
+# workers, forked from the master that made the app) starts with empty pools: a connection
+# shared by two processes mixes their statements on one socket or file handle.
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _fresh_pools_after_fork() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)  # the parent still holds them: drop, do not close
+
+
+os.register_at_fork(after_in_child=_fresh_pools_after_fork)
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    engine = _make_engine(url)
+    _ENGINES.add(engine)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):

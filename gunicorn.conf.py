@@ -12,7 +12,7 @@ threads = int(os.environ.get("THREADS", "2"))
 # The app is made once, in the master, and each worker is a fork of it: a worker starts in
 # milliseconds instead of importing and building the app again (seconds of CPU each, paid by
 # every worker at every start and restart), and the workers share its memory until they
-# write to it. Each worker then opens database connections of its own (post_fork).
+# write to it. Each worker then opens database connections of its own (db.make_engine).
 preload_app = True
 timeout = 30
 graceful_timeout = 20
@@ -37,15 +37,6 @@ def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
         server.log.warning(
             "RATELIMIT_STORAGE_URI is not Redis: each worker counts rate limits on its own."
         )
-
-
-def post_fork(server, worker):  # noqa: ANN001, ANN201
-    # A connection the master opened while making the app must not be shared by the
-    # processes forked from it: each worker's pool starts empty (SQLAlchemy's advice for
-    # forked processes: dispose without closing what the parent still holds).
-    import db
-
-    db.get_engine(server.app.wsgi()).dispose(close=False)
 
 
 def when_ready(server):  # noqa: ANN001, ANN201

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import abort, request
@@ -116,3 +117,31 @@ def test_what_waits_for_the_commit_runs_after_it_and_only_then(
     assert seen == []
     assert client.post(url).status_code == 200
     assert len(seen) == 1 and INSIDE["name"] in seen[0]
+
+
+def test_a_forked_process_opens_connections_of_its_own(app):
+    """gunicorn forks its workers from the master that made the app (preload_app): a
+    connection the master opened stays the master's, and the child opens its own."""
+    engine = get_engine(app)
+    with engine.connect() as conn:
+        conn.execute(select(1))
+        parents = conn.connection.dbapi_connection
+    assert engine.pool.checkedin() == 1
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it finds, then leave at once
+        try:
+            untouched = engine.pool.checkedin() == 0
+            with engine.connect() as conn:
+                ok = conn.scalar(select(1)) == 1 and conn.connection.dbapi_connection is not parents
+            os.write(write, b"1" if untouched and ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert answer == b"1"
+    with engine.connect() as conn:  # the parent's own connection still works
+        assert conn.connection.dbapi_connection is parents
+        assert conn.scalar(select(1)) == 1
