@@ -93,8 +93,13 @@ class Server:
     port: int
     log: Path
     process: subprocess.Popen[bytes] | None = None
+    # A line the server's log shows once it is all up: ours starts its job worker (a process
+    # of its own, which builds the app twice) after gunicorn answers, and its start-up is
+    # not to be counted in the steady phase.
+    ready_line: str = ""
 
     def start(self) -> None:
+        offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command,
@@ -112,13 +117,21 @@ class Server:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 try:
                     conn.request("GET", "/healthz")
-                    if conn.getresponse().status in (200, 404):
+                    if conn.getresponse().status in (200, 404) and self._logged_ready(offset):
                         return
                 finally:
                     conn.close()
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise RuntimeError(f"the server did not start (its log: {self.log})")
+
+    def _logged_ready(self, offset: int) -> bool:
+        if not self.ready_line:
+            return True
+        with self.log.open("rb") as log:
+            log.seek(offset)
+            return self.ready_line.encode() in log.read()
 
     def kill(self) -> None:
         """SIGKILL the master and every worker: no graceful anything."""
@@ -461,7 +474,13 @@ def run(
         "RATELIMIT_KEY_PREFIX": "load-" + uuid.uuid4().hex[:8],
         "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
     }
-    ours = Server([gunicorn, "-c", "gunicorn.conf.py"], env, port, tmp / "ours.log")
+    ours = Server(
+        [gunicorn, "-c", "gunicorn.conf.py"],
+        env,
+        port,
+        tmp / "ours.log",
+        ready_line="Huey consumer started",
+    )
     bare_port = free_port()
     bare = Server(
         [
