@@ -13,8 +13,8 @@ timeout) it sends the same form again, as a browser's resend would.
    threads, one after the other (each warmed up first, the other one stopped meanwhile).
    Both are timed the same way: the POST and the GET of the receipt page it redirects to.
    Throughput of each, min/median/p99 latency and the ratio (target >= 0.7), and the CPU
-   the server side (web and job workers, database, Redis) spent per report, which a slower
-   or busier host hardly moves.
+   the server side (web and job workers, database, Redis) spent per report: where the rate
+   is bound by the cores, how much heavier one report is than the bare insert.
 2. Crash: the rest of the reports; when half of them have a receipt, the server's whole
    process group gets SIGKILL and a new gunicorn starts. Afterwards every receipt a client
    got must be in the database (lost = 0) and no submission may be stored twice.
@@ -296,9 +296,9 @@ def busy_cpu_s() -> float:
 def server_cpu(phase: Callable[..., Phase], *args: Any) -> Phase:
     """Run a phase and note the server side's CPU time: the machine's, less the clients'.
 
-    Unlike reports per second, CPU per report hardly moves with a slower or busier host, so
-    it says how much heavier a report is than the bare insert even where the rates cannot
-    be compared with another day's."""
+    It says whether a rate is bound by the cores, and how much heavier one report is than
+    the bare insert. It is no steadier than the rates on a shared host, whose other guests
+    slow every instruction: compare runs of the same day only."""
     machine, clients = busy_cpu_s(), time.process_time()
     result = phase(*args)
     result.server_cpu_s = (busy_cpu_s() - machine) - (time.process_time() - clients)
