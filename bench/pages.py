@@ -14,7 +14,9 @@ Before timing, the lägesbild is asked for once and the hot-spot jobs it queues 
 periods' stored runs) are run here, timed and printed: the page never clusters, and it is
 measured showing its hot spots, not "being computed" (the bench fails if it does).
 
-Pages: the public promises page and the lägesbild of the current tertial, each as a cache
+Pages: the residents' report form, as most residents get it and once every five minutes,
+when its likely reasons are counted again from the public cells; the public promises page
+and the lägesbild of the current tertial, each as a cache
 miss (the kommun's cache generation is replaced before every request, as a new report does)
 and as a hit; the report page of a report in the densest spot (duplicate candidates); and
 the queue's last page (its "last" link). Exit status 1 when a page's p95 is over the target
@@ -178,14 +180,20 @@ def store_period_runs(seeded: Seeded, client: Any) -> tuple[float, int]:
 def pages(seeded: Seeded, client: Any) -> dict[str, tuple[str, Callable[[], None] | None]]:
     """Name -> (URL, what to do before each request) of the pages measured."""
 
-    from core.cache import bump_generation
+    from core.cache import bump_generation, cache
 
     def miss() -> None:
         with seeded.app.app_context():
             bump_generation(_kommun_id(seeded))
 
+    def counted_again() -> None:  # the likely reasons' five minutes are over
+        with seeded.app.app_context():
+            cache.delete(f"suggested-reasons:{_kommun_id(seeded)}")
+
     slug = seeded.slug
     return {
+        "report form (recount)": (f"/k/{slug}/", counted_again),
+        "report form": (f"/k/{slug}/", None),
         "public promises (miss)": (f"/k/{slug}/loften", miss),
         "public promises (hit)": (f"/k/{slug}/loften", None),
         "lägesbild tertial (miss)": (f"/samordnare/{slug}/lagesbild?kind=tertial", miss),

@@ -133,3 +133,24 @@ def test_pin_kept_inside_the_boundary_of_the_right_kommun(client, kommuner, sess
     assert response.status_code == 400
     assert session.scalar(select(Report)) is None
     assert client.post("/k/vanersborg/", data=valid_form()).status_code == 303
+
+
+def test_the_likely_reasons_are_counted_again_after_five_minutes(
+    client, kommuner, create_report_at, clock
+):
+    """Counting them reads a year of reports: the form keeps its list for five minutes."""
+    vanersborg = kommuner["Vänersborg"]
+    for _ in range(5):
+        create_report_at(vanersborg, *VANERSBORG_TORGET, reasons=["place.bushes"])
+
+    def suggested() -> list[str]:
+        page = parse_page(client.get("/k/vanersborg/").data)
+        return [i["value"] for i in page.select("#suggested-reasons input[name=reasons]")]
+
+    assert suggested() == ["place.bushes"]
+    for _ in range(6):
+        create_report_at(vanersborg, *VANERSBORG_TORGET, reasons=["place.dark"])
+    clock.shift(240)
+    assert suggested() == ["place.bushes"]
+    clock.shift(70)
+    assert suggested() == ["place.dark", "place.bushes"]
