@@ -18,6 +18,10 @@ _signals = Namespace()
 # In a request, reports_changed_after_commit sends it once the request layer has committed.
 reports_changed = _signals.signal("reports-changed")
 
+# A package asks for a background job without importing the job queue (which sits above
+# it): sender is the app, `name` and `args` keywords. jobs.init_app queues it.
+job_wanted = _signals.signal("job-wanted")
+
 
 def reports_changed_after_commit(
     session: Session, kommun_id: int, *, stale_marked: bool = False

@@ -19,11 +19,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core import photos
-from core.cache import cache
 from core.ratelimit import limiter
 from core.signals import reports_changed_after_commit
 from db import get_session
@@ -39,6 +37,7 @@ from feedback.services import (
     nearest_landmark,
     request_erasure,
 )
+from feedback.suggestions import suggested_reasons
 from feedback.timeline import timeline
 from kommun.models import Kommun
 from kommun.services import (
@@ -48,12 +47,10 @@ from kommun.services import (
     kommun_by_slug,
     mark_hotspots_stale,
 )
-from privacy.public import CELL_M, cell_summary, common_reasons
+from privacy.public import CELL_M, cell_summary
 
 bp = Blueprint("feedback", __name__)
 # Reasons shown first on the form; the rest fold away under "Fler skäl".
-SUGGESTED_REASONS = 6
-SUGGESTED_REASONS_S = 300
 bp.add_app_template_filter(reasons.label, "reason_label")
 bp.add_app_template_global(reasons.status_label, "status_label")
 
@@ -122,7 +119,7 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
             return redirect(url_for("feedback.receipt"), code=303)
         form.reasons.errors = [_("Ingen har rapporterat just här än. Välj minst ett skäl.")]
     status = 400 if request.method == "POST" else 200
-    suggested = _suggested_reasons(session, kommun)
+    suggested = suggested_reasons(kommun)
     return render_template(
         "feedback/new.html",
         form=form,
@@ -132,25 +129,6 @@ def new_report(slug: str) -> Response | tuple[str, int] | str:
         unsafe_groups=reasons.groups(positive=False),
         safe_groups=reasons.groups(positive=True),
     ), status
-
-
-def _suggested_reasons(session: Session, kommun: Kommun) -> list[str]:
-    """The form's likely reasons: the commonest in the kommun's public cells, kept for
-    SUGGESTED_REASONS_S whatever comes in meanwhile.
-
-    Counting them reads a year of the kommun's reports (200 ms at 100,000 reports), too much
-    for the page every resident opens. A hint that is a few minutes old is as good, and a
-    list that moves only every few minutes ties a change in it to no single report."""
-    key = f"suggested-reasons:{kommun.id}"
-    found = cache.get(key)
-    if found is None:
-        found = [
-            code
-            for code in common_reasons(session, kommun, datetime.now(UTC), SUGGESTED_REASONS)
-            if code in reasons.UNSAFE_CODES
-        ]
-        cache.set(key, found, timeout=SUGGESTED_REASONS_S)
-    return list(found)
 
 
 def _already_sent(submission_id: str | None) -> int | None:

@@ -79,7 +79,13 @@ def enqueue(app: Flask, name: str, *args: Any, eta: datetime | None = None) -> N
         log.exception("could not queue %s; the next sweep will do it", name)
 
 
+def _on_job_wanted(app: Flask, *, name: str, args: tuple[Any, ...] = ()) -> None:
+    enqueue(app, name, *args)
+
+
 def init_app(app: Flask) -> None:
+    from core.signals import job_wanted
     from jobs import cli
 
     cli.init_app(app)
+    job_wanted.connect(_on_job_wanted, sender=app)

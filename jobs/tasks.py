@@ -6,6 +6,7 @@
 | mail.sweep | every minute and when a worker starts: every due mail, claims of dead workers |
 | mail.questionnaires | hourly: "Känns det tryggare där nu?" N weeks after action or closing |
 | mail.digests | daily: a promise's follow-ups to its followers, once per follow-up period |
+| feedback.suggestions | when the report form's likely reasons are five minutes old |
 | hotspots.recompute | shortly after reports change |
 | hotspots.sweep | every minute and when a worker starts: kommuner left stale |
 | hotspots.compute | when a page needs a run with settings not computed yet |
@@ -66,6 +67,12 @@ def digests(app: Flask) -> None:
     with Session(get_engine(app)) as session:
         queue_digests(session)
         session.commit()
+
+
+def count_suggestions(app: Flask, kommun_id: int) -> None:
+    from feedback.suggestions import count_suggestions as count
+
+    count(app, kommun_id)
 
 
 def recompute_hotspots(app: Flask) -> None:
@@ -138,6 +145,7 @@ JOBS: dict[str, tuple[Callable[..., None], dict[str, str] | None]] = {
     "mail.sweep": (sweep_mail, EVERY_MINUTE),
     "mail.questionnaires": (questionnaires, {"minute": "7"}),
     "mail.digests": (digests, {"hour": "5", "minute": "11"}),
+    "feedback.suggestions": (count_suggestions, None),
     "hotspots.recompute": (recompute_hotspots, None),
     "hotspots.sweep": (recompute_hotspots, EVERY_MINUTE),
     "hotspots.compute": (compute_hotspots, None),

@@ -3,9 +3,9 @@
 The small version of bench.pages: 1,000 and then 2,000 reports in one kommun. Each page must
 run the same number of SQL statements at both sizes (nothing per report) and build at most a
 bounded number of Report objects (the queue's page, a few duplicate candidates, none for the
-public map and the lägesbild). The lägesbild's counts come from the day roll-ups and its
-hot spots from the runs the background job stored: the page clusters nothing and writes
-nothing.
+public map, the lägesbild and the report form). The lägesbild's counts come from the day
+roll-ups and its hot spots from the runs the background job stored: the page clusters
+nothing and writes nothing. The report form's likely reasons are a job's count too.
 """
 
 from __future__ import annotations
@@ -81,12 +81,14 @@ def test_pages_cost_the_same_at_twice_the_reports(
     for start, n in ((1, 1000), (1001, 1000)):
         seed(session, vbg, start, n)
         client.get("/samordnare/vanersborg/lagesbild?kind=tertial")
+        client.get("/k/vanersborg/")  # the report form asks for a count of its likely reasons
         while huey.pending_count():
             huey.execute(huey.dequeue())
         queue = BeautifulSoup(client.get("/samordnare/vanersborg/").data, "html.parser")
         last = queue.select_one(".pager a[rel=last]")["href"]
         assert "last=1" in last
         pages = {
+            "form": ("/k/vanersborg/", False),
             "public": ("/k/vanersborg/loften", True),
             "lagesbild": ("/samordnare/vanersborg/lagesbild?kind=tertial", True),
             "report": ("/samordnare/rapport/4", False),  # in the densest cluster
@@ -102,6 +104,11 @@ def test_pages_cost_the_same_at_twice_the_reports(
     for name in small:
         assert small[name]["statements"] == large[name]["statements"], name
     assert large["public"]["reports"] == 0 and large["lagesbild"]["reports"] == 0
+    # The report form shows likely reasons a job counted: it counts no reports itself.
+    assert large["form"]["reports"] == 0
+    assert not [sql for sql, _p in large["form"]["sql"] if "FROM report" in sql]
+    likely = BeautifulSoup(client.get("/k/vanersborg/").data, "html.parser")
+    assert likely.select("#suggested-reasons input[name=reasons]")
     assert large["report"]["reports"] <= 1 + 10  # the report and its candidates
     assert large["queue"]["reports"] <= PAGE_SIZE
     # The queue's last page is found by a cursor, not by skipping every row before it.

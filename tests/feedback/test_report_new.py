@@ -154,3 +154,27 @@ def test_the_likely_reasons_are_counted_again_after_five_minutes(
     assert suggested() == ["place.bushes"]
     clock.shift(70)
     assert suggested() == ["place.dark", "place.bushes"]
+
+
+def test_the_form_never_counts_them_itself(app, client, kommuner, create_report_at, monkeypatch):
+    """With a job worker beside it, the form asks for a count once and shows every reason
+    until the count is there; then the count."""
+    import jobs
+    from feedback.suggestions import count_suggestions
+
+    asked = []
+    monkeypatch.setattr(jobs, "enqueue", lambda _app, name, *args: asked.append((name, args)))
+    vanersborg = kommuner["Vänersborg"]
+    for _ in range(5):
+        create_report_at(vanersborg, *VANERSBORG_TORGET, reasons=["place.bushes"])
+    for _ in range(2):
+        page = parse_page(client.get("/k/vanersborg/").data)
+        assert page.select_one("#suggested-reasons").has_attr("hidden")
+        assert page.select_one("details#more-reasons").has_attr("open")
+    assert asked == [("feedback.suggestions", (vanersborg.id,))]
+    with app.app_context():
+        count_suggestions(app, vanersborg.id)  # what the job worker does
+    page = parse_page(client.get("/k/vanersborg/").data)
+    assert [i["value"] for i in page.select("#suggested-reasons input[name=reasons]")] == [
+        "place.bushes"
+    ]
