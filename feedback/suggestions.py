@@ -26,6 +26,7 @@ from feedback import reasons
 from kommun.models import Kommun
 from privacy.public import common_reasons
 
+# Reasons shown first on the form; the rest fold away under "Fler skäl".
 SUGGESTED_REASONS = 6
 SUGGESTED_REASONS_S = 300  # recounted at most this often
 KEPT_S = 24 * 3600  # an old count is still shown while a new one is made

@@ -50,7 +50,6 @@ from kommun.services import (
 from privacy.public import CELL_M, cell_summary
 
 bp = Blueprint("feedback", __name__)
-# Reasons shown first on the form; the rest fold away under "Fler skäl".
 bp.add_app_template_filter(reasons.label, "reason_label")
 bp.add_app_template_global(reasons.status_label, "status_label")
 
