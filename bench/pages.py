@@ -154,17 +154,23 @@ def queue_last_url(client: Any, slug: str) -> str:
     return f"/samordnare/{slug}/?page={pages}"
 
 
-def count_likely_reasons(seeded: Seeded, client: Any) -> tuple[float, int]:
-    """Run the job the report form asks for (its likely reasons): seconds and reasons."""
+def run_asked_jobs(seeded: Seeded, client: Any, url: str) -> float:
+    """Visit a page and run here the jobs it queues (a page never computes them itself):
+    the seconds they took."""
     from jobs import get_jobs
 
-    url = f"/k/{seeded.slug}/"
     assert client.get(url).status_code == 200
     huey = get_jobs(seeded.app).huey
     began = time.perf_counter()
     while huey.pending_count():
         huey.execute(huey.dequeue())
-    seconds = time.perf_counter() - began
+    return time.perf_counter() - began
+
+
+def count_likely_reasons(seeded: Seeded, client: Any) -> tuple[float, int]:
+    """Run the job the report form asks for (its likely reasons): seconds and reasons."""
+    url = f"/k/{seeded.slug}/"
+    seconds = run_asked_jobs(seeded, client, url)
     page = BeautifulSoup(client.get(url).data, "html.parser")
     shown = page.select("#suggested-reasons input[name=reasons]")
     if not shown:
@@ -174,15 +180,8 @@ def count_likely_reasons(seeded: Seeded, client: Any) -> tuple[float, int]:
 
 def store_period_runs(seeded: Seeded, client: Any) -> tuple[float, int]:
     """Run the jobs the lägesbild queues (its periods' hot spots): seconds and hot spots."""
-    from jobs import get_jobs
-
     url = f"/samordnare/{seeded.slug}/lagesbild?kind=tertial"
-    assert client.get(url).status_code == 200
-    huey = get_jobs(seeded.app).huey
-    began = time.perf_counter()
-    while huey.pending_count():
-        huey.execute(huey.dequeue())
-    seconds = time.perf_counter() - began
+    seconds = run_asked_jobs(seeded, client, url)
     with seeded.app.app_context():
         from core.cache import bump_generation
 
