@@ -119,6 +119,7 @@ def heat_cells(
     cell_m: float = 75.0,
     bandwidth_m: float = 75.0,
     full_at: float = HEAT_FULL_AT,
+    weights: npt.ArrayLike | None = None,
     plane: MetricPlane | None = None,
     metres: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
 ) -> list[list[float]]:
@@ -128,12 +129,19 @@ def heat_cells(
     the layer's size depends on the area covered, never on the number of points. A weight
     is the cell's smoothed count of reports over `full_at`, capped at 1: on a fixed scale,
     so two or three reports stay pale and only a real concentration is drawn at full heat.
+    `weights`: reports per point, where a point stands for several (a grid cell's count).
     """
     lat_a = np.asarray(lat, dtype=float)
     if lat_a.size == 0:
         return []
     surface = kde_surface(
-        lat_a, lon, cell_m=cell_m, bandwidth_m=bandwidth_m, plane=plane, metres=metres
+        lat_a,
+        lon,
+        cell_m=cell_m,
+        bandwidth_m=bandwidth_m,
+        weights=weights,
+        plane=plane,
+        metres=metres,
     )
     occupied = int((surface.grid > surface.grid.max() * 0.02).sum())
     share = min(1.0, max(1, min(occupied, max_cells)) / surface.grid.size)

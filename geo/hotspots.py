@@ -55,6 +55,8 @@ SIGNIFICANCE = 0.01
 # hot spots a month later; 0.2 and half the minimum keep 71–92 %, the PAI staying 2.8–5.5×
 # the best baseline's (it was 2.3–5.1×).
 HELD_SIGNIFICANCE = 0.2
+# The density method's grid: this many cells to the radius (15 m cells at 60 m).
+CELLS_PER_RADIUS = 4
 
 
 def held_min_reports_for(min_reports: int) -> int:
@@ -230,7 +232,7 @@ def density_cells(
     min_reports: int,
     *,
     significance: float = SIGNIFICANCE,
-    cells_per_radius: int = 4,
+    cells_per_radius: int = CELLS_PER_RADIUS,
     smooth: float = 0.5,
     bar_percentile: float = 50.0,
     occupied: bool = True,
@@ -259,28 +261,90 @@ def density_cells(
     reports repeat) measured 1.20× the best baseline on Nottingham but 0.87–0.89× on Chicago
     and Cheltenham, against 0.78–0.89× for 1, so it is not the default.
     """
+    n = x.size
+    if n == 0:
+        return np.full(0, -1, dtype=np.int64), []
+    cell = radius / cells_per_radius
+    col = np.floor(x / cell).astype(np.int64)
+    row = np.floor(y / cell).astype(np.int64)
+    c0, r0 = int(col.min()), int(row.min())
+    width = int(col.max()) - c0 + 1
+    flat = (row - r0) * width + (col - c0)
+    counts = np.bincount(flat)
+    filled = np.flatnonzero(counts)
+    weighted = np.bincount(flat, weights=w, minlength=counts.size)[filled].astype(np.float64)
+    cell_label, shapes = density_patches(
+        filled % width + c0,
+        filled // width + r0,
+        counts[filled],
+        weighted,
+        radius,
+        min_reports,
+        significance=significance,
+        cells_per_radius=cells_per_radius,
+        smooth=smooth,
+        bar_percentile=bar_percentile,
+        occupied=occupied,
+        min_cell_reports=min_cell_reports,
+        held=held,
+        held_significance=held_significance,
+        held_min_reports=held_min_reports,
+    )
+    lookup = np.full(counts.size, -1, dtype=np.int64)
+    lookup[filled] = cell_label
+    return lookup[flat], shapes
+
+
+def density_patches(
+    col: npt.NDArray[np.int64],
+    row: npt.NDArray[np.int64],
+    count: npt.NDArray[np.int64],
+    weighted: npt.NDArray[np.float64],
+    radius: float,
+    min_reports: int,
+    *,
+    significance: float = SIGNIFICANCE,
+    cells_per_radius: int = CELLS_PER_RADIUS,
+    smooth: float = 0.5,
+    bar_percentile: float = 50.0,
+    occupied: bool = True,
+    min_cell_reports: int = 1,
+    held: Sequence[Any] = (),
+    held_significance: float = HELD_SIGNIFICANCE,
+    held_min_reports: int | None = None,
+) -> tuple[npt.NDArray[np.int64], list[Any]]:
+    """density_cells on reports already counted per grid cell: each cell's label, the shapes.
+
+    A cell is (col, row) = the floor of its reports' plane coordinates over radius /
+    `cells_per_radius`, given once, with its number of reports and their summed weight.
+    This is the whole method: the reports themselves are needed only to say which of them
+    lie in a labelled cell, so the counting can happen elsewhere (in the database, for the
+    postgis method) and only the cells travel.
+    """
     from scipy.ndimage import binary_dilation, gaussian_filter, label, uniform_filter
     from scipy.special import pdtrc  # Poisson's upper tail, without importing scipy.stats
 
-    n = x.size
-    labels = np.full(n, -1, dtype=np.int64)
+    count = np.asarray(count, dtype=np.int64)
+    n = int(count.sum())
+    cell_label = np.full(count.size, -1, dtype=np.int64)
     held_min = min(
         held_min_reports_for(min_reports) if held_min_reports is None else held_min_reports,
         min_reports,
     )
     if n < max(min_reports if not held else held_min, 1):
-        return labels, []
+        return cell_label, []
     cell = radius / cells_per_radius
     reach = cells_per_radius
     margin = reach + 2
-    x0 = np.floor(x.min() / cell) - margin
-    y0 = np.floor(y.min() / cell) - margin
-    col = (np.floor(x / cell) - x0).astype(np.int64)
-    row = (np.floor(y / cell) - y0).astype(np.int64)
-    shape = (int(row.max()) + margin + 1, int(col.max()) + margin + 1)
-    flat = row * shape[1] + col
-    counts = np.bincount(flat, minlength=shape[0] * shape[1]).reshape(shape).astype(float)
-    weighted = np.bincount(flat, weights=w, minlength=counts.size).reshape(shape)
+    x0 = float(col.min()) - margin
+    y0 = float(row.min()) - margin
+    c = (col - x0).astype(np.int64)
+    r = (row - y0).astype(np.int64)
+    shape = (int(r.max()) + margin + 1, int(c.max()) + margin + 1)
+    counts = np.zeros(shape)
+    counts[r, c] = count
+    weighted_grid = np.zeros(shape)
+    weighted_grid[r, c] = weighted
     side = 2 * reach + 1
     around = np.rint(uniform_filter(counts, size=side, mode="constant") * side * side)
     inhabited = around > 0
@@ -293,8 +357,8 @@ def density_cells(
     kept &= tail < held_significance
     significant = inhabited & (around >= min_reports) & (tail < significance)
     if not (significant | kept).any():
-        return labels, []
-    density = gaussian_filter(weighted, sigma=smooth * cells_per_radius / 2, mode="constant")
+        return cell_label, []
+    density = gaussian_filter(weighted_grid, sigma=smooth * cells_per_radius / 2, mode="constant")
     bar = float(np.percentile(density[significant], bar_percentile)) if significant.any() else 0
     chosen = (significant & (density >= bar)) | kept
     if occupied:  # only cells holding reports; cells within a radius make one place
@@ -306,8 +370,9 @@ def density_cells(
         patches = np.where(chosen, linked, 0)
     else:
         patches, n_patches = label(chosen, structure=np.ones((3, 3), dtype=int))
-    of_point = patches[row, col] - 1
-    members = np.bincount(of_point[of_point >= 0], minlength=n_patches)
+    of_cell = patches[r, c] - 1
+    inside = of_cell >= 0
+    members = np.bincount(of_cell[inside], weights=count[inside], minlength=n_patches)
     keep = members >= min_reports
     if held_min < min_reports:  # a place holding a held cell needs only the held minimum
         holds = np.zeros(n_patches + 1, dtype=bool)
@@ -315,12 +380,12 @@ def density_cells(
         keep |= holds[1:] & (members >= max(held_min, 1))
     renumber = np.full(n_patches, -1, dtype=np.int64)
     renumber[keep] = np.arange(int(keep.sum()))
-    labels = np.where(of_point >= 0, renumber[np.maximum(of_point, 0)], -1)
+    cell_label = np.where(inside, renumber[np.maximum(of_cell, 0)], -1)
     rr, cc = np.nonzero(patches)
-    of_cell = renumber[patches[rr, cc] - 1]
-    rr, cc, of_cell = rr[of_cell >= 0], cc[of_cell >= 0], of_cell[of_cell >= 0]
-    order = np.argsort(of_cell, kind="stable")
-    bounds = np.searchsorted(of_cell[order], np.arange(int(keep.sum()) + 1))
+    of_shape = renumber[patches[rr, cc] - 1]
+    rr, cc, of_shape = rr[of_shape >= 0], cc[of_shape >= 0], of_shape[of_shape >= 0]
+    order = np.argsort(of_shape, kind="stable")
+    bounds = np.searchsorted(of_shape[order], np.arange(int(keep.sum()) + 1))
     boxes = shapely.box(
         (cc[order] + x0) * cell,
         (rr[order] + y0) * cell,
@@ -330,7 +395,7 @@ def density_cells(
     shapes = [
         shapely.coverage_union_all(boxes[bounds[k] : bounds[k + 1]]) for k in range(bounds.size - 1)
     ]
-    return labels, shapes
+    return cell_label, shapes
 
 
 def _held_cells(
@@ -365,8 +430,16 @@ def hotspots_from_labels(
     time_of_day: Sequence[Sequence[str]] | None = None,
     sources: Sequence[str] | None = None,
     name_within_m: float = 400.0,
+    shapes_m: list[Any] | None = None,
+    plane: MetricPlane | None = None,
+    scale: float | None = None,
 ) -> list[HotSpot]:
-    """Describe clusters found elsewhere (e.g. PostGIS ST_ClusterDBSCAN); label < 0 is noise."""
+    """Describe clusters found elsewhere (e.g. in PostGIS); label < 0 is noise.
+
+    `shapes_m`: one plane geometry per label (as density_patches gives them), drawn instead
+    of buffered hulls; `plane` and `scale` are then the ones the shapes were made in (by
+    default those chosen for the labelled points).
+    """
     lat_a, lon_a, w = _validate(lat, lon, weights)
     label_a = np.asarray(labels, dtype=np.int64).reshape(-1)
     if label_a.size != lat_a.size:
@@ -375,10 +448,10 @@ def hotspots_from_labels(
     if index.size == 0:
         return []
     la, lo = lat_a[index], lon_a[index]
-    metric = plane_for(la, lo)
+    metric = plane or plane_for(la, lo)
     x, y = metric.to_metres(la, lo)
     return _hotspots(
-        _Points(index, x, y, w[index], metric, _scale(metric, la, lo)),
+        _Points(index, x, y, w[index], metric, scale or _scale(metric, la, lo)),
         label_a[index],
         np.ones(index.size, dtype=bool),
         radius_m=radius_m,
@@ -387,6 +460,7 @@ def hotspots_from_labels(
         time_of_day=time_of_day,
         sources=sources,
         name_within_m=name_within_m,
+        shapes_m=shapes_m,
     )
 
 
