@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import get_engine
-from hotspots.postgis import TooManyReports
+from hotspots.postgis import Unavailable
 from hotspots.services import HotSpotParams, compute_run, current_run
 from kommun.models import Kommun
 
@@ -62,7 +62,7 @@ def recompute_command(
         for kommun in _kommuner(session, codes):
             try:
                 run = compute_run(session, kommun, params)
-            except TooManyReports as exc:  # the other kommuner still run
+            except Unavailable as exc:  # the other kommuner still run
                 session.rollback()
                 refused.append(f"{kommun.name}: {exc}")
                 click.echo(refused[-1], err=True)

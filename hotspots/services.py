@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from shapely.geometry import shape as to_shape
 from sqlalchemy import (
     BigInteger,
     Float,
@@ -300,18 +301,29 @@ def rename_hotspot(
     return int(changed)
 
 
-def typical_density(x_m: npt.ArrayLike, y_m: npt.ArrayLike, cell_m: float = 250.0) -> float:
+def typical_density(
+    x_m: npt.ArrayLike,
+    y_m: npt.ArrayLike,
+    cell_m: float = 250.0,
+    *,
+    weights: npt.ArrayLike | None = None,
+) -> float:
     """The kommun's median density: reports per m² in the median 250 m cell holding any.
 
-    Points in metres of a local plane. The cells of the public grid: "6× the median"
-    compares a hot spot with the squares where people report at all, not with empty forest.
+    Points in metres of a local plane; `weights`: reports per point, where a point stands
+    for several. The cells of the public grid: "6× the median" compares a hot spot with the
+    squares where people report at all, not with empty forest.
     """
     x, y = np.asarray(x_m, dtype=np.float64), np.asarray(y_m, dtype=np.float64)
     if not x.size:
         return 0.0
     keys = np.floor(x / cell_m) * 1e7 + np.floor(y / cell_m)
-    _keys, counts = np.unique(keys, return_counts=True)
-    return float(np.median(counts)) / cell_m**2
+    if weights is None:
+        _keys, counts = np.unique(keys, return_counts=True)
+        return float(np.median(counts)) / cell_m**2
+    _keys, inverse = np.unique(keys, return_inverse=True)
+    sums = np.bincount(inverse.reshape(-1), weights=np.asarray(weights, dtype=np.float64))
+    return float(np.median(sums[sums > 0])) / cell_m**2
 
 
 @dataclass(frozen=True)
@@ -418,26 +430,39 @@ def _flags(*columns: Any) -> Any:
     return sum((cast(c, Integer) * (1 << i) for i, c in enumerate(columns)), start=literal(0))
 
 
+POINT_ROW = np.dtype([("id", "i8"), ("lat", "f8"), ("lon", "f8"), ("flags", "i8"), ("at", "f8")])
+
+
+def _point_columns(session: Session) -> list[Any]:
+    """The numbers a run reads per report (POINT_ROW), labelled, as _fetch reads them."""
+    return [
+        _as(Report.id, "i8").label("id"),
+        _as(Report.lat, "f8").label("lat"),
+        _as(Report.lon, "f8").label("lon"),
+        _as(
+            _coded(Report.source, SOURCES) * 8
+            + _flags(Report.at_day, Report.at_evening, Report.at_night),
+            "i8",
+        ).label("flags"),
+        _as(_epoch_s(session, Report.counted_at), "f8").label("at"),
+    ]
+
+
 def points_for(
     session: Session, kommun: Kommun, params: HotSpotParams, start: datetime, end: datetime
 ) -> Points:
     """The counted reports as numpy arrays (two queries of numbers, no ORM objects)."""
     counted = counted_query(kommun, params, start, end)
-    table = _fetch(
-        session,
-        counted.with_only_columns(
-            _as(Report.id, "i8"),
-            _as(Report.lat, "f8"),
-            _as(Report.lon, "f8"),
-            _as(
-                _coded(Report.source, SOURCES) * 8
-                + _flags(Report.at_day, Report.at_evening, Report.at_night),
-                "i8",
-            ),
-            _as(_epoch_s(session, Report.counted_at), "f8"),
-        ),
-        np.dtype([("id", "i8"), ("lat", "f8"), ("lon", "f8"), ("flags", "i8"), ("at", "f8")]),
-    )
+    table = _fetch(session, counted.with_only_columns(*_point_columns(session)), POINT_ROW)
+    return _points_from(session, counted, table)
+
+
+def _points_from(
+    session: Session,
+    counted: Select,  # type: ignore[type-arg]
+    table: npt.NDArray[Any],
+) -> Points:
+    """Points from rows of POINT_ROW (some or all of the reports `counted` selects)."""
     if table.size and not (np.diff(table["id"]) > 0).all():
         table = table[np.argsort(table["id"], kind="stable")]
     ids = np.ascontiguousarray(table["id"])
@@ -499,8 +524,6 @@ def _reasons_of(
             ),
             pair,
         )
-        at = np.minimum(np.searchsorted(ids, pairs["id"]), ids.size - 1)
-        pairs = pairs[ids[at] == pairs["id"]]
     else:
         pairs = _fetch(session, _pairs(counted, report_id, code), pair)
     reasons = known
@@ -518,6 +541,9 @@ def _reasons_of(
                 np.array([(i, index[c]) for i, c in extra], dtype=pair),
             ]
         )
+    # Only the pairs of the reports asked about: all the counted ones, or some of them.
+    at = np.minimum(np.searchsorted(ids, pairs["id"]), ids.size - 1)
+    pairs = pairs[ids[at] == pairs["id"]]
     return (
         reasons,
         np.searchsorted(ids, pairs["id"]),
@@ -585,6 +611,143 @@ def recency_weights(
     return weights
 
 
+@dataclass
+class _Found:
+    """A run's findings before they are matched and stored.
+
+    `points`: the reports the hot spots are described from, in id order (all counted ones in
+    process; in the database, only those in a hot spot), the hot spots' members indexing them.
+    """
+
+    points: Points
+    spots: list[engine.HotSpot]
+    report_count: int
+    heat: list[list[float]]
+    typical: float  # the kommun's median density (typical_density)
+
+
+def _in_process(
+    session: Session,
+    kommun: Kommun,
+    params: HotSpotParams,
+    start: datetime,
+    end: datetime,
+    previous_spots: list[dict[str, Any]],
+    names: list[engine.Landmark],
+) -> _Found:
+    """Every counted report read into arrays and clustered here."""
+    points = points_for(session, kommun, params, start, end)
+    # Projected once: the clustering, the kommun's typical density and the heat layer share it.
+    plane = plane_for(points.lat, points.lon) if len(points) else None
+    metres = plane.to_metres(points.lat, points.lon) if plane else (np.empty(0), np.empty(0))
+    spots = engine.find_hotspots(
+        points.lat,
+        points.lon,
+        radius_m=params.radius_m,
+        min_reports=params.min_reports,
+        names=names,
+        method=params.method,
+        weights=recency_weights(points.counted_s, end, (end - start).total_seconds() / 86400),
+        held=[p["polygon"] for p in previous_spots],
+        plane=plane,
+        metres=metres,
+    )
+    return _Found(
+        points=points,
+        spots=spots,
+        report_count=len(points),
+        heat=heat_cells(points.lat, points.lon, plane=plane, metres=metres),
+        typical=typical_density(*metres),
+    )
+
+
+def _in_database(
+    session: Session,
+    kommun: Kommun,
+    params: HotSpotParams,
+    start: datetime,
+    end: datetime,
+    previous_spots: list[dict[str, Any]],
+    names: list[engine.Landmark],
+) -> _Found:
+    """The density method with its counting in PostGIS: only cells and members travel.
+
+    The same cells, weights and plane as the in-process density method, so the same hot
+    spots (tests/hotspots/test_postgis.py); the heat layer and the kommun's typical density
+    are made from the cell counts, each cell's reports placed at its centre (7.5 m off at
+    most, on 75 m heat cells and 250 m density squares).
+    """
+    if not postgis.postgis_available(session):
+        raise postgis.Unavailable()
+    counted = counted_query(kommun, params, start, end)
+    total, lat0, lat1, lon0, lon1 = session.execute(
+        counted.with_only_columns(
+            func.count(),
+            func.min(Report.lat),
+            func.max(Report.lat),
+            func.min(Report.lon),
+            func.max(Report.lon),
+        )
+    ).one()
+    if not total:
+        return _Found(_points_from(session, counted, np.empty(0, dtype=POINT_ROW)), [], 0, [], 0.0)
+    plane = plane_for([lat0, lat1], [lon0, lon1])
+    scale = plane.scale_at((lat0 + lat1) / 2, (lon0 + lon1) / 2)
+    radius = params.radius_m * scale
+    cell = radius / engine.CELLS_PER_RADIUS
+    half_life_s = max((end - start).total_seconds() / 86400, 1.0) * 86400 / 2
+    age_s = func.greatest(end.timestamp() - _epoch_s(session, Report.counted_at), 0.0)
+    weight = func.coalesce(func.power(0.5, age_s / half_life_s), 1.0)
+    cells = _fetch(
+        session,
+        postgis.cells_sql(counted, epsg=plane.epsg, cell=cell, weight=weight),
+        postgis.CELLS,
+    )
+    held = [plane.geometry_to_metres(to_shape(p["polygon"])) for p in previous_spots]
+    cell_label, shapes = engine.density_patches(
+        cells["col"], cells["row"], cells["n"], cells["w"], radius, params.min_reports, held=held
+    )
+    hot = cell_label >= 0
+    table = np.empty(0, dtype=POINT_ROW.descr + [("label", "i8")])
+    if hot.any():
+        table = _fetch(
+            session,
+            postgis.members_sql(
+                counted,
+                _point_columns(session),
+                epsg=plane.epsg,
+                cell=cell,
+                cols=cells["col"][hot].tolist(),
+                rows=cells["row"][hot].tolist(),
+                labels=cell_label[hot].tolist(),
+            ),
+            np.dtype(POINT_ROW.descr + [("label", "i8")]),
+        )
+        table = table[np.argsort(table["id"], kind="stable")]
+    label = np.ascontiguousarray(table["label"])
+    points = _points_from(session, counted, table)  # the label column is not read
+    spots = engine.hotspots_from_labels(
+        points.lat,
+        points.lon,
+        label,
+        radius_m=params.radius_m,
+        weights=recency_weights(points.counted_s, end, (end - start).total_seconds() / 86400),
+        names=names,
+        shapes_m=shapes,
+        plane=plane,
+        scale=scale,
+    )
+    x, y = (cells["col"] + 0.5) * cell, (cells["row"] + 0.5) * cell
+    centre_lat, centre_lon = plane.to_wgs84(x, y)
+    return _Found(
+        points=points,
+        spots=spots,
+        report_count=int(total),
+        heat=heat_cells(centre_lat, centre_lon, weights=cells["n"], plane=plane, metres=(x, y)),
+        typical=typical_density(x, y, weights=cells["n"]),
+    )
+
+
 def compute_run(
     session: Session,
     kommun: Kommun,
@@ -596,45 +759,18 @@ def compute_run(
     params = params or HotSpotParams()
     start, end = params.span(now or datetime.now(UTC))
     began = time.perf_counter()
-    points = points_for(session, kommun, params, start, end)
     names = [(lm.name, lm.lat, lm.lon) for lm in kommun.landmarks if lm.active]
     previous = previous_run(session, kommun, params)
     previous_spots = [
         _as_previous(h) for h in (previous.hotspots if previous else []) if h.trend != "gone"
     ]
-    # Projected once: the clustering, the kommun's typical density and the heat layer share it.
-    plane = plane_for(points.lat, points.lon) if len(points) else None
-    metres = plane.to_metres(points.lat, points.lon) if plane else (np.empty(0), np.empty(0))
     if params.method == "postgis":
-        if len(points) > postgis.MAX_REPORTS:
-            raise postgis.TooManyReports(len(points), postgis.MAX_REPORTS)
-        ids, labels = postgis.cluster_labels(
-            session,
-            counted_query(kommun, params, start, end),
-            radius_m=params.radius_m,
-            min_reports=params.min_reports,
-        )
-        aligned = np.full(len(points), -1, dtype=np.int64)
-        aligned[np.searchsorted(points.id, ids)] = labels
-        spots = engine.hotspots_from_labels(
-            points.lat, points.lon, aligned, radius_m=params.radius_m, names=names
-        )
+        found = _in_database(session, kommun, params, start, end, previous_spots, names)
     else:
-        spots = engine.find_hotspots(
-            points.lat,
-            points.lon,
-            radius_m=params.radius_m,
-            min_reports=params.min_reports,
-            names=names,
-            method=params.method,
-            weights=recency_weights(points.counted_s, end, (end - start).total_seconds() / 86400),
-            held=[p["polygon"] for p in previous_spots],
-            plane=plane,
-            metres=metres,
-        )
+        found = _in_process(session, kommun, params, start, end, previous_spots, names)
+    points, spots = found.points, found.spots
     tracked = match_hotspots(previous_spots, spots)
     given = given_names(session, kommun)
-    typical = typical_density(*metres)
     label = np.full(len(points), -1, dtype=np.int64)
     members = []
     for k, spot in enumerate(spots):
@@ -650,8 +786,8 @@ def compute_run(
         params_key=params.key(),
         period_start=start,
         period_end=end,
-        report_count=len(points),
-        heat=heat_cells(points.lat, points.lon, plane=plane, metres=metres),
+        report_count=found.report_count,
+        heat=found.heat,
         duration_ms=0.0,
         is_current=True,
         previous_id=previous.id if previous else None,
@@ -662,9 +798,9 @@ def compute_run(
             kommun, item, stats[k] if k >= 0 else {}, points.id[members[k]] if k >= 0 else None
         )
         record.name = given.get(item.id, record.name)
-        if record.count and record.area_m2 and typical:
+        if record.count and record.area_m2 and found.typical:
             density = record.count / record.area_m2
-            record.stats = {**record.stats, "density_ratio": round(density / typical, 1)}
+            record.stats = {**record.stats, "density_ratio": round(density / found.typical, 1)}
         run.hotspots.append(record)
     if previous is not None and previous.params_key == params.key():
         session.execute(
