@@ -698,32 +698,39 @@ def _in_database(
     half_life_s = max((end - start).total_seconds() / 86400, 1.0) * 86400 / 2
     age_s = func.greatest(end.timestamp() - _epoch_s(session, Report.counted_at), 0.0)
     weight = func.coalesce(func.power(0.5, age_s / half_life_s), 1.0)
-    cells = _fetch(
-        session,
-        postgis.cells_sql(counted, epsg=plane.epsg, cell=cell, weight=weight),
-        postgis.CELLS,
-    )
-    held = [plane.geometry_to_metres(to_shape(p["polygon"])) for p in previous_spots]
-    cell_label, shapes = engine.density_patches(
-        cells["col"], cells["row"], cells["n"], cells["w"], radius, params.min_reports, held=held
-    )
-    hot = cell_label >= 0
-    table = np.empty(0, dtype=POINT_ROW.descr + [("label", "i8")])
-    if hot.any():
-        table = _fetch(
+    with postgis.planned(session):
+        cells = _fetch(
             session,
-            postgis.members_sql(
-                counted,
-                _point_columns(session),
-                epsg=plane.epsg,
-                cell=cell,
-                cols=cells["col"][hot].tolist(),
-                rows=cells["row"][hot].tolist(),
-                labels=cell_label[hot].tolist(),
-            ),
-            np.dtype(POINT_ROW.descr + [("label", "i8")]),
+            postgis.cells_sql(counted, epsg=plane.epsg, cell=cell, weight=weight),
+            postgis.CELLS,
         )
-        table = table[np.argsort(table["id"], kind="stable")]
+        held = [plane.geometry_to_metres(to_shape(p["polygon"])) for p in previous_spots]
+        cell_label, shapes = engine.density_patches(
+            cells["col"],
+            cells["row"],
+            cells["n"],
+            cells["w"],
+            radius,
+            params.min_reports,
+            held=held,
+        )
+        hot = cell_label >= 0
+        table = np.empty(0, dtype=POINT_ROW.descr + [("label", "i8")])
+        if hot.any():
+            table = _fetch(
+                session,
+                postgis.members_sql(
+                    counted,
+                    _point_columns(session),
+                    epsg=plane.epsg,
+                    cell=cell,
+                    cols=cells["col"][hot].tolist(),
+                    rows=cells["row"][hot].tolist(),
+                    labels=cell_label[hot].tolist(),
+                ),
+                np.dtype(POINT_ROW.descr + [("label", "i8")]),
+            )
+            table = table[np.argsort(table["id"], kind="stable")]
     label = np.ascontiguousarray(table["label"])
     points = _points_from(session, counted, table)  # the label column is not read
     spots = engine.hotspots_from_labels(
