@@ -18,8 +18,9 @@ kommuner, of each kommun's median, and the total), the child's peak resident mem
 (VmHWM: the whole process, interpreter, Flask app and libraries included, and on SQLite the
 database pages the app maps into memory, `PRAGMA mmap_size`, up to 256 MB of shared page
 cache; the size after start-up, before computing, is printed beside it) and the hot spots
-found, so the two paths can be compared (each starts from no stored run). Exit 1 when a kommun's median is over 3 s, its
-peak over 500 MB, or a child does not finish within `--timeout` seconds.
+found, so the two paths can be compared (each starts from no stored run). Exit 1 when a
+kommun's median is over 3 s, a peak over 500 MB, or a child does not finish within
+`--timeout` seconds.
 """
 
 from __future__ import annotations
