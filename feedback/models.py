@@ -94,7 +94,18 @@ class Report(Base):
 
     __tablename__ = "report"
     __table_args__ = (
-        Index("ix_report_kommun_latlon", "kommun_id", "lat", "lon"),
+        # Reports by place; the rest lets a report's page pick the newest of its kind at its
+        # place, not merged and not a supporter's, from the index alone (migration 0030).
+        Index(
+            "ix_report_kommun_place",
+            "kommun_id",
+            "lat",
+            "lon",
+            "kind",
+            "merged_into_id",
+            "supports_id",
+            "created_at",
+        ),
         # The queue pages by (created_at, id) with a keyset cursor, newest or oldest first;
         # the rest of the columns let the lägesbild's counts of a period read the index alone.
         Index("ix_report_kommun_created_cover", *PERIOD_INDEX_COLUMNS),

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from feedback.models import Report
@@ -72,33 +72,44 @@ def _looks_like(report: Report, other: Report, similarity: float, shared: set[st
     return bool(shared) and (short or similarity > 0)
 
 
+def newest_nearby(report: Report, radius_m: float) -> Select[int]:
+    """Ids of the newest POOL reports of the report's kind in a box around it (index only)."""
+    dlat = radius_m / 111_000.0 * 1.2
+    dlon = dlat / max(math.cos(math.radians(report.lat)), 0.1)
+    return (
+        select(Report.id)
+        .where(
+            Report.kommun_id == report.kommun_id,
+            Report.lat.between(report.lat - dlat, report.lat + dlat),
+            Report.lon.between(report.lon - dlon, report.lon + dlon),
+            Report.kind == report.kind,
+            Report.merged_into_id.is_(None),
+            Report.supports_id.is_(None),
+            Report.id != report.id,
+        )
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(POOL)
+    )
+
+
 def duplicate_candidates(
     session: Session, report: Report, radius_m: float = 75.0, limit: int = 5
 ) -> list[Candidate]:
     """Reports of the same kommun and kind at this one's place that may say the same, newest first.
 
-    The database reads the newest few hundred reports inside a box around the point on the
-    (kommun_id, lat, lon) index; only those are measured and compared.
+    The database picks the newest few hundred reports inside a box around the point from the
+    (kommun_id, lat, lon, …, created_at) index alone, without reading a row (the densest
+    spot's box holds tens of thousands at a million reports); only those rows are loaded,
+    measured and compared.
     """
-    dlat = radius_m / 111_000.0 * 1.2
-    dlon = dlat / max(math.cos(math.radians(report.lat)), 0.1)
-    pool = list(
-        session.scalars(
-            select(Report)
-            .where(
-                Report.kommun_id == report.kommun_id,
-                Report.id != report.id,
-                Report.kind == report.kind,
-                Report.merged_into_id.is_(None),
-                Report.supports_id.is_(None),
-                Report.lat.between(report.lat - dlat, report.lat + dlat),
-                Report.lon.between(report.lon - dlon, report.lon + dlon),
-            )
-            .options(selectinload(Report.reasons), selectinload(Report.landmark))
-            .order_by(Report.created_at.desc(), Report.id.desc())
-            .limit(POOL)
-        )
+    newest = list(session.scalars(newest_nearby(report, radius_m)))
+    rows = session.scalars(
+        select(Report)
+        .where(Report.id.in_(newest))
+        .options(selectinload(Report.reasons), selectinload(Report.landmark))
     )
+    order = {report_id: k for k, report_id in enumerate(newest)}
+    pool = sorted(rows, key=lambda r: order[r.id])
     if not pool:
         return []
     distances = distance_m(report.lat, report.lon, [r.lat for r in pool], [r.lon for r in pool])
