@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,14 +32,15 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from core.clock import LOCAL_ZONE, local_day
 from core.idlists import in_ids
 from feedback.models import Report, ReportReason
 from feedback.rollups import ReportCellWeek
 from geo.cells import Cell, cell_shape, cells_from_counts, grid_keys
-from geo.projection import SWEREF99TM, MetricPlane, distance_m, plane
+from geo.cells import cell_key as stored_cell_key
+from geo.projection import SWEREF99TM, MetricPlane, plane
 from kommun.models import Kommun
 from review.periods import period_for
 
@@ -82,14 +84,21 @@ def window_start(now: datetime) -> datetime:
     return week_of(now - timedelta(days=WINDOW_DAYS))
 
 
-def _counted(kommun: Kommun, now: datetime) -> list[Any]:
-    """The conditions of the public population (the public map's reports)."""
+def _counted(kommun: Kommun, now: datetime, since: datetime | None = None) -> list[Any]:
+    """The conditions of the public population (the public map's reports); `since`: only
+    those from then on.
+
+    One lower bound on created_at, the later one: given two, SQLite ranged its index on the
+    year's and filtered a year of entries for this week's reports (318 ms at 1M reports
+    against a few ms).
+    """
+    start = window_start(now) if since is None else max(window_start(now), since)
     return [
         Report.kommun_id == kommun.id,
         Report.hidden.is_(False),
         Report.merged_into_id.is_(None),
         Report.erasure_requested_at.is_(None),
-        Report.created_at >= window_start(now),
+        Report.created_at >= start,
         Report.created_at <= now,
     ]
 
@@ -111,8 +120,7 @@ def map_cells(session: Session, kommun: Kommun, now: datetime) -> list[Cell]:
         ReportCellWeek.week < local_day(this_week),
     )
     this_week_so_far = select(Report.cell_250.label("cell"), literal(1).label("n")).where(
-        *_counted(kommun, now),
-        Report.created_at >= this_week,
+        *_counted(kommun, now, since=this_week),
         Report.kind == "otrygg",
         Report.cell_250.is_not(None),
     )
@@ -183,36 +191,51 @@ class CellSummary:
 def cell_summary(
     session: Session, kommun: Kommun, lat: float, lon: float, now: datetime
 ) -> CellSummary:
-    """The unsafe reports in the public cell that holds a point, under the k-rule."""
+    """The unsafe reports in the public cell that holds a point, under the k-rule.
+
+    Counted in SQL on the reports' stored grid key (cell_250, the same 250 m grid): no report
+    is loaded. Loading the cell's reports as objects took 9.5 s for the densest cell at a
+    million reports, on an endpoint anyone can call.
+    """
     key = cell_keys([lat], [lon])[0]
-    centre, polygon = cell_shape(*key, cell_m=CELL_M, metric=_grid())
-    ring = polygon["coordinates"][0]
-    pad = 1e-4  # degrees; the exact cell is checked on the grid below
-    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
-    candidates = list(
-        session.scalars(
-            select(Report)
-            .where(
-                *_counted(kommun, now),
-                Report.kind == "otrygg",
-                Report.lat.between(min(lats) - pad, max(lats) + pad),
-                Report.lon.between(min(lons) - pad, max(lons) + pad),
-            )
-            .options(selectinload(Report.reasons))
-        )
-    )
-    keys = cell_keys([r.lat for r in candidates], [r.lon for r in candidates])
-    inside = [r for r, k in zip(candidates, keys, strict=True) if k == key]
+    centre, _polygon = cell_shape(*key, cell_m=CELL_M, metric=_grid())
+    in_cell = [
+        *_counted(kommun, now),
+        Report.kind == "otrygg",
+        Report.cell_250 == stored_cell_key(lat, lon, cell_m=CELL_M),
+    ]
+    count = int(session.scalar(select(func.count()).select_from(Report).where(*in_cell)) or 0)
     k = min_reports()
-    if len(inside) < k:
+    if count < k:
         return CellSummary(centre, 0, [], None)
-    counts = Counter(code for r in inside for code in r.reason_codes)
-    named = sorted(((c, n) for c, n in counts.items() if n >= k), key=lambda cn: (-cn[1], cn[0]))
-    # "Jag känner likadant" agrees with an original report, not with someone else's support.
-    originals = [r for r in inside if r.supports_id is None] or inside
-    distances = distance_m(lat, lon, [r.lat for r in originals], [r.lon for r in originals])
-    anchor = min(zip(distances, originals, strict=True), key=lambda dr: (dr[0], dr[1].id))[1]
-    return CellSummary(centre, len(inside), named[:TOP_REASONS], anchor.id)
+    named = [
+        (str(code), int(n))
+        for code, n in session.execute(
+            select(ReportReason.code, func.count())
+            .join(Report, Report.id == ReportReason.report_id)
+            .where(*in_cell)
+            .group_by(ReportReason.code)
+            .having(func.count() >= k)
+            .order_by(func.count().desc(), ReportReason.code)
+            .limit(TOP_REASONS)
+        )
+    ]
+    return CellSummary(centre, count, named, _anchor(session, in_cell, lat, lon))
+
+
+def _anchor(session: Session, in_cell: list[Any], lat: float, lon: float) -> int | None:
+    """The report nearest the point among the cell's originals (all of them if none is).
+
+    "Jag känner likadant" agrees with an original report, not with someone else's support.
+    Nearest on the ground: degrees of longitude shrink by cos(lat), which is all a 250 m
+    cell needs.
+    """
+    squeeze = math.cos(math.radians(lat)) ** 2
+    distance = (Report.lat - lat) * (Report.lat - lat) + squeeze * (Report.lon - lon) * (
+        Report.lon - lon
+    )
+    nearest = select(Report.id).where(*in_cell).order_by(distance, Report.id).limit(1)
+    return session.scalar(nearest.where(Report.supports_id.is_(None))) or session.scalar(nearest)
 
 
 # --- single requests (Open311) -----------------------------------------------------------
