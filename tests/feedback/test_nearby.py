@@ -233,3 +233,25 @@ def test_the_answer_is_counted_without_loading_a_report(app, kommuner, session, 
     assert (summary.count, summary.reasons) == (5, [("place.dark", 5)])
     assert summary.anchor_id is not None
     assert loaded == []
+
+
+def test_the_anchor_is_the_nearest_original_near_or_far(app, kommuner, session, create_report_at):
+    """'Jag känner likadant' agrees with the original report nearest the point: looked for
+    within NEAR_M first, then in the whole cell, never a supporter's report."""
+    from privacy.public import NEAR_M, cell_summary
+
+    vanersborg = kommuner["Vänersborg"]
+    metre = 1 / 111_000.0
+    lat, lon = CENTRE
+    far = create_report_at(vanersborg, lat + (NEAR_M + 15) * metre, lon)
+    farther = create_report_at(vanersborg, lat - (NEAR_M + 40) * metre, lon)
+    for step in (1, 2, 3):  # supporters' reports, nearer than any original
+        support = create_report_at(vanersborg, lat + step * metre, lon)
+        support.supports_id = farther.id
+    session.commit()
+    with app.app_context():
+        summary = cell_summary(session, vanersborg, lat, lon, datetime.now(UTC))
+        assert (summary.count, summary.anchor_id) == (5, far.id)
+        near = create_report_at(vanersborg, lat - 10 * metre, lon)
+        summary = cell_summary(session, vanersborg, lat, lon, datetime.now(UTC))
+        assert (summary.count, summary.anchor_id) == (6, near.id)
