@@ -18,8 +18,9 @@ Pages: the residents' report form (its likely reasons are counted by a job, run 
 here before the form is: the form must then show them); the public promises page and the
 lägesbild of the current tertial, each as a cache
 miss (the kommun's cache generation is replaced before every request, as a new report does)
-and as a hit; the report page of a report in the densest spot (duplicate candidates); and
-the queue's last page (its "last" link). Exit status 1 when a page's p95 is over the target
+and as a hit; the report page of a report in the densest spot (duplicate candidates); the
+residents' "others have reported here" answer at that spot (the public `nara` endpoint);
+and the queue's last page (its "last" link). Exit status 1 when a page's p95 is over the target
 (300 ms).
 
 --profile prints cProfile's top functions per page instead of timing them.
@@ -211,8 +212,17 @@ def pages(seeded: Seeded, client: Any) -> dict[str, tuple[str, Callable[[], None
         "lägesbild tertial (miss)": (f"/samordnare/{slug}/lagesbild?kind=tertial", miss),
         "lägesbild tertial (hit)": (f"/samordnare/{slug}/lagesbild?kind=tertial", None),
         "report page": (f"/samordnare/rapport/{seeded.dense_report_id}", None),
+        "public nearby, densest cell": (nearby_url(seeded), None),
         "queue last page": (queue_last_url(client, slug), None),
     }
+
+
+def nearby_url(seeded: Seeded) -> str:
+    """The residents' "others have reported here" answer at the densest spot's report."""
+    with Session(db.get_engine(seeded.app)) as session:
+        report = session.get(Report, seeded.dense_report_id)
+        assert report is not None
+        return f"/api/k/{seeded.slug}/nara?lat={report.lat}&lon={report.lon}"
 
 
 def _kommun_id(seeded: Seeded) -> int:

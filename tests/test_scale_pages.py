@@ -3,9 +3,10 @@
 The small version of bench.pages: 1,000 and then 2,000 reports in one kommun. Each page must
 run the same number of SQL statements at both sizes (nothing per report) and build at most a
 bounded number of Report objects (the queue's page, a few duplicate candidates, none for the
-public map, the lägesbild and the report form). The lägesbild's counts come from the day
-roll-ups and its hot spots from the runs the background job stored: the page clusters
-nothing and writes nothing. The report form's likely reasons are a job's count too.
+public map, the lägesbild, the report form and the public answer for a cell). The
+lägesbild's counts come from the day roll-ups and its hot spots from the runs the background
+job stored: the page clusters nothing and writes nothing. The report form's likely reasons
+are a job's count too.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ def seed(session, kommun, start: int, n: int) -> None:
     session.execute(insert(Report), rows)
     session.execute(insert(ReportReason), reasons)
     session.commit()
+
+
+def nearby_url(session, report_id: int) -> str:
+    report = session.get(Report, report_id)
+    return f"/api/k/vanersborg/nara?lat={report.lat}&lon={report.lon}"
 
 
 @pytest.fixture
@@ -92,6 +98,7 @@ def test_pages_cost_the_same_at_twice_the_reports(
             "public": ("/k/vanersborg/loften", True),
             "lagesbild": ("/samordnare/vanersborg/lagesbild?kind=tertial", True),
             "report": ("/samordnare/rapport/4", False),  # in the densest cluster
+            "nearby": (nearby_url(session, 4), False),  # the public "others reported here"
             "queue": (last, False),
         }
         results.append(
@@ -110,6 +117,8 @@ def test_pages_cost_the_same_at_twice_the_reports(
     likely = BeautifulSoup(client.get("/k/vanersborg/").data, "html.parser")
     assert likely.select("#suggested-reasons input[name=reasons]")
     assert large["report"]["reports"] <= 1 + 10  # the report and its candidates
+    # The public answer for a cell counts its reports in SQL, never loads them.
+    assert large["nearby"]["reports"] == 0
     assert large["queue"]["reports"] <= PAGE_SIZE
     # The queue's last page is found by a cursor, not by skipping every row before it.
     # (SQLite's dialect always writes an OFFSET, last of the parameters; it must be 0.)
