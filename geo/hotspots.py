@@ -231,35 +231,14 @@ def density_cells(
     radius: float,
     min_reports: int,
     *,
-    significance: float = SIGNIFICANCE,
     cells_per_radius: int = CELLS_PER_RADIUS,
-    smooth: float = 0.5,
-    bar_percentile: float = 50.0,
-    occupied: bool = True,
-    min_cell_reports: int = 1,
-    held: Sequence[Any] = (),
-    held_significance: float = HELD_SIGNIFICANCE,
-    held_min_reports: int | None = None,
+    **options: Any,
 ) -> tuple[npt.NDArray[np.int64], list[Any]]:
     """Label points by significant dense patches of grid cells; return labels and shapes.
 
-    Plane coordinates (x, y) and `radius` in plane units; `w` weights (recency). Cells are
-    radius / `cells_per_radius` on a side (15 m at the default 60 m). A cell is significant
-    when the reports in the (2k+1)² cells around it (k = cells_per_radius, about the radius)
-    exceed what a random scatter over the inhabited cells (those with a report within that
-    reach, at least 20 radii square) would put there with probability `significance`
-    (Poisson), and at least `min_reports` are there. Of the significant cells, those
-    holding reports (`occupied`) whose own recency-weighted density, smoothed with a
-    Gaussian of sd `smooth` · radius / 2, is at least the `bar_percentile` of the
-    significant ones form the shape; cells within half a radius of each other make one
-    place, a hot spot when it holds at least `min_reports` reports. Cells within a cell of
-    a `held` shape (plane geometries, the last run's hot spots) also count when at least
-    `held_min_reports` (default half the minimum) are within reach at `held_significance`,
-    and a place holding such a cell needs only `held_min_reports` reports. The bench
-    (bench/hotspot_quality.py) chose these: the cells where reports were, not the ground
-    between them, capture the next month per area. `min_cell_reports` 2 (cells where
-    reports repeat) measured 1.20× the best baseline on Nottingham but 0.87–0.89× on Chicago
-    and Cheltenham, against 0.78–0.89× for 1, so it is not the default.
+    Plane coordinates (x, y) and `radius` in plane units; `w` weights (recency). The points
+    are counted per cell here and density_patches, which describes the method and takes the
+    `options`, does the rest.
     """
     n = x.size
     if n == 0:
@@ -280,15 +259,8 @@ def density_cells(
         weighted,
         radius,
         min_reports,
-        significance=significance,
         cells_per_radius=cells_per_radius,
-        smooth=smooth,
-        bar_percentile=bar_percentile,
-        occupied=occupied,
-        min_cell_reports=min_cell_reports,
-        held=held,
-        held_significance=held_significance,
-        held_min_reports=held_min_reports,
+        **options,
     )
     lookup = np.full(counts.size, -1, dtype=np.int64)
     lookup[filled] = cell_label
@@ -313,13 +285,31 @@ def density_patches(
     held_significance: float = HELD_SIGNIFICANCE,
     held_min_reports: int | None = None,
 ) -> tuple[npt.NDArray[np.int64], list[Any]]:
-    """density_cells on reports already counted per grid cell: each cell's label, the shapes.
+    """Significant dense patches of grid cells: each cell's label and the patches' shapes.
 
-    A cell is (col, row) = the floor of its reports' plane coordinates over radius /
-    `cells_per_radius`, given once, with its number of reports and their summed weight.
-    This is the whole method: the reports themselves are needed only to say which of them
-    lie in a labelled cell, so the counting can happen elsewhere (in the database, for the
-    postgis method) and only the cells travel.
+    `radius` in plane units; cells are radius / `cells_per_radius` on a side (15 m at the
+    default 60 m). A cell is significant when the reports in the (2k+1)² cells around it
+    (k = cells_per_radius, about the radius) exceed what a random scatter over the inhabited cells (those with a report within that
+    reach, at least 20 radii square) would put there with probability `significance`
+    (Poisson), and at least `min_reports` are there. Of the significant cells, those
+    holding reports (`occupied`) whose own recency-weighted density, smoothed with a
+    Gaussian of sd `smooth` · radius / 2, is at least the `bar_percentile` of the
+    significant ones form the shape; cells within half a radius of each other make one
+    place, a hot spot when it holds at least `min_reports` reports. Cells within a cell of
+    a `held` shape (plane geometries, the last run's hot spots) also count when at least
+    `held_min_reports` (default half the minimum) are within reach at `held_significance`,
+    and a place holding such a cell needs only `held_min_reports` reports. The bench
+    (bench/hotspot_quality.py) chose these: the cells where reports were, not the ground
+    between them, capture the next month per area. `min_cell_reports` 2 (cells where
+    reports repeat) measured 1.20× the best baseline on Nottingham but 0.87–0.89× on Chicago
+    and Cheltenham, against 0.78–0.89× for 1, so it is not the default.
+
+    The reports come counted per cell: (col, row) = the floor of their plane coordinates
+    over radius / `cells_per_radius`, each cell given once with its number of reports and
+    their summed weight; each cell's label (-1 for none) is returned with the shapes. This
+    is the whole method: the reports themselves are needed only to say which of them lie in
+    a labelled cell, so the counting can happen elsewhere (in the database, for the postgis
+    method) and only the cells travel.
     """
     from scipy.ndimage import binary_dilation, gaussian_filter, label, uniform_filter
     from scipy.special import pdtrc  # Poisson's upper tail, without importing scipy.stats
