@@ -83,14 +83,23 @@ def answer(
 def answers_between(
     session: Session, kommun_id: int, start: datetime, end: datetime
 ) -> Counter[str]:
-    """Answers given from start (inclusive) to end (exclusive) about the kommun's reports."""
+    """Answers given from start (inclusive) to end (exclusive) about the kommun's reports.
+
+    The answers of the period first, each report looked up by its key: as a join, SQLite
+    walked the kommun's reports instead and looked for a questionnaire of each (102 ms at a
+    million reports, on every lägesbild, against 0.1 ms).
+    """
+    of_kommun = (
+        select(Report.id)
+        .where(Report.id == Questionnaire.report_id, Report.kommun_id == kommun_id)
+        .exists()
+    )
     rows = session.execute(
         select(Questionnaire.answer, func.count(Questionnaire.id))
-        .join(Report, Report.id == Questionnaire.report_id)
         .where(
-            Report.kommun_id == kommun_id,
             Questionnaire.answered_at >= start,
             Questionnaire.answered_at < end,
+            of_kommun,
         )
         .group_by(Questionnaire.answer)
     ).all()
