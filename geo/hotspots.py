@@ -288,21 +288,21 @@ def density_patches(
     """Significant dense patches of grid cells: each cell's label and the patches' shapes.
 
     `radius` in plane units; cells are radius / `cells_per_radius` on a side (15 m at the
-    default 60 m). A cell is significant when the reports in the (2k+1)² cells around it
-    (k = cells_per_radius, about the radius) exceed what a random scatter over the inhabited cells (those with a report within that
-    reach, at least 20 radii square) would put there with probability `significance`
-    (Poisson), and at least `min_reports` are there. Of the significant cells, those
-    holding reports (`occupied`) whose own recency-weighted density, smoothed with a
-    Gaussian of sd `smooth` · radius / 2, is at least the `bar_percentile` of the
-    significant ones form the shape; cells within half a radius of each other make one
-    place, a hot spot when it holds at least `min_reports` reports. Cells within a cell of
-    a `held` shape (plane geometries, the last run's hot spots) also count when at least
-    `held_min_reports` (default half the minimum) are within reach at `held_significance`,
-    and a place holding such a cell needs only `held_min_reports` reports. The bench
-    (bench/hotspot_quality.py) chose these: the cells where reports were, not the ground
-    between them, capture the next month per area. `min_cell_reports` 2 (cells where
-    reports repeat) measured 1.20× the best baseline on Nottingham but 0.87–0.89× on Chicago
-    and Cheltenham, against 0.78–0.89× for 1, so it is not the default.
+    default 60 m). A cell is significant when the reports in the (2k+1)² cells around it (k =
+    cells_per_radius, about the radius) exceed what a random scatter over the inhabited cells
+    (those with a report within that reach, at least 20 radii square) would put there with
+    probability `significance` (Poisson), and at least `min_reports` are there. Of the
+    significant cells, those holding reports (`occupied`) whose own recency-weighted density,
+    smoothed with a Gaussian of sd `smooth` · radius / 2, is at least the `bar_percentile` of
+    the significant ones form the shape; cells within half a radius of each other make one
+    place, a hot spot when it holds at least `min_reports` reports. Cells within a cell of a
+    `held` shape (plane geometries, the last run's hot spots) also count when at least
+    `held_min_reports` (default half the minimum) are within reach at `held_significance`, and a
+    place holding such a cell needs only `held_min_reports` reports. The bench
+    (bench/hotspot_quality.py) chose these: the cells where reports were, not the ground between
+    them, capture the next month per area. `min_cell_reports` 2 (cells where reports repeat)
+    measured 1.20× the best baseline on Nottingham but 0.87–0.89× on Chicago and Cheltenham,
+    against 0.78–0.89× for 1, so it is not the default.
 
     The reports come counted per cell: (col, row) = the floor of their plane coordinates
     over radius / `cells_per_radius`, each cell given once with its number of reports and
