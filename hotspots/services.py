@@ -431,6 +431,8 @@ def _flags(*columns: Any) -> Any:
 
 
 POINT_ROW = np.dtype([("id", "i8"), ("lat", "f8"), ("lon", "f8"), ("flags", "i8"), ("at", "f8")])
+# A hot spot's member as the postgis path reads it: the point's numbers and its label.
+MEMBER_ROW = np.dtype(POINT_ROW.descr + [("label", "i8")])
 
 
 def _point_columns(session: Session) -> list[Any]:
@@ -601,13 +603,18 @@ def spot_stats(points: Points, label: npt.NDArray[np.int64], spots: int) -> list
     return out
 
 
+def half_life_s(window_days: float) -> float:
+    """A report's weight halves every half window (recency_weights and the postgis path)."""
+    return max(window_days, 1.0) * 86400 / 2
+
+
 def recency_weights(
     counted_s: npt.NDArray[np.float64], end: datetime, window_days: float
 ) -> npt.NDArray[np.float64]:
     """Half weight for a report half the window old: where reports come now counts most."""
-    half_life_s = max(window_days, 1.0) * 86400 / 2
     age_s = np.maximum(end.timestamp() - counted_s, 0.0)
-    weights: npt.NDArray[np.float64] = np.where(np.isnan(age_s), 1.0, 0.5 ** (age_s / half_life_s))
+    halved = age_s / half_life_s(window_days)
+    weights: npt.NDArray[np.float64] = np.where(np.isnan(age_s), 1.0, 0.5**halved)
     return weights
 
 
@@ -695,9 +702,9 @@ def _in_database(
     scale = plane.scale_at((lat0 + lat1) / 2, (lon0 + lon1) / 2)
     radius = params.radius_m * scale
     cell = radius / engine.CELLS_PER_RADIUS
-    half_life_s = max((end - start).total_seconds() / 86400, 1.0) * 86400 / 2
+    window_days = (end - start).total_seconds() / 86400
     age_s = func.greatest(end.timestamp() - _epoch_s(session, Report.counted_at), 0.0)
-    weight = func.coalesce(func.power(0.5, age_s / half_life_s), 1.0)
+    weight = func.coalesce(func.power(0.5, age_s / half_life_s(window_days)), 1.0)
     with postgis.planned(session):
         cells = _fetch(
             session,
@@ -715,7 +722,7 @@ def _in_database(
             held=held,
         )
         hot = cell_label >= 0
-        table = np.empty(0, dtype=POINT_ROW.descr + [("label", "i8")])
+        table = np.empty(0, dtype=MEMBER_ROW)
         if hot.any():
             table = _fetch(
                 session,
@@ -728,7 +735,7 @@ def _in_database(
                     rows=cells["row"][hot].tolist(),
                     labels=cell_label[hot].tolist(),
                 ),
-                np.dtype(POINT_ROW.descr + [("label", "i8")]),
+                MEMBER_ROW,
             )
             table = table[np.argsort(table["id"], kind="stable")]
     label = np.ascontiguousarray(table["label"])
@@ -738,7 +745,7 @@ def _in_database(
         points.lon,
         label,
         radius_m=params.radius_m,
-        weights=recency_weights(points.counted_s, end, (end - start).total_seconds() / 86400),
+        weights=recency_weights(points.counted_s, end, window_days),
         names=names,
         shapes_m=shapes,
         plane=plane,
