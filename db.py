@@ -215,20 +215,23 @@ def init_app(app: Flask) -> None:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(engine: Engine) -> Any:
+def alembic_config(engine: Engine, secret_key: str | None = None) -> Any:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
+    # A migration that derives a value from the instance's key (0031: the public ids reports
+    # already had) gets it here; without it, such values are made afresh.
+    config.attributes["secret_key"] = secret_key
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, secret_key: str | None = None) -> None:
     """Bring the schema up to a revision (head by default)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    command.upgrade(alembic_config(engine, secret_key), revision)
 
 
 @click.group("db", cls=AppGroup)
@@ -240,7 +243,7 @@ def db_cli() -> None:
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Upgrade the schema to REVISION (default: head)."""
-    upgrade(get_engine(), revision)
+    upgrade(get_engine(), revision, secret_key=str(current_app.config["SECRET_KEY"]))
     click.echo(f"Database at {revision}.")
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import secrets
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +82,12 @@ def _created_day_of_inserted(context: Any) -> date:
     return local_day(created)
 
 
+def new_public_token() -> str:
+    """The opaque part of a report's public id (privacy.public.public_id): random, so it
+    tells nothing of when the report came or whose it is."""
+    return base64.b32encode(secrets.token_bytes(10)).decode().lower()
+
+
 def _counted_day_of_inserted(context: Any) -> date:
     """The local day a row being inserted is counted on: the event's, else its receipt's."""
     params = context.get_current_parameters()
@@ -131,6 +139,12 @@ class Report(Base):
     # The 250 m SWEREF 99 TM grid cell of lat/lon (geo.cells.cell_key), kept in step with
     # them: the public map and the lägesbild count per cell in SQL.
     cell_250: Mapped[int | None] = mapped_column(BigInteger, default=_cell_of_inserted)
+    # Open311 presents a report under one service, its first reason (the least code): kept by
+    # triggers on report_reason (migration 0031), set with the report at intake.
+    service_code: Mapped[str | None] = mapped_column(String(40))
+    # Its public id without the kommun's code (privacy.public.public_id); None: a row written
+    # without the models (a bulk load), never shown to the public.
+    public_token: Mapped[str | None] = mapped_column(String(16), default=new_public_token)
     # "Jag känner likadant": the report this one agrees with.
     supports_id: Mapped[int | None] = mapped_column(
         ForeignKey("report.id", ondelete="SET NULL"), index=True
@@ -265,11 +279,19 @@ Index(
     postgresql_ops={"description": "gin_trgm_ops", "place_description": "gin_trgm_ops"},
 ).ddl_if(dialect="postgresql")
 
-# Counting per cell reads this index alone (it holds every column counted_query filters on).
+# One public request is found by its id.
+Index("ix_report_public_token", Report.public_token, unique=True)
+
+# Counting per cell reads this index alone (it holds every column counted_query filters on),
+# and so does counting per cell and service, and per local day and status (Open311's public
+# reads, migration 0031).
 Index(
     "ix_report_counted_cell",
     Report.kommun_id,
     Report.cell_250,
+    Report.service_code,
+    Report.created_day,
+    Report.status,
     Report.created_at,
     Report.kind,
     Report.hidden,

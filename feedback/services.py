@@ -120,6 +120,9 @@ def insert_report(
             "updated_at": now,
             "hidden": False,
             "submission_id": data.submission_id,
+            # The first reason, as the triggers on report_reason would set it: set here, the
+            # reasons' inserts below leave the row alone.
+            "service_code": min(data.reasons) if data.reasons else None,
         },
     ).scalar_one()
     session.execute(

@@ -95,6 +95,12 @@ def cell_key(lat: float, lon: float, *, cell_m: float = STORED_CELL_M) -> int:
     return int(math.floor(y / cell_m) * _ROW_FACTOR + math.floor(x / cell_m) + _COLUMN_OFFSET)
 
 
+def unpack_key(key: int) -> tuple[int, int]:
+    """The (row, col) of a packed grid key (cell_key's inverse)."""
+    row, packed_col = divmod(int(key), _ROW_FACTOR)
+    return row, packed_col - _COLUMN_OFFSET
+
+
 def cells_from_counts(
     counts: list[tuple[int, int]], *, cell_m: float = STORED_CELL_M
 ) -> list[Cell]:
@@ -102,8 +108,7 @@ def cells_from_counts(
     metric = plane(SWEREF99TM)
     cells = []
     for key, n in counts:
-        r, packed_col = divmod(int(key), _ROW_FACTOR)
-        c = packed_col - _COLUMN_OFFSET
+        r, c = unpack_key(key)
         square = box(c * cell_m, r * cell_m, (c + 1) * cell_m, (r + 1) * cell_m)
         shape = metric.geometry_to_wgs84(square)
         centre = shape.centroid

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from contextlib import contextmanager
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -112,6 +114,59 @@ def test_upgrade_fills_in_the_grid_cell_of_existing_reports(tmp_path):
         got = dict(conn.execute(text("SELECT id, cell_250 FROM report")).all())
     assert got == {1: cell_key(58.38065, 12.32265), 2: cell_key(58.39, 12.30)}
     engine.dispose()
+
+
+@pytest.mark.parametrize("secret", ["the-instance-key", None])
+def test_upgrade_keeps_the_public_ids_reports_had(tmp_path, secret):
+    """0031 stores the public ids Open311 derived from the key (an HMAC of the report id),
+    so a request keeps its id; without the key (not through `flask db upgrade`) each report
+    gets a random one. The first reason becomes the report's service."""
+    import base64
+    import hashlib
+    import hmac
+
+    from sqlalchemy import text
+
+    engine = db.make_engine("sqlite:///" + str(tmp_path / "tokens.sqlite"))
+    db.upgrade(engine, "0030_report_place_index")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO kommun (id, code, name, slug, boundary_geojson, min_lat, min_lon,"
+                " max_lat, max_lon, active, created_at) VALUES (1, '1487', 'Vänersborg',"
+                " 'vanersborg', '{}', 58, 12, 59, 13, 1, '2026-01-01')"
+            )
+        )
+        for i in (1, 2):
+            conn.execute(
+                text(
+                    "INSERT INTO report (id, kommun_id, receipt_code, kind, source, status, lat,"
+                    " lon, location_method, at_day, at_evening, at_night, on_weekdays,"
+                    " on_weekends, recurring, description, created_at, updated_at, hidden,"
+                    " created_day, counted_day) VALUES (:id, 1, :code, 'otrygg', 'online', 'ny',"
+                    " 58.38, 12.32, 'map', 0, 0, 0, 0, 0, 0, '', '2026-01-01', '2026-01-01', 0,"
+                    " '2026-01-01', '2026-01-01')"
+                ),
+                {"id": i, "code": f"R{i}"},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO report_reason (report_id, code) VALUES"
+                " (1, 'place.dark'), (1, 'people.groups')"
+            )
+        )
+    db.upgrade(engine, secret_key=secret)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, public_token, service_code FROM report")).all()
+    engine.dispose()
+    tokens = {i: token for i, token, _code in rows}
+    assert {i: code for i, _token, code in rows} == {1: "people.groups", 2: None}
+    for i, token in tokens.items():
+        assert re.fullmatch(r"[a-z2-7]{16}", token)
+        if secret is not None:
+            digest = hmac.new(secret.encode(), f"public-request:{i}".encode(), hashlib.sha256)
+            assert token == base64.b32encode(digest.digest()).decode()[:16].lower()
+    assert tokens[1] != tokens[2]
 
 
 def test_sqlite_reads_through_memory_mapping(tmp_path):

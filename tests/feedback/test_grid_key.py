@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 
-from feedback.models import Report
+from feedback.models import Report, ReportReason
 from geo.cells import cell_key
 from review.services import correct_location
 from tests.conftest import VANERSBORG_TORGET
@@ -43,3 +43,39 @@ def test_a_moved_report_moves_to_its_new_cell(session, kommuner, create_report_a
     stored = session.scalar(select(Report.cell_250).where(Report.id == report.id))
     assert stored == cell_key(VANERSBORG_TORGET[0] + 0.01, VANERSBORG_TORGET[1])
     assert stored != cell_key(*VANERSBORG_TORGET)
+
+
+def test_a_reports_service_is_its_least_reason_whatever_writes_the_reasons(
+    session, kommuner, create_report_at
+):
+    """report.service_code (Open311's service of a report) follows its reasons: set at intake,
+    and kept by the database when reasons are added, removed or changed by any statement."""
+    report = create_report_at(kommuner["Vänersborg"], 58.38, 12.32, reasons=["place.dark"])
+    assert report.service_code == "place.dark"
+
+    def service() -> str | None:
+        return session.scalar(select(Report.service_code).where(Report.id == report.id))
+
+    session.execute(insert(ReportReason), [{"report_id": report.id, "code": "people.groups"}])
+    assert service() == "people.groups"
+    session.execute(insert(ReportReason), [{"report_id": report.id, "code": "place.bushes"}])
+    assert service() == "people.groups"
+    session.execute(
+        update(ReportReason)
+        .where(ReportReason.report_id == report.id, ReportReason.code == "people.groups")
+        .values(code="damage.fire")
+    )
+    assert service() == "damage.fire"
+    session.execute(
+        delete(ReportReason).where(
+            ReportReason.report_id == report.id, ReportReason.code == "damage.fire"
+        )
+    )
+    assert service() == "place.bushes"
+    session.execute(delete(ReportReason).where(ReportReason.report_id == report.id))
+    assert service() is None
+    session.commit()
+    session.refresh(report)
+    report.reasons = [ReportReason(code="place.dark"), ReportReason(code="disorder.drugs")]
+    session.commit()
+    assert service() == "disorder.drugs"
