@@ -20,7 +20,9 @@ lägesbild of the current tertial, each as a cache
 miss (the kommun's cache generation is replaced before every request, as a new report does)
 and as a hit; the report page of a report in the densest spot (duplicate candidates); the
 residents' "others have reported here" answer at that spot (the public `nara` endpoint,
-cached per cell: as a miss and as a hit); and the queue's last page (its "last" link).
+cached per cell: as a miss and as a hit); the queue's last page (its "last" link); and
+Open311 read without a key: the public list as a miss and a hit, a page in the middle of the
+year's list, and one public request by its id.
 Exit status 1 when a page's p95 is over the target (300 ms).
 
 --profile prints cProfile's top functions per page instead of timing them.
@@ -215,6 +217,33 @@ def pages(seeded: Seeded, client: Any) -> dict[str, tuple[str, Callable[[], None
         "public nearby, densest (miss)": (nearby_url(seeded), miss),
         "public nearby, densest (hit)": (nearby_url(seeded), None),
         "queue last page": (queue_last_url(client, slug), None),
+        **open311_pages(seeded, client, miss),
+    }
+
+
+def open311_pages(
+    seeded: Seeded, client: Any, miss: Callable[[], None]
+) -> dict[str, tuple[str, Callable[[], None] | None]]:
+    """Open311 without a key: the public list (the specification's default 90 days) as a
+    cache miss and a hit, a page deep into the year's list, and one request by its id."""
+    with Session(db.get_engine(seeded.app)) as session:
+        code = session.scalar(select(Kommun.code).where(Kommun.slug == seeded.slug))
+    base = f"/open311/v2/requests.json?jurisdiction_id={code}"
+    year = f"{base}&start_date=2000-01-01T00:00:00Z&page_size=100"
+    listed = client.get(year)
+    total = int(listed.headers["X-Total-Count"])
+    one = listed.get_json()[0]["service_request_id"]
+    return {
+        "open311 public list (miss)": (base, miss),
+        "open311 public list (hit)": (base, None),
+        "open311 public list, year, middle page (hit)": (
+            f"{year}&page={max(1, total // 200)}",
+            None,
+        ),
+        "open311 one public request": (
+            f"/open311/v2/requests/{one}.json?jurisdiction_id={code}",
+            None,
+        ),
     }
 
 

@@ -43,6 +43,7 @@ from wtforms.validators import Length
 from accounts.security import limiter
 from audit.services import record
 from core import text
+from core.cache import per_kommun
 from core.clock import LOCAL_ZONE
 from core.current import app_object
 from core.errors import register_api_errors
@@ -59,7 +60,17 @@ from open311.keys import find_key
 from open311.models import ApiKey
 from open311.openapi import document
 from privacy.masking import mask
-from privacy.public import PublicRequest, public_id, public_requests
+from privacy.public import (
+    PublicIndex,
+    PublicQuery,
+    PublicRequest,
+    min_reports,
+    public_id,
+    public_index,
+    public_page,
+    public_requests_by_id,
+    week_of,
+)
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -526,12 +537,25 @@ def _is_staff(key: ApiKey | None, kommun: Kommun) -> bool:
 
 def _request_id(kommun: Kommun, key: ApiKey | None, report_id: int) -> str:
     """The id a request is read back by with this key: the registration number for staff."""
-    if _is_staff(key, kommun):
-        number = get_session().scalar(
-            select(Report.registration_number).where(Report.id == report_id)
+    number, token = (
+        get_session()
+        .execute(
+            select(Report.registration_number, Report.public_token).where(Report.id == report_id)
         )
-        return str(number)
-    return public_id(kommun, report_id)
+        .one()
+    )
+    return str(number) if _is_staff(key, kommun) else public_id(kommun, str(token))
+
+
+@per_kommun("open311-public")
+def _cached_index(kommun: Kommun, week: datetime, k: int) -> PublicIndex:
+    """The public list's groups and day counts, per kommun, cache generation, week and k:
+    computed once after each change of the kommun's reports, whatever the filters asked."""
+    return public_index(get_session(), kommun, datetime.now(UTC))
+
+
+def _public_index(kommun: Kommun) -> PublicIndex:
+    return _cached_index(kommun, week_of(datetime.now(UTC)), min_reports())
 
 
 def _visible(kommun: Kommun) -> Any:
@@ -687,21 +711,14 @@ def _staff_query(kommun: Kommun, f: _Filters) -> Any:
     return query
 
 
-def _public_matches(items: list[PublicRequest], f: _Filters) -> list[PublicRequest]:
+def _public_query(f: _Filters) -> PublicQuery:
     """The filters on what the public may see; dates match whole weeks, never moments."""
-    if f.ids:
-        wanted = set(f.ids)
-        return [p for p in items if p.public_id in wanted]
-    week = timedelta(days=7)
-    return [
-        p
-        for p in items
-        if (not f.codes or p.service_code in f.codes)
-        and (f.statuses != {"open"} or p.status != "avslutad")
-        and (f.statuses != {"closed"} or p.status == "avslutad")
-        and (f.start is None or p.week + week > f.start)
-        and (f.end is None or p.week <= f.end)
-    ]
+    return PublicQuery(
+        codes=frozenset(f.codes),
+        status=next(iter(f.statuses)) if len(f.statuses) == 1 else None,
+        start=f.start,
+        end=f.end,
+    )
 
 
 @bp.get("/requests.<fmt>")
@@ -727,9 +744,14 @@ def list_requests(fmt: str) -> Response:
         records = [_staff_record(kommun, r) for r in reports]
         _log_staff_read(key, kommun, reports)
     else:
-        matches = _public_matches(public_requests(session, kommun, datetime.now(UTC)), filters)
-        total = len(matches)
-        records = [_public_record(kommun, p) for p in matches[(page - 1) * size : page * size]]
+        now = datetime.now(UTC)
+        if filters.ids:
+            found = public_requests_by_id(session, kommun, now, filters.ids)
+            total, shown = len(found), found[(page - 1) * size : page * size]
+        else:
+            index, query = _public_index(kommun), _public_query(filters)
+            total, shown = public_page(session, kommun, now, index, query, (page - 1) * size, size)
+        records = [_public_record(kommun, p) for p in shown]
     response = formats.respond(fmt, records, root="service_requests", item="request")
     response.headers["X-Total-Count"] = str(total)
     pages = max(1, math.ceil(total / size))
@@ -757,12 +779,8 @@ def show_request(name: str) -> Response:
         if report is not None:
             _log_staff_read(key, kommun, [report])
     else:
-        now = datetime.now(UTC)
-        records = [
-            _public_record(kommun, p)
-            for p in public_requests(session, kommun, now)
-            if p.public_id == number
-        ]
+        found = public_requests_by_id(session, kommun, datetime.now(UTC), [number])
+        records = [_public_record(kommun, p) for p in found]
     if not records:
         raise Open311Error(404, _("Det finns ingen begäran med id %(id)s.", id=number))
     return formats.respond(fmt, records, root="service_requests", item="request")

@@ -25,6 +25,7 @@ from review.queue import PAGE_SIZE
 from tests.towns import town_reports
 
 REASONS = ["place.dark", "place.bushes", "people.groups"]
+OPEN311 = "/open311/v2/requests.json?jurisdiction_id=1487&start_date=2025-01-01T00:00:00Z"
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
@@ -100,6 +101,8 @@ def test_pages_cost_the_same_at_twice_the_reports(
             "report": ("/samordnare/rapport/4", False),  # in the densest cluster
             "nearby": (nearby_url(session, 4), False),  # the public "others reported here"
             "queue": (last, False),
+            # Open311 without a key: the public list, a page deep into it, as a cache miss.
+            "open311": (f"{OPEN311}&page=7&page_size=5", True),
         }
         results.append(
             {
@@ -120,6 +123,13 @@ def test_pages_cost_the_same_at_twice_the_reports(
     # The public answer for a cell counts its reports in SQL, never loads them.
     assert large["nearby"]["reports"] == 0
     assert large["queue"]["reports"] <= PAGE_SIZE
+    # Open311's public list counts its groups in SQL and reads the rows of one week or two.
+    assert large["open311"]["reports"] == 0
+    open311_sql = [sql for sql, _p in large["open311"]["sql"]]
+    grouped = [sql for sql in open311_sql if "GROUP BY" in sql]
+    assert len(grouped) == 2
+    rows = [sql for sql in open311_sql if "FROM report" in sql and "GROUP BY" not in sql]
+    assert rows and all("created_at <" in sql for sql in rows)
     # The queue's last page is found by a cursor, not by skipping every row before it.
     # (SQLite's dialect always writes an OFFSET, last of the parameters; it must be 0.)
     offsets = [params for sql, params in large["queue"]["sql"] if "OFFSET" in sql]

@@ -137,3 +137,49 @@ def test_an_id_of_a_quiet_cell_answers_like_no_id(app, client, kommuner, keys, f
     assert quiet.data.replace(public.encode(), b"ID") == never.data.replace(
         b"1487-aaaaaaaaaaaaaaaa", b"ID"
     )
+
+
+def test_pages_of_the_public_list_are_the_whole_list_cut_in_order(
+    app, client, kommuner, session, create_report_at
+):
+    """Newest week first, by id within a week; each page is the next slice of that order and
+    the total counts what the filters admit, whichever weeks the page falls in."""
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 2
+    vanersborg = kommuner["Vänersborg"]
+    now = datetime.now(LOCAL_ZONE)
+    for weeks_ago, n in ((0, 3), (1, 1), (2, 4), (5, 2)):
+        for i in range(n):
+            report = create_report_at(
+                vanersborg, LAT, LON, created_at=now - timedelta(weeks=weeks_ago, hours=i)
+            )
+            if i == 0:
+                report.status = "avslutad"
+    # A group of one in the same cell: never listed, never counted.
+    create_report_at(vanersborg, LAT, LON, reasons=["damage.fire"])
+    session.commit()
+
+    since = "start_date=" + (now - timedelta(days=60)).isoformat().replace("+", "%2B")
+    response = client.get(f"{PUBLIC}&{since}&page_size=1000")
+    everything = response.get_json()
+    assert response.headers["X-Total-Count"] == "10" and len(everything) == 10
+    order = [
+        (-datetime.fromisoformat(r["requested_datetime"]).timestamp(), r["service_request_id"])
+        for r in everything
+    ]
+    assert order == sorted(order)
+    for size in (1, 3, 4):
+        pages, page = [], 1
+        while True:
+            answer = client.get(f"{PUBLIC}&{since}&page_size={size}&page={page}")
+            assert answer.headers["X-Total-Count"] == "10"
+            pages += answer.get_json()
+            if 'rel="next"' not in answer.headers.get("Link", ""):
+                break
+            page += 1
+        assert pages == everything, size
+    closed = listed(client, f"{since}&status=closed&page_size=2&page=2")
+    all_closed = [r for r in everything if r["status"] == "closed"]
+    assert len(all_closed) == 4 and closed == all_closed[2:]
+    wanted = [all_closed[1]["service_request_id"], everything[0]["service_request_id"]]
+    by_id = listed(client, "service_request_id=" + ",".join([*wanted, "1487-aaaaaaaaaaaaaaaa"]))
+    assert by_id == [r for r in everything if r["service_request_id"] in wanted]

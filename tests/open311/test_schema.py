@@ -86,7 +86,7 @@ def test_answers_to_good_requests_match_the_schema(app, kommuner, session):
     number = posted.json()[0]["service_request_id"]
     app.config["PUBLIC_MIN_CELL_REPORTS"] = 1  # so that the public reads it too
     with app.test_request_context():
-        public = public_id(kommuner["Vänersborg"], session.scalar(select(Report.id)))
+        public = public_id(kommuner["Vänersborg"], session.scalar(select(Report.public_token)))
     for fmt in ("json", "xml"):
         for api_key, request_id in ((key, number), (None, public)):
             query = {"jurisdiction_id": "1487"} | ({"api_key": api_key} if api_key else {})

@@ -64,14 +64,18 @@ def test_the_public_year_moves_a_whole_week_at_a_time(app, kommuner, session, cr
     assert answers[0][1:] == ([2], 2)
 
 
-def test_public_ids_are_opaque_and_keyed(app, kommuner, create_report_at):
+def test_public_ids_are_random_and_kept(app, kommuner, session, create_report_at):
+    """Not derived from the sequential report id, nor from a key that may be changed: a
+    request keeps the id it was listed under."""
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 2
     vanersborg = kommuner["Vänersborg"]
-    reports = [create_report_at(vanersborg, LAT, LON) for _ in range(2)]
+    reports = [create_report_at(vanersborg, LAT, LON, created_at=NOW) for _ in range(2)]
     with app.test_request_context():
-        ids = [public_id(vanersborg, r.id) for r in reports]
+        ids = [public_id(vanersborg, str(r.public_token)) for r in reports]
+        listed = {r.public_id for r in public_requests(session, vanersborg, NOW)}
         app.config["SECRET_KEY"] = "another-secret"
-        rekeyed = public_id(vanersborg, reports[0].id)
-    assert ids[0] != ids[1] and rekeyed != ids[0]
+        again = {r.public_id for r in public_requests(session, vanersborg, NOW)}
+    assert ids[0] != ids[1] and listed == again == set(ids)
     assert all(re.fullmatch(r"1487-[a-z2-7]{16}", i) for i in ids)
 
 
