@@ -123,13 +123,18 @@ def test_pages_cost_the_same_at_twice_the_reports(
     # The public answer for a cell counts its reports in SQL, never loads them.
     assert large["nearby"]["reports"] == 0
     assert large["queue"]["reports"] <= PAGE_SIZE
-    # Open311's public list counts its groups in SQL and reads the rows of one week or two.
+    # Open311's public list counts its groups in SQL, reads the keys of one week or two and
+    # then the rows of the page alone.
     assert large["open311"]["reports"] == 0
-    open311_sql = [sql for sql, _p in large["open311"]["sql"]]
-    grouped = [sql for sql in open311_sql if "GROUP BY" in sql]
-    assert len(grouped) == 2
-    rows = [sql for sql in open311_sql if "FROM report" in sql and "GROUP BY" not in sql]
-    assert rows and all("created_at <" in sql for sql in rows)
+    open311_sql = large["open311"]["sql"]
+    assert len([sql for sql, _p in open311_sql if "GROUP BY" in sql]) == 2
+    rows = [(sql, p) for sql, p in open311_sql if "FROM report" in sql and "GROUP BY" not in sql]
+    assert any("created_at <" in sql for sql, _p in rows)
+    by_token = [p for sql, p in rows if "created_at <" not in sql]
+    assert by_token and all(
+        "public_token IN" in sql for sql, _p in rows if "created_at <" not in sql
+    )
+    assert all(len(p) <= 5 for p in by_token)  # the page's five
     # The queue's last page is found by a cursor, not by skipping every row before it.
     # (SQLite's dialect always writes an OFFSET, last of the parameters; it must be 0.)
     offsets = [params for sql, params in large["queue"]["sql"] if "OFFSET" in sql]
