@@ -66,6 +66,10 @@ PERIOD_INDEX_COLUMNS = (
     "at_night",
     "lat",
     "lon",
+    # Open311's public list reads a week's requests in public-token order from here (0032).
+    "public_token",
+    "cell_250",
+    "service_code",
 )
 
 
@@ -283,15 +287,12 @@ Index(
 Index("ix_report_public_token", Report.public_token, unique=True)
 
 # Counting per cell reads this index alone (it holds every column counted_query filters on),
-# and so does counting per cell and service, and per local day and status (Open311's public
-# reads, migration 0031).
+# and so does counting the (cell, service) groups of given public requests (migration 0031).
 Index(
     "ix_report_counted_cell",
     Report.kommun_id,
     Report.cell_250,
     Report.service_code,
-    Report.created_day,
-    Report.status,
     Report.created_at,
     Report.kind,
     Report.hidden,

@@ -17,6 +17,8 @@ reports are gone.
 - report_reason_day: the reasons of the reports that count as unsafe places, by counted day.
 - report_cell_week: the unsafe places per 250 m grid cell, by the week (its Monday) they
   came in (report.created_day): the public map's population, whose year starts on a Monday.
+- report_service_week: Open311's public requests per cell, service, status and week
+  (migration 0032, its own triggers).
 """
 
 from __future__ import annotations
@@ -75,4 +77,22 @@ class ReportCellWeek(Base):
     )
     week: Mapped[date] = mapped_column(Date, primary_key=True)  # its Monday
     cell_250: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class ReportServiceWeek(Base):
+    """Open311's public population per 250 m cell, service (first reason), status and week
+    (its Monday, from report.created_day): reports not asked to be erased, not hidden, not
+    merged, with a cell and a service, of every kind (migration 0032)."""
+
+    __tablename__ = "report_service_week"
+    __table_args__ = TABLE_ARGS
+
+    kommun_id: Mapped[int] = mapped_column(
+        ForeignKey("kommun.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    cell_250: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    service_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)

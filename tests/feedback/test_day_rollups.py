@@ -1,5 +1,6 @@
 """The roll-ups always hold what counting the reports gives: through new reports, bulk
-inserts, edits, hiding, merging, erasure requests, changed reasons and deletions."""
+inserts, edits, hiding, merging, erasure requests, changed reasons (and so services) and
+deletions."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from core.clock import local_day
 from feedback.models import Report, ReportReason
-from feedback.rollups import ReportCellWeek, ReportDay, ReportReasonDay
+from feedback.rollups import ReportCellWeek, ReportDay, ReportReasonDay, ReportServiceWeek
 from tests.conftest import VANERSBORG_TORGET
 
 PLACE = (
@@ -55,10 +56,29 @@ def _counted_from_reports(session) -> dict[str, set[tuple]]:
         .where(*PLACE)
         .group_by(Report.kommun_id, Report.counted_day, ReportReason.code)
     ).all()
+    services = Counter(
+        (kommun_id, day - timedelta(days=day.weekday()), cell, code, status)
+        for kommun_id, day, cell, code, status in session.execute(
+            select(
+                Report.kommun_id,
+                Report.created_day,
+                Report.cell_250,
+                Report.service_code,
+                Report.status,
+            ).where(
+                Report.erasure_requested_at.is_(None),
+                Report.hidden.is_(False),
+                Report.merged_into_id.is_(None),
+                Report.cell_250.is_not(None),
+                Report.service_code.is_not(None),
+            )
+        )
+    )
     return {
         "days": {tuple(r) for r in days},
         "cells": {(*key, n) for key, n in cells.items()},
         "reasons": {tuple(r) for r in reasons},
+        "services": {(*key, n) for key, n in services.items()},
     }
 
 
@@ -71,6 +91,7 @@ def _rolled_up(session) -> dict[str, set[tuple]]:
         "days": rows(ReportDay),
         "cells": rows(ReportCellWeek),
         "reasons": rows(ReportReasonDay),
+        "services": rows(ReportServiceWeek),
     }
 
 
