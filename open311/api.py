@@ -70,12 +70,16 @@ from privacy.public import (
     public_page,
     public_requests_by_id,
     week_of,
+    window_start,
 )
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
 DESCRIPTION_MAX = 4000  # the specification's limit
 DEFAULT_DAYS = 90  # the specification's default window for GET requests
+# Dates outside these are refused: the weeks they fall in would run past what a date holds.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 PAGE_SIZE = 100
 PAGE_SIZE_MAX = 1000
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -547,15 +551,27 @@ def _request_id(kommun: Kommun, key: ApiKey | None, report_id: int) -> str:
     return str(number) if _is_staff(key, kommun) else public_id(kommun, str(token))
 
 
+def _year(now: datetime) -> tuple[datetime, datetime]:
+    """What the public population's year is at `now`: its first week and this week (the two
+    move at different midnights: 365 days after a Monday is a Tuesday)."""
+    return window_start(now), week_of(now)
+
+
 @per_kommun("open311-public")
-def _cached_index(kommun: Kommun, week: datetime, k: int) -> PublicIndex:
-    """The public list's groups and day counts, per kommun, cache generation, week and k:
-    computed once after each change of the kommun's reports, whatever the filters asked."""
-    return public_index(get_session(), kommun, datetime.now(UTC))
+def _cached_index(
+    kommun: Kommun, year: tuple[datetime, datetime], k: int
+) -> tuple[tuple[datetime, datetime], PublicIndex]:
+    """The public list's groups and week counts, per kommun, cache generation, k and year:
+    computed once after each change of the kommun's reports, whatever the filters asked;
+    returned with the year they were counted for."""
+    now = datetime.now(UTC)
+    return _year(now), public_index(get_session(), kommun, now)
 
 
-def _public_index(kommun: Kommun) -> PublicIndex:
-    return _cached_index(kommun, week_of(datetime.now(UTC)), min_reports())
+def _public_index(kommun: Kommun, now: datetime) -> PublicIndex:
+    counted, index = _cached_index(kommun, _year(now), min_reports())
+    # Counted just after the year moved on (the key was taken just before): count again.
+    return index if counted == _year(now) else public_index(get_session(), kommun, now)
 
 
 def _visible(kommun: Kommun) -> Any:
@@ -642,7 +658,14 @@ def _date(name: str) -> datetime | None:
         raise Open311Error(
             400, _("%(name)s ska vara ett datum som 2026-11-23T08:00:00+01:00.", name=name)
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_ZONE)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_ZONE)
+    try:  # year 1 at +05:00 is before the first instant Python can hold in UTC
+        in_range = EARLIEST <= moment <= LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise Open311Error(400, _("%(name)s ska ligga mellan år 1900 och 9000.", name=name))
+    return moment
 
 
 def _positive_int(name: str, default: int, maximum: int) -> int:
@@ -749,7 +772,7 @@ def list_requests(fmt: str) -> Response:
             found = public_requests_by_id(session, kommun, now, filters.ids)
             total, shown = len(found), found[(page - 1) * size : page * size]
         else:
-            index, query = _public_index(kommun), _public_query(filters)
+            index, query = _public_index(kommun, now), _public_query(filters)
             total, shown = public_page(session, kommun, now, index, query, (page - 1) * size, size)
         records = [_public_record(kommun, p) for p in shown]
     response = formats.respond(fmt, records, root="service_requests", item="request")

@@ -316,6 +316,7 @@ def _anchor(session: Session, in_cell: list[Any], lat: float, lon: float) -> int
 # call.
 
 CLOSED = "avslutad"
+NO_CELL = -1  # a grid key no report has (cell_key packs every cell to a key of 0 or more)
 _TOKEN = re.compile(r"[a-z2-7]{16}")
 
 
@@ -538,14 +539,12 @@ def public_requests_by_id(
     public (unknown, another kommun's, or in a group of fewer than k) is left out. Only the
     groups of the requests found are counted, each from its cell's entries in the index."""
     tokens = sorted({t for t in (_token_of(kommun, i) for i in ids) if t is not None})
-    if not tokens:
-        return []
     rows = session.execute(
         select(*_ROW).where(*_rows(kommun, now), Report.public_token.in_(tokens))
     ).all()
-    groups = {(r.cell_250, r.service_code) for r in rows}
-    if not groups:
-        return []
+    # The groups are counted whether or not an id was found, so that an id of a request in a
+    # quiet group takes the same statements as an id that never existed.
+    groups = {(r.cell_250, r.service_code) for r in rows} or {(NO_CELL, "")}
     big = {
         (int(cell or 0), str(code))
         for cell, code in session.execute(

@@ -11,8 +11,9 @@ import json
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+import db
 from audit.models import AuditEvent
 from core.clock import LOCAL_ZONE
 from feedback.models import Report
@@ -183,3 +184,53 @@ def test_pages_of_the_public_list_are_the_whole_list_cut_in_order(
     wanted = [all_closed[1]["service_request_id"], everything[0]["service_request_id"]]
     by_id = listed(client, "service_request_id=" + ",".join([*wanted, "1487-aaaaaaaaaaaaaaaa"]))
     assert by_id == [r for r in everything if r["service_request_id"] in wanted]
+
+
+# A Monday, two minutes before the public year moves on: 365 days after a Monday is a
+# Tuesday, so the year's first week leaves it at Tuesday's midnight, not Monday's.
+MONDAY_NIGHT = datetime(2026, 11, 30, 23, 58, tzinfo=LOCAL_ZONE)
+
+
+@pytest.mark.clock(MONDAY_NIGHT)
+def test_a_group_that_falls_below_k_at_midnight_is_gone_at_once(
+    app, client, kommuner, create_report_at, clock
+):
+    """The list's counts are cached per year, not per week: a group that loses its oldest
+    report when the year moves on is not listed from the Tuesday's first minute."""
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 3
+    vanersborg = kommuner["Vänersborg"]
+    oldest = datetime(2025, 11, 26, 12, tzinfo=LOCAL_ZONE)  # in the year until Tuesday
+    for when in (oldest, datetime(2026, 11, 24, 12, tzinfo=LOCAL_ZONE), MONDAY_NIGHT):
+        create_report_at(vanersborg, LAT, LON, created_at=when - timedelta(minutes=5))
+    assert len(listed(client)) == 2  # three reports in the year: the two recent are listed
+    clock.move_to(MONDAY_NIGHT + timedelta(minutes=4))
+    assert listed(client) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["end_date=9999-12-31", "start_date=0001-01-01T00:00:00%2B05:00", "end_date=1066-10-14"],
+)
+def test_dates_beyond_what_a_week_can_hold_are_refused_not_a_500(client, kommuner, query):
+    answer = client.get(f"{PUBLIC}&{query}")
+    assert answer.status_code == 400, answer.data
+    assert "1900" in answer.get_data(as_text=True)
+
+
+def test_an_id_of_a_quiet_group_costs_what_an_unknown_id_costs(
+    app, client, kommuner, session, create_report_at
+):
+    """No timing to tell a report still counted (but quiet) from one never made or hidden."""
+    app.config["PUBLIC_MIN_CELL_REPORTS"] = 3
+    report = create_report_at(kommuner["Vänersborg"], LAT, LON)
+    token = session.scalar(select(Report.public_token).where(Report.id == report.id))
+    seen: list[str] = []
+    engine = db.get_engine(app)
+    event.listen(engine, "before_cursor_execute", lambda _c, _k, text, *_a: seen.append(text))
+    counts = {}
+    for name, public in (("quiet", f"1487-{token}"), ("unknown", "1487-aaaaaaaaaaaaaaaa")):
+        seen.clear()
+        answer = client.get(f"{BASE}/requests/{public}.json?jurisdiction_id=1487")
+        assert answer.status_code == 404
+        counts[name] = len(seen)
+    assert counts["quiet"] == counts["unknown"]
