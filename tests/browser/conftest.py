@@ -63,9 +63,29 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def _closed_before_sending(app: Any) -> Any:
+    """The app with each answer read to the end and closed before the server sends it.
+
+    Werkzeug's development server closes an answer only after draining the request socket,
+    and a browser that drops the connection (a navigation, a cancelled favicon) makes that
+    read raise first: a static file stayed open until the garbage collector found it during
+    some later test, whose ResourceWarning then failed that test (filterwarnings = error).
+    """
+
+    def wsgi(environ: Any, start_response: Any) -> list[bytes]:
+        answer = app(environ, start_response)
+        try:
+            return list(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closed_before_sending(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
