@@ -82,6 +82,19 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     engine.dispose()
 
 
+def _insert_vanersborg(conn) -> None:
+    """The kommun row as the early migrations knew it (raw SQL: the models are newer)."""
+    from sqlalchemy import text
+
+    conn.execute(
+        text(
+            "INSERT INTO kommun (id, code, name, slug, boundary_geojson, min_lat, min_lon,"
+            " max_lat, max_lon, active, created_at) VALUES (1, '1487', 'Vänersborg',"
+            " 'vanersborg', '{}', 58, 12, 59, 13, 1, '2026-01-01')"
+        )
+    )
+
+
 def test_upgrade_fills_in_the_grid_cell_of_existing_reports(tmp_path):
     """0015 computes report.cell_250 for reports made before it, in batches."""
     from sqlalchemy import text
@@ -91,13 +104,7 @@ def test_upgrade_fills_in_the_grid_cell_of_existing_reports(tmp_path):
     engine = db.make_engine("sqlite:///" + str(tmp_path / "cells.sqlite"))
     db.upgrade(engine, "0014")
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO kommun (id, code, name, slug, boundary_geojson, min_lat, min_lon,"
-                " max_lat, max_lon, active, created_at) VALUES (1, '1487', 'Vänersborg',"
-                " 'vanersborg', '{}', 58, 12, 59, 13, 1, '2026-01-01')"
-            )
-        )
+        _insert_vanersborg(conn)
         for i, (lat, lon) in enumerate([(58.38065, 12.32265), (58.39, 12.30)], start=1):
             conn.execute(
                 text(
@@ -130,13 +137,7 @@ def test_upgrade_keeps_the_public_ids_reports_had(tmp_path, secret):
     engine = db.make_engine("sqlite:///" + str(tmp_path / "tokens.sqlite"))
     db.upgrade(engine, "0030_report_place_index")
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO kommun (id, code, name, slug, boundary_geojson, min_lat, min_lon,"
-                " max_lat, max_lon, active, created_at) VALUES (1, '1487', 'Vänersborg',"
-                " 'vanersborg', '{}', 58, 12, 59, 13, 1, '2026-01-01')"
-            )
-        )
+        _insert_vanersborg(conn)
         for i in (1, 2):
             conn.execute(
                 text(
