@@ -78,6 +78,7 @@ def seed(session: Session, kommun: Kommun, n: int, rng: np.random.Generator) -> 
     cells = cell_keys(lat, lon)
     now = datetime.now(UTC)
     age_s = rng.uniform(0, 360 * 86400, n)
+    codes = [reasons.get(int(ids[pick[i]]), "place.dark") for i in range(n)]
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
         rows = [
@@ -93,16 +94,16 @@ def seed(session: Session, kommun: Kommun, n: int, rng: np.random.Generator) -> 
                 "at_night": bool(i % 3 == 0),
                 "created_at": now - timedelta(seconds=float(age_s[i])),
                 "updated_at": now,
+                # Its one reason's code, as intake stores it with the report: left for the
+                # reason's trigger to fill, every row would be written twice.
+                "service_code": codes[i],
             }
             for i in range(start, stop)
         ]
         session.execute(insert(Report), rows)
         session.execute(
             insert(ReportReason),
-            [
-                {"report_id": i + 1, "code": reasons.get(int(ids[pick[i]]), "place.dark")}
-                for i in range(start, stop)
-            ],
+            [{"report_id": i + 1, "code": codes[i]} for i in range(start, stop)],
         )
     session.commit()
 
