@@ -298,6 +298,9 @@ Index(
     Report.hidden,
     Report.merged_into_id,
     Report.erasure_requested_at,
+    # PostgreSQL's indexes hold no row id of their own (SQLite's do): with it, joining the
+    # cell's reports to their reasons reads this index alone (nearby: 480 to 168 ms at 1M).
+    postgresql_include=["id"],
 )
 
 

@@ -15,7 +15,10 @@ year on every call: 37.6 s for one anonymous list at a million reports (SQLite).
 - report.service_code: the first reason (the least code), kept by triggers on report_reason
   whatever statement changes the reasons.
 - ix_report_counted_cell gains the service after the cell: the (cell, service) groups of
-  given requests are counted from the index alone.
+  given requests are counted from the index alone. On PostgreSQL it also carries the report
+  id, which SQLite's indexes hold anyway: the reasons of a cell's reports are joined from the
+  index alone (the public nearby answer at the densest cell of a million reports: 480 ms with
+  a scan of the table, 168 ms).
 """
 
 import base64
@@ -110,7 +113,9 @@ def upgrade() -> None:
     _backfill_tokens()
     op.create_index("ix_report_public_token", "report", ["public_token"], unique=True)
     op.drop_index("ix_report_counted_cell", table_name="report")
-    op.create_index("ix_report_counted_cell", "report", CELL_INDEX, unique=False)
+    op.create_index(
+        "ix_report_counted_cell", "report", CELL_INDEX, unique=False, postgresql_include=["id"]
+    )
     if dialect == "postgresql":
         op.execute(
             "CREATE FUNCTION report_service() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
