@@ -151,49 +151,40 @@ def map_cells(session: Session, kommun: Kommun, now: datetime) -> list[Cell]:
     (feedback.rollups), this week's reports are counted from their stored 250 m grid key. No
     report is loaded, and the year costs a few thousand rows whatever the number of reports.
     """
-    this_week = week_of(now)
-    whole_weeks = select(ReportCellWeek.cell_250.label("cell"), ReportCellWeek.n.label("n")).where(
-        ReportCellWeek.kommun_id == kommun.id,
-        ReportCellWeek.week >= local_day(window_start(now)),
-        ReportCellWeek.week < local_day(this_week),
-    )
-    this_week_so_far = select(Report.cell_250.label("cell"), literal(1).label("n")).where(
-        *_counted(kommun, now, since=this_week),
-        Report.kind == "otrygg",
-        Report.cell_250.is_not(None),
-    )
-    both = union_all(whole_weeks, this_week_so_far).subquery()
+    year = _cell_year(kommun, now)
     rows = session.execute(
-        select(both.c.cell, func.sum(both.c.n))
-        .group_by(both.c.cell)
-        .having(func.sum(both.c.n) >= min_reports())
+        select(year.c.cell, func.sum(year.c.n))
+        .group_by(year.c.cell)
+        .having(func.sum(year.c.n) >= min_reports())
     ).all()
     return cells_from_counts(
         [(int(key), int(n)) for key, n in rows if key is not None], cell_m=CELL_M
     )
 
 
+def _cell_year(kommun: Kommun, now: datetime, cell: int | None = None) -> Any:
+    """The public year's unsafe places as (cell, n) rows, of every cell or of one: its whole
+    weeks from the weekly roll-up per cell (feedback.rollups), this week's reports one row
+    each from their stored grid key."""
+    this_week = week_of(now)
+    whole_weeks = select(ReportCellWeek.cell_250.label("cell"), ReportCellWeek.n.label("n")).where(
+        ReportCellWeek.kommun_id == kommun.id,
+        ReportCellWeek.week >= local_day(window_start(now)),
+        ReportCellWeek.week < local_day(this_week),
+        *([] if cell is None else [ReportCellWeek.cell_250 == cell]),
+    )
+    this_week_so_far = select(Report.cell_250.label("cell"), literal(1).label("n")).where(
+        *_counted(kommun, now, since=this_week),
+        Report.kind == "otrygg",
+        Report.cell_250.is_not(None) if cell is None else Report.cell_250 == cell,
+    )
+    return union_all(whole_weeks, this_week_so_far).subquery()
+
+
 def _cell_count(session: Session, kommun: Kommun, cell: int, now: datetime) -> int:
     """The unsafe reports of one cell in the public year, as map_cells counts them."""
-    this_week = week_of(now)
-    whole_weeks = session.scalar(
-        select(func.coalesce(func.sum(ReportCellWeek.n), 0)).where(
-            ReportCellWeek.kommun_id == kommun.id,
-            ReportCellWeek.week >= local_day(window_start(now)),
-            ReportCellWeek.week < local_day(this_week),
-            ReportCellWeek.cell_250 == cell,
-        )
-    )
-    so_far = session.scalar(
-        select(func.count())
-        .select_from(Report)
-        .where(
-            *_counted(kommun, now, since=this_week),
-            Report.kind == "otrygg",
-            Report.cell_250 == cell,
-        )
-    )
-    return int(whole_weeks or 0) + int(so_far or 0)
+    year = _cell_year(kommun, now, cell)
+    return int(session.scalar(select(func.coalesce(func.sum(year.c.n), 0))) or 0)
 
 
 def common_reasons(session: Session, kommun: Kommun, now: datetime, limit: int) -> list[str]:
@@ -592,5 +583,5 @@ def public_requests(session: Session, kommun: Kommun, now: datetime) -> list[Pub
     """Every public request of the kommun, in the list's order (for small kommuner and
     checks; Open311 pages through public_page)."""
     index = public_index(session, kommun, now)
-    total, _none = public_page(session, kommun, now, index, PublicQuery(), 0, 0)
-    return public_page(session, kommun, now, index, PublicQuery(), 0, total)[1]
+    everything = sum(n for *_key, n in index.weeks)
+    return public_page(session, kommun, now, index, PublicQuery(), 0, everything)[1]
