@@ -34,7 +34,6 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -51,7 +50,7 @@ from core.signals import reports_changed
 from db import get_session
 from feedback import reasons
 from feedback.forms import ReportForm
-from feedback.models import Report, ReportReason
+from feedback.models import Report
 from feedback.services import insert_report
 from kommun.models import Kommun, Landmark
 from kommun.services import active_kommuner, active_landmarks, kommun_by_slug, mark_hotspots_stale
@@ -600,7 +599,7 @@ def _entry(kommun: Kommun, status: str, code: str | None) -> dict[str, Any]:
 
 
 def _staff_record(kommun: Kommun, report: Report) -> dict[str, Any]:
-    code = report.reason_codes[0] if report.reason_codes else None  # the first reason
+    code = report.service_code  # its first reason
     return {
         "service_request_id": report.registration_number,
         **_entry(kommun, report.status, code),
@@ -716,13 +715,7 @@ def _staff_query(kommun: Kommun, f: _Filters) -> Any:
     if f.codes:
         # A request's service is its first reason, so it is found under that code only: the
         # code it is presented with (a report with several reasons is one request, not many).
-        query = query.where(
-            Report.id.in_(
-                select(ReportReason.report_id)
-                .group_by(ReportReason.report_id)
-                .having(func.min(ReportReason.code).in_(f.codes))
-            )
-        )
+        query = query.where(Report.service_code.in_(f.codes))
     if f.statuses == {"open"}:
         query = query.where(Report.status != "avslutad")
     elif f.statuses == {"closed"}:
@@ -757,8 +750,7 @@ def list_requests(fmt: str) -> Response:
         query = _staff_query(kommun, filters)
         reports = list(
             session.scalars(
-                query.options(selectinload(Report.reasons))
-                .order_by(Report.created_at.desc(), Report.id.desc())
+                query.order_by(Report.created_at.desc(), Report.id.desc())
                 .offset((page - 1) * size)
                 .limit(size)
             )
@@ -793,11 +785,7 @@ def show_request(name: str) -> Response:
     kommun, staff, key = _reader()
     session = get_session()
     if staff:
-        report = session.scalar(
-            _visible(kommun)
-            .where(Report.registration_number == number)
-            .options(selectinload(Report.reasons))
-        )
+        report = session.scalar(_visible(kommun).where(Report.registration_number == number))
         records = [_staff_record(kommun, report)] if report is not None else []
         if report is not None:
             _log_staff_read(key, kommun, [report])
