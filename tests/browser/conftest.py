@@ -63,34 +63,51 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-def _closed_before_sending(app: Any) -> Any:
-    """The app with each answer read to the end and closed before the server sends it.
+class _Answering:
+    """The app with each answer read to the end and closed before the server sends it, and
+    a count of the answers in progress.
 
     Werkzeug's development server closes an answer only after draining the request socket,
     and a browser that drops the connection (a navigation, a cancelled favicon) makes that
     read raise first: a static file stayed open until the garbage collector found it during
     some later test, whose ResourceWarning then failed that test (filterwarnings = error).
+    And a request still being answered when the test ended held a database connection while
+    the app's engine was disposed: the same warning, from the connection, later.
     """
 
-    def wsgi(environ: Any, start_response: Any) -> list[bytes]:
-        answer = app(environ, start_response)
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.busy = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ: Any, start_response: Any) -> list[bytes]:
+        with self.idle:
+            self.busy += 1
+        answer = self.app(environ, start_response)
         try:
             return list(answer)
         finally:
             if hasattr(answer, "close"):
-                answer.close()
+                answer.close()  # Flask ends the request here: its session and connection go
+            with self.idle:
+                self.busy -= 1
+                self.idle.notify_all()
 
-    return wsgi
+    def wait_until_idle(self, timeout_s: float) -> None:
+        with self.idle:
+            self.idle.wait_for(lambda: self.busy == 0, timeout=timeout_s)
 
 
 @pytest.fixture
 def live_server(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, _closed_before_sending(app), threaded=True)
+    answering = _Answering(app)
+    server = make_server("127.0.0.1", 0, answering, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+    answering.wait_until_idle(timeout_s=10)
 
 
 @pytest.fixture
