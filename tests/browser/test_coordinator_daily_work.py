@@ -53,6 +53,10 @@ def test_a_caller_reads_out_the_receipt_code_and_the_duplicate_is_suggested(
     screenshot(page, "daily-queue-search-1366")
 
     page.get_by_role("link", name=caller.registration_number).click()
+    # Counted once the report's page has loaded: a count straight after the click could read
+    # the page while it was still arriving.
+    page.wait_for_url(f"**/samordnare/rapport/{caller.id}")
+    page.wait_for_load_state()
     suggestions = page.locator("ul.candidates > li")
     assert suggestions.count() == 1
     text = suggestions.first.inner_text()
