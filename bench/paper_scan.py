@@ -97,8 +97,11 @@ class Outcome:
         return misses
 
 
-def printed(sheets: int) -> tuple[layout.Layout, list[tuple[str, int, np.ndarray]]]:
-    """The app's PDF of a batch of the local safety survey, rendered page by page."""
+def printed(
+    sheets: int, codes: list[str] | None = None
+) -> tuple[layout.Layout, list[tuple[str, int, np.ndarray]]]:
+    """The app's PDF of a batch of the local safety survey, rendered page by page (the sheet
+    ids: `codes`, else the bench's own)."""
     from app import create_app
     from surveys import instruments, printing
 
@@ -113,7 +116,8 @@ def printed(sheets: int) -> tuple[layout.Layout, list[tuple[str, int, np.ndarray
         held_on=date(2026, 11, 14),
         kommun=SimpleNamespace(name="Vänersborg"),
     )
-    batch = [SimpleNamespace(code=sheet_code(n), sheet_number=n + 1) for n in range(sheets)]
+    ids = codes or [sheet_code(n) for n in range(sheets)]
+    batch = [SimpleNamespace(code=code, sheet_number=n + 1) for n, code in enumerate(ids)]
     with app.test_request_context():
         sheet = printing.sheet_layout(version, [name for name, _lat, _lon in PLACES])
         pdf = printing.sheets_pdf(dialogue, batch, sheet, "sv", PLACES)
