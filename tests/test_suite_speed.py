@@ -78,3 +78,28 @@ def test_restored_rows_are_the_rows_built_and_new_ones_follow_them(app: Any, ses
     session.add(landmark)
     session.commit()
     assert landmark.id > max(row["id"] for row in built["landmark"])
+
+
+def test_engines_of_one_database_share_compiled_sql_but_not_connections(
+    app: Any, another_process: Any
+) -> None:
+    """The tests' engines of one URL compile a statement once between them, and each keeps
+    its own pool: one disposed, the other still answers."""
+    from sqlalchemy import select
+
+    import db
+    from kommun.models import Kommun
+
+    first, second = db.get_engine(app), db.get_engine(another_process())
+    assert first is not second and first.pool is not second.pool
+    assert first.dialect is second.dialect
+    statement = select(Kommun.id).where(Kommun.slug == "nowhere")
+    with first.connect() as conn:
+        assert conn.execute(statement).first() is None
+    compiled = len(first._compiled_cache)
+    with second.connect() as conn:
+        assert conn.execute(statement).first() is None
+    assert len(second._compiled_cache) == compiled  # found, not compiled again
+    first.dispose()
+    with second.connect() as conn:
+        assert conn.execute(statement).first() is None
