@@ -19,6 +19,8 @@ def create_app(
     test_config: dict[str, Any] | None = None, instance_path: str | None = None
 ) -> Flask:
     """Create and configure the Tryggkartan app; its files in instance_path (else instance/)."""
+    from jobs.cli import configured_workers
+
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("SECRET_KEY", "dev-only-not-secret"),
@@ -108,7 +110,7 @@ def create_app(
         REDIS_URL=os.environ.get("REDIS_URL") or None,
         JOBS_SQLITE_PATH=os.environ.get("JOBS_SQLITE_PATH") or None,
         JOBS_IMMEDIATE=os.environ.get("JOBS_IMMEDIATE", "") == "1",
-        JOBS_WORKERS=int(os.environ.get("JOBS_WORKERS", "2")),
+        JOBS_WORKERS=configured_workers(),
         JOBS_POLL_MAX_S=float(os.environ.get("JOBS_POLL_MAX_S", "2")),
         JOBS_NAME=os.environ.get("JOBS_NAME")
         or os.environ.get("RATELIMIT_KEY_PREFIX", "tryggkartan") + "-jobs",

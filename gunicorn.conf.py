@@ -41,9 +41,8 @@ def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
 
 def when_ready(server):  # noqa: ANN001, ANN201
     if os.environ.get("JOBS_WORKER", "1") == "1":
-        server.jobs_worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app:create_app", "jobs", "worker"]
-        )
+        # `flask jobs worker` without building the app in the supervisor (jobs/__main__.py).
+        server.jobs_worker = subprocess.Popen([sys.executable, "-m", "jobs"])
 
 
 def on_exit(server):  # noqa: ANN001, ANN201

@@ -28,10 +28,21 @@ HEALTHY_S = 60.0
 @click.option("--workers", type=click.IntRange(1, 32), help="Threads (JOBS_WORKERS, 2).")
 def worker_command(workers: int | None) -> None:
     """Run the job queue until stopped, restarting it should it die."""
-    count = workers or int(app_object().config["JOBS_WORKERS"])
+    sys.exit(supervise(consume(workers or int(app_object().config["JOBS_WORKERS"]))))
+
+
+def configured_workers() -> int:
+    """The consumer's threads: JOBS_WORKERS, else 2."""
+    return int(os.environ.get("JOBS_WORKERS", "2"))
+
+
+def consume(workers: int) -> list[str]:
+    """The command that runs the consumer (`flask jobs consume`) in a process of its own."""
     target = os.environ.get("FLASK_APP", "app:create_app")
-    command = [sys.executable, "-m", "flask", "--app", target, "jobs", "consume"]
-    sys.exit(supervise([*command, "--workers", str(count)]))
+    return [
+        *(sys.executable, "-m", "flask", "--app", target, "jobs", "consume"),
+        *("--workers", str(workers)),
+    ]
 
 
 def _die_with_parent() -> None:

@@ -210,7 +210,7 @@ def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
             runs = session.scalar(select(func.count()).select_from(HotSpotRun)) or 0
         assert runs >= 1
         assert session.get(Kommun, vanersborg.id).hotspots_stale_since is None
-        workers = [p for p, c in _children(server.pid).items() if "jobs worker" in c]
+        workers = [p for p, c in _children(server.pid).items() if c.strip().endswith("-m jobs")]
         assert len(workers) == 1
         consumers = [p for p, c in _children(workers[0]).items() if "jobs consume" in c]
         assert len(consumers) == 1
