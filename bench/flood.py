@@ -1,0 +1,275 @@
+"""Staff pages while anonymous clients flood the public ones, under gunicorn as in production.
+
+    python -m bench.flood [--reports 1000000] [--db sqlite|postgresql] [--clients 50]
+                          [--seconds 30] [--runs 20]
+
+Seeds a fresh database as bench.pages does (the reports in one kommun, a coordinator, both
+periods' hot spots stored), then serves it with `gunicorn -c gunicorn.conf.py` (5 workers ×
+2 threads on 2 cores, rate limits, cache and job queue in Redis, behind one trusted proxy).
+
+A coordinator, logged in, times four staff pages from outside (wall time of the request,
+queueing included): the queue's first and last page, a report in the densest spot and the
+lägesbild of the tertial. First on a quiet server, then while `--clients` anonymous clients,
+each from an address of its own (X-Forwarded-For), ask for public pages as fast as they are
+answered: the public promises page, the report form, the "others have reported here"
+answer at a random point of the town (a cell the cache has seldom seen) and Open311's
+public list with a random start date. Prints min, median and p95 of each staff page quiet
+and under the flood, and what the anonymous clients got (answers by status, per second).
+
+Exit 1 when a staff page's p95 under the flood is over 300 ms (the issue's target for every
+page), or when an anonymous request fails with a server error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import http.client
+import os
+import random
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import db
+from bench.load import REDIS_URL, Server, free_port, reachable
+from bench.pages import PASSWORD, database, queue_last_url, setup, store_period_runs
+from feedback.models import Report
+from kommun.models import Kommun
+
+TARGET_S = 0.300
+
+
+class Browser:
+    """One client on a kept-alive connection, with its cookie and its own address."""
+
+    def __init__(self, port: int, address: str = "") -> None:
+        self.port = port
+        self.address = address
+        self.cookie = ""
+        self.conn: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, body: str = "") -> tuple[int, str, str]:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if self.address:
+            headers["X-Forwarded-For"] = self.address
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            try:
+                self.conn.request(method, path, body=body or None, headers=headers)
+                response = self.conn.getresponse()
+                text = response.read().decode(errors="replace")
+                break
+            except (OSError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";")[0]
+        return response.status, response.getheader("Location") or "", text
+
+    def log_in(self, email: str) -> None:
+        _status, _location, form = self.request("GET", "/inloggning")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+        assert token, "no CSRF token on the login form"
+        body = urllib.parse.urlencode(
+            {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
+        )
+        status, _location, _text = self.request("POST", "/inloggning", body)
+        assert status in (302, 303), f"login answered {status}"
+
+
+def time_pages(staff: Browser, paths: dict[str, str], runs: int) -> dict[str, list[float]]:
+    """Each staff page `runs` times in turn; seconds per request, from outside."""
+    took: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(runs):
+        for name, path in paths.items():
+            began = time.perf_counter()
+            status, _location, _text = staff.request("GET", path)
+            took[name].append(time.perf_counter() - began)
+            assert status == 200, f"{name} answered {status}"
+    return took
+
+
+def flood(
+    port: int, slug: str, code: str, box: tuple[float, float, float, float], clients: int
+) -> tuple[threading.Event, list[threading.Thread], collections.Counter[int]]:
+    """Start the anonymous clients; set the event to stop them."""
+    stop = threading.Event()
+    answers: collections.Counter[int] = collections.Counter()
+    lock = threading.Lock()
+    south, west, north, east = box
+
+    def client(n: int) -> None:
+        rng = random.Random(n)
+        browser = Browser(port, f"198.51.{n // 250}.{n % 250 + 1}")
+        while not stop.is_set():
+            choice = rng.randrange(4)
+            if choice == 0:
+                path = f"/k/{slug}/loften"
+            elif choice == 1:
+                path = f"/k/{slug}/"
+            elif choice == 2:
+                lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+                path = f"/api/k/{slug}/nara?lat={lat:.5f}&lon={lon:.5f}"
+            else:
+                day = rng.randrange(1, 28)
+                path = (
+                    f"/open311/v2/requests.json?jurisdiction_id={code}"
+                    f"&start_date=2026-{rng.randrange(1, 12):02d}-{day:02d}T00:00:00Z"
+                )
+            try:
+                status, _location, _text = browser.request("GET", path)
+            except (OSError, http.client.HTTPException):
+                status = 0
+            with lock:
+                answers[status] += 1
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    return stop, threads, answers
+
+
+def row(name: str, quiet: list[float], flooded: list[float]) -> str:
+    q, f = np.asarray(quiet) * 1000, np.asarray(flooded) * 1000
+    return (
+        f"{name:<26} {q.min():6.0f} {np.median(q):6.0f} {np.percentile(q, 95):6.0f}"
+        f"   {f.min():6.0f} {np.median(f):6.0f} {np.percentile(f, 95):6.0f}"
+    )
+
+
+def run(kind: str, reports: int, clients: int, seconds: float, runs: int) -> bool:
+    if not reachable(REDIS_URL):
+        raise SystemExit(
+            f"Redis is not answering at {REDIS_URL}: production keeps its limits there"
+        )
+    with database(kind) as url:
+        began = time.perf_counter()
+        seeded = setup(url, reports)
+        client = seeded.app.test_client()
+        client.post("/inloggning", data={"email": "bench@kommun.example", "password": PASSWORD})
+        job_s, _spots = store_period_runs(seeded, client)
+        last = queue_last_url(client, seeded.slug)
+        with Session(db.get_engine(seeded.app)) as session:
+            kommun = session.scalar(select(Kommun).where(Kommun.slug == seeded.slug))
+            assert kommun is not None
+            code = kommun.code
+            dense = session.get(Report, seeded.dense_report_id)
+            assert dense is not None
+            # The town around the densest spot: where the cells hold reports to count.
+            south, west, north, east = (
+                dense.lat - 0.02,
+                dense.lon - 0.04,
+                dense.lat + 0.02,
+                dense.lon + 0.04,
+            )
+        db.get_engine(seeded.app).dispose()
+        print(
+            f"seeded {reports:,} reports ({kind}) in {time.perf_counter() - began:.0f} s;"
+            f" the hot-spot job took {job_s:.1f} s",
+            flush=True,
+        )
+        tmp = Path(tempfile.mkdtemp(prefix="tryggkartan-flood-"))
+        port = free_port()
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        env = os.environ | {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "flood-" + uuid.uuid4().hex,
+            "BIND": f"127.0.0.1:{port}",
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            "REDIS_URL": REDIS_URL,
+            "RATELIMIT_KEY_PREFIX": "flood-" + uuid.uuid4().hex[:8],
+            "TRUSTED_PROXIES": "1",
+            "SESSION_COOKIE_SECURE": "0",
+            "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
+        }
+        server = Server(
+            [gunicorn, "-c", "gunicorn.conf.py"],
+            env,
+            port,
+            tmp / "server.log",
+            ready_line="Huey consumer started",
+        )
+        server.start()
+        try:
+            staff = Browser(port, "192.0.2.10")
+            staff.log_in("bench@kommun.example")
+            paths = {
+                "queue, first page": f"/samordnare/{seeded.slug}/",
+                "queue, last page": last,
+                "report page, densest": f"/samordnare/rapport/{seeded.dense_report_id}",
+                "lägesbild, tertial": f"/samordnare/{seeded.slug}/lagesbild?kind=tertial",
+            }
+            time_pages(staff, paths, 3)  # warm: every worker's connections and caches
+            quiet = time_pages(staff, paths, runs)
+            stop, threads, answers = flood(
+                port, seeded.slug, code, (south, west, north, east), clients
+            )
+            time.sleep(min(5.0, seconds / 4))  # the flood at its height before timing
+            flood_began = time.perf_counter()
+            flooded: dict[str, list[float]] = {name: [] for name in paths}
+            while (
+                time.perf_counter() - flood_began < seconds or len(flooded[last_name(paths)]) < runs
+            ):
+                for name, took in time_pages(staff, paths, 1).items():
+                    flooded[name] += took
+            elapsed = time.perf_counter() - flood_began
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=70)
+        finally:
+            server.stop()
+    print(
+        f"\nstaff pages, ms from outside: quiet ({runs} runs) and beside {clients} anonymous"
+        f" clients ({len(flooded[last_name(paths)])} runs over {elapsed:.0f} s)"
+    )
+    print(f"{'page':<26} {'min':>6} {'median':>6} {'p95':>6}   {'min':>6} {'median':>6} {'p95':>6}")
+    ok = True
+    for name in paths:
+        print(row(name, quiet[name], flooded[name]))
+        ok &= float(np.percentile(flooded[name], 95)) <= TARGET_S
+    total = sum(answers.values())
+    shown = ", ".join(f"{status or 'no answer'}: {n:,}" for status, n in sorted(answers.items()))
+    print(f"anonymous requests: {total:,} ({total / (elapsed + 5):.0f}/s); {shown}")
+    failed = sum(n for status, n in answers.items() if status >= 500 or status == 0)
+    ok &= failed == 0
+    print(
+        f"target (staff p95 <= {TARGET_S * 1000:.0f} ms under the flood, no 5xx):",
+        "met" if ok else "MISSED",
+    )
+    return ok
+
+
+def last_name(paths: dict[str, str]) -> str:
+    return next(reversed(paths))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    return 0 if run(args.db, args.reports, args.clients, args.seconds, args.runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
