@@ -28,7 +28,6 @@ import http.client
 import os
 import random
 import re
-import shutil
 import sys
 import tempfile
 import threading
@@ -187,7 +186,6 @@ def run(kind: str, reports: int, clients: int, seconds: float, runs: int) -> boo
         )
         tmp = Path(tempfile.mkdtemp(prefix="tryggkartan-flood-"))
         port = free_port()
-        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
         env = os.environ | {
             "DATABASE_URL": url,
             "SECRET_KEY": "flood-" + uuid.uuid4().hex,
@@ -199,13 +197,7 @@ def run(kind: str, reports: int, clients: int, seconds: float, runs: int) -> boo
             "SESSION_COOKIE_SECURE": "0",
             "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",
         }
-        server = Server(
-            [gunicorn, "-c", "gunicorn.conf.py"],
-            env,
-            port,
-            tmp / "server.log",
-            ready_line="Huey consumer started",
-        )
+        server = Server.app(env, port, tmp / "server.log")
         server.start()
         try:
             staff = Browser(port, "192.0.2.10")

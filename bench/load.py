@@ -94,9 +94,16 @@ class Server:
     log: Path
     process: subprocess.Popen[bytes] | None = None
     # A line the server's log shows once it is all up: ours starts its job worker (a process
-    # of its own, which builds the app twice) after gunicorn answers, and its start-up is
+    # of its own, which builds the app) after gunicorn answers, and its start-up is
     # not to be counted in the steady phase.
     ready_line: str = ""
+
+    @classmethod
+    def app(cls, env: dict[str, str], port: int, log: Path) -> Server:
+        """The app as `./dev prod` serves it (gunicorn.conf.py), ready once its job worker is."""
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        command = [gunicorn, "-c", "gunicorn.conf.py"]
+        return cls(command, env, port, log, ready_line="Huey consumer started")
 
     def start(self) -> None:
         offset = self.log.stat().st_size if self.log.exists() else 0
@@ -474,13 +481,7 @@ def run(
         "RATELIMIT_KEY_PREFIX": "load-" + uuid.uuid4().hex[:8],
         "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
     }
-    ours = Server(
-        [gunicorn, "-c", "gunicorn.conf.py"],
-        env,
-        port,
-        tmp / "ours.log",
-        ready_line="Huey consumer started",
-    )
+    ours = Server.app(env, port, tmp / "ours.log")
     bare_port = free_port()
     bare = Server(
         [
