@@ -212,13 +212,20 @@ class _SharedTemplateCache(BytecodeCache):
 _TEMPLATE_CACHE = _SharedTemplateCache()
 
 
+def _original(function: Any) -> Any:
+    """The function a patch of ours replaced, or the function itself."""
+    return getattr(function, "__wrapped__", function)
+
+
 # Werkzeug writes, compiles and execs two small URL-builder functions for each of the app's
 # ~600 rules whenever an app is made: 0.5 s of every test's setup, most of the suite's CPU.
 # The function's code depends only on the values below (the rule's parsed parts, the defaults
 # folded into it); it reads its converters from the rule it is bound to at call time. So the
 # tests keep one builder per key for the whole run. tests/test_suite_speed.py proves that
 # every rule of the app gets the same code as an uncached compile would give it.
-_compile_builder = werkzeug.routing.rules.Rule._compile_builder
+# This file is imported twice, as the rootdir's conftest and as tests.conftest (tests import
+# helpers from it): each patch below wraps the original, never the other copy's patch.
+_compile_builder = _original(werkzeug.routing.rules.Rule._compile_builder)
 _BUILDERS: dict[tuple[Any, ...], Callable[..., tuple[str, str]]] = {}
 
 
@@ -242,7 +249,54 @@ def _shared_builder(
     return builder
 
 
+_shared_builder.__wrapped__ = _compile_builder  # type: ignore[attr-defined]
 werkzeug.routing.rules.Rule._compile_builder = _shared_builder  # type: ignore[method-assign]
+
+
+# The rest of a rule's compile, parsing its text into parts with a regular expression, was
+# then half of making an app (~10 ms a test). The parts depend only on the key below; each
+# rule still gets converters of its own map, made from the recorded names and arguments.
+_compile = _original(werkzeug.routing.rules.Rule.compile)
+_PARSED: dict[tuple[Any, ...], tuple[list[Any], list[Any], list[tuple[Any, ...]]]] = {}
+
+
+def parse_key(rule: werkzeug.routing.Rule) -> tuple[Any, ...]:
+    assert rule.map is not None
+    domain = rule.host if rule.map.host_matching else rule.subdomain
+    converters = tuple(sorted(rule.map.converters.items()))
+    return (rule.rule, domain or "", rule.merge_slashes, rule.map.host_matching, converters)
+
+
+def _compile_parsed_once(self: werkzeug.routing.Rule) -> None:
+    key = parse_key(self)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        made: list[tuple[Any, ...]] = []
+        get_converter = self.get_converter
+
+        def recording(name: str, converter: str, args: Any, kwargs: Any) -> Any:
+            made.append((name, converter, args, kwargs))
+            return get_converter(name, converter, args, kwargs)
+
+        self.get_converter = recording  # type: ignore[method-assign]
+        try:
+            _compile(self)
+        finally:
+            del self.get_converter
+        _PARSED[key] = (list(self._parts), list(self._trace), made)
+        return
+    parts, trace, made = parsed
+    self._parts, self._trace = list(parts), list(trace)
+    self._converters = {}
+    for name, converter, args, kwargs in made:
+        self._converters[name] = self.get_converter(name, converter, args, kwargs)
+        self.arguments.add(name)
+    self._build = self._compile_builder(False).__get__(self, None)
+    self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+
+_compile_parsed_once.__wrapped__ = _compile  # type: ignore[attr-defined]
+werkzeug.routing.rules.Rule.compile = _compile_parsed_once  # type: ignore[method-assign]
 
 
 # SQLAlchemy keeps the SQL it compiled per engine, keyed by the engine's dialect, and every
@@ -250,20 +304,39 @@ werkzeug.routing.rules.Rule._compile_builder = _shared_builder  # type: ignore[m
 # tenth of the suite's CPU. The tests' engines of one database URL share the first one's
 # dialect and compiled-statement cache (each keeps its own pool, connections and events).
 # tests/test_suite_speed.py checks that they do, and that they still work apart.
-_make_engine = db._make_engine
+_make_engine = _original(db._make_engine)
 _COMPILED: dict[str, tuple[Any, Any]] = {}
+
+
+# On PostgreSQL they also share one pool. A new connection is a new server process, whose
+# first statement on each table reads that table from the catalog again: a test's app and
+# the emptying of ~60 tables after it cost 20 ms more a test than on SQLite. A shared pool
+# keeps warm connections from test to test (they hold no session state: the pool rolls each
+# back when it is returned). Disposing such an engine only lets go of the shared pool.
+_POOLS: dict[str, Any] = {}
 
 
 def _engine_sharing_compiled_sql(url: str) -> Any:
     engine = _make_engine(url)
-    first = _COMPILED.setdefault(
-        engine.url.render_as_string(hide_password=False),
-        (engine.dialect, engine._compiled_cache),
-    )
+    key = engine.url.render_as_string(hide_password=False)
+    first = _COMPILED.setdefault(key, (engine.dialect, engine._compiled_cache))
     engine.dialect, engine._compiled_cache = first
+    if engine.dialect.name == "postgresql":
+        engine.pool = _POOLS.setdefault(key, engine.pool)
+        engine.dispose = functools.partial(_leave_shared_pool, engine, _POOLS[key])
     return engine
 
 
+def _leave_shared_pool(engine: Any, shared: Any, close: bool = True) -> None:
+    """Engine.dispose for an engine made on a shared pool: it lets go of that pool (a pool
+    of its own from now on), and a pool of its own it disposes as usual."""
+    if engine.pool is shared:
+        engine.pool = shared.recreate()
+    else:
+        type(engine).dispose(engine, close)
+
+
+_engine_sharing_compiled_sql.__wrapped__ = _make_engine  # type: ignore[attr-defined]
 db._make_engine = _engine_sharing_compiled_sql
 
 
@@ -461,13 +534,14 @@ STAFF_PASSWORD = "rätt häst batteri häftapparat"
 # tests/accounts/test_login.py checks the production method itself (real_password_hashing).
 TEST_PASSWORD_METHOD = "scrypt:1024:8:1"
 _PRODUCTION_PASSWORD = (accounts.models.PASSWORD_METHOD, accounts.services._DUMMY_HASH)
+# Made once: a hash per test was 4 ms of every test's setup.
+_TEST_DUMMY_HASH = generate_password_hash("not a password", method=TEST_PASSWORD_METHOD)
 
 
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts.models, "PASSWORD_METHOD", TEST_PASSWORD_METHOD)
-    dummy = generate_password_hash("not a password", method=TEST_PASSWORD_METHOD)
-    monkeypatch.setattr(accounts.services, "_DUMMY_HASH", dummy)
+    monkeypatch.setattr(accounts.services, "_DUMMY_HASH", _TEST_DUMMY_HASH)
 
 
 @pytest.fixture

@@ -80,18 +80,20 @@ def test_restored_rows_are_the_rows_built_and_new_ones_follow_them(app: Any, ses
     assert landmark.id > max(row["id"] for row in built["landmark"])
 
 
-def test_engines_of_one_database_share_compiled_sql_but_not_connections(
+def test_engines_of_one_database_share_compiled_sql_and_stay_apart(
     app: Any, another_process: Any
 ) -> None:
-    """The tests' engines of one URL compile a statement once between them, and each keeps
-    its own pool: one disposed, the other still answers."""
+    """The tests' engines of one URL compile a statement once between them. On SQLite each
+    keeps a pool of its own; on PostgreSQL they share one pool of warm connections, and two
+    sessions at once still get two connections. One engine disposed, the other answers."""
     from sqlalchemy import select
+    from sqlalchemy.orm import Session
 
     import db
     from kommun.models import Kommun
 
     first, second = db.get_engine(app), db.get_engine(another_process())
-    assert first is not second and first.pool is not second.pool
+    assert first is not second
     assert first.dialect is second.dialect
     statement = select(Kommun.id).where(Kommun.slug == "nowhere")
     with first.connect() as conn:
@@ -100,6 +102,39 @@ def test_engines_of_one_database_share_compiled_sql_but_not_connections(
     with second.connect() as conn:
         assert conn.execute(statement).first() is None
     assert len(second._compiled_cache) == compiled  # found, not compiled again
+    shared = first.dialect.name == "postgresql"
+    assert (first.pool is second.pool) == shared
+    with Session(first) as one, Session(second) as other:
+        assert one.connection().connection.dbapi_connection is not (
+            other.connection().connection.dbapi_connection
+        )
+    pool = second.pool
     first.dispose()
+    assert second.pool is pool
     with second.connect() as conn:
         assert conn.execute(statement).first() is None
+    assert first.pool is not pool
+    with first.connect() as conn:
+        assert conn.execute(statement).first() is None
+
+
+def test_a_rule_parsed_once_is_the_rule_werkzeug_would_parse(app: Any) -> None:
+    """Every rule of the app, compiled from the shared parse, has the parts, trace, arguments
+    and converters an uncached compile gives it, with converters of its own map."""
+    from werkzeug.routing import Map
+
+    rules = list(app.url_map.iter_rules())
+    assert len(rules) > 100
+    for rule in rules:
+        assert conftest.parse_key(rule) in conftest._PARSED, rule.rule
+        fresh = rule.empty()
+        fresh.map = Map()
+        fresh.map.converters = app.url_map.converters
+        conftest._compile(fresh)
+        assert rule._parts == fresh._parts, rule.rule
+        assert rule._trace == fresh._trace, rule.rule
+        assert rule.arguments == fresh.arguments, rule.rule
+        assert {n: (type(c), c.regex) for n, c in rule._converters.items()} == {
+            n: (type(c), c.regex) for n, c in fresh._converters.items()
+        }, rule.rule
+        assert all(c.map is app.url_map for c in rule._converters.values()), rule.rule

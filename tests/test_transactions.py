@@ -123,6 +123,7 @@ def test_a_forked_process_opens_connections_of_its_own(app):
     """gunicorn forks its workers from the master that made the app (preload_app): a
     connection the master opened stays the master's, and the child opens its own."""
     engine = get_engine(app)
+    engine.dispose()  # a pool of its own, as the master has (tests share one on PostgreSQL)
     with engine.connect() as conn:
         conn.execute(select(1))
         parents = conn.connection.dbapi_connection
