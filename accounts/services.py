@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -13,14 +14,21 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts.models import PASSWORD_METHOD, ROLES, User, UserKommun, user_by_email
+import accounts.models
+from accounts.models import ROLES, User, UserKommun, user_by_email
 from audit.services import record
 from kommun.models import Kommun
 
 INVITATION_SALT = "tryggkartan-invitation"
 EMAIL_KEY_SALT = b"tryggkartan-login-email\0"
-# Compared against when the e-mail is unknown, so both answers take as long.
-_DUMMY_HASH = generate_password_hash("not a password", method=PASSWORD_METHOD)
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Compared against when the e-mail is unknown, so both answers take as long. Made at
+    the first such login, not when the app starts (a quarter of a second at scrypt's work
+    factor, paid by every process that never sees a login)."""
+    return generate_password_hash("not a password", method=method)
 
 
 class AccountError(ValueError):
@@ -45,7 +53,8 @@ def authenticate(
     """
     user = user_by_email(session, email)
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)  # as slow as a real check
+        # as slow as a real check
+        check_password_hash(_dummy_hash(accounts.models.PASSWORD_METHOD), password)
     elif user.check_password(password) and user.active:
         user.last_login_at = datetime.now(UTC)
         record(session, user, "login", user)

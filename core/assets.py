@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
-import folium
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from flask import Blueprint, Flask, abort, send_from_directory, url_for
 from werkzeug.wrappers import Response
 
+
+def _package_dir(name: str) -> Path:
+    spec = find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(name)
+    return Path(spec.origin).parent
+
+
 VENDOR_DIRS: dict[str, Path] = {
     "leaflet": Path(xstatic.pkg.leaflet.BASE_DIR),
     "markercluster": Path(xstatic.pkg.leaflet_markercluster.BASE_DIR),
     "jquery": Path(xstatic.pkg.jquery.BASE_DIR),
-    # folium ships the Leaflet.heat plugin it uses for heat layers.
-    "folium": Path(folium.__file__).parent / "templates",
+    # folium ships the Leaflet.heat plugin it uses for heat layers (found without importing
+    # folium, which only the pages that draw a map need).
+    "folium": _package_dir("folium") / "templates",
 }
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")

@@ -8,7 +8,6 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 PHOTO_MAX = 8 * 1024 * 1024
 LONGEST_SIDE_PX = 1600  # enough to see a broken lamp; small enough to keep many
@@ -60,6 +59,9 @@ def clean(data: bytes, longest_side_px: int = LONGEST_SIDE_PX) -> bytes:
 
     PhotoError when the bytes are not a JPEG, PNG or WebP picture this can decode.
     """
+    # Pillow is imported here, not at start-up: only a photo upload needs it.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     photo_type(data)  # size and signature first: no decoder sees anything else
     try:
         with Image.open(io.BytesIO(data)) as opened:

@@ -35,8 +35,6 @@ from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -431,6 +429,10 @@ def _clusters(grid: _Grid, core: BoolArray) -> tuple[IntArray, BoolArray]:
 
 def _components(size: int, src: IntArray, dst: IntArray) -> IntArray:
     """Connected component of each node of an undirected graph given by its edges."""
+    # SciPy is imported where clustering runs (the job worker), not with the app.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(src.size, np.int8), (src, dst)), shape=(size, size))
     return connected_components(graph, directed=False)[1].astype(np.int64)  # type: ignore[no-any-return]
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import gaussian_filter
 from shapely.geometry import box, mapping
 
 from geo.projection import MetricPlane, plane_for
@@ -107,6 +106,8 @@ def kde_surface(
         range=((y0, y0 + rows * cell_m), (x0, x0 + cols * cell_m)),
         weights=w,
     )
+    from scipy.ndimage import gaussian_filter  # with the surface, not at the app's start
+
     grid = gaussian_filter(counts, sigma=bandwidth_m / cell_m, mode="constant")
     return DensitySurface(grid, x0, y0, cell_m, metric)
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import folium
-from branca.element import Element, Figure
-from folium.plugins import HeatMap
+if TYPE_CHECKING:
+    import folium
+    from branca.element import Element
+
+# folium (with branca) is imported where a map is drawn, not with this module: it was a tenth
+# of the app's start-up, paid by every process (the job worker, each `flask` command) that
+# never draws one.
 
 GeoJSONDict = dict[str, Any]
 
@@ -85,6 +89,8 @@ def base_map(
 
     Call :func:`localize` after adding layers, before rendering.
     """
+    import folium
+
     m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, **options)
     folium.TileLayer(tiles=tile_url, attr=attribution, name="Karta", max_zoom=19).add_to(m)
     return m
@@ -102,6 +108,8 @@ def components(m: folium.Map, *, nonce: str | None = None) -> dict[str, str]:
     With a nonce, the header's inline scripts carry it, for a Content-Security-Policy that
     allows no other inline script (the caller puts it on the script part's own tag).
     """
+    from branca.element import Figure
+
     root = m.get_root()
     assert isinstance(root, Figure)
     root.render()
@@ -144,6 +152,9 @@ def hotspot_map(
     not grow with the number of reports. points: dicts with lat, lon, popup (escaped HTML).
     labels: translated layer names: boundary, hotspots, heat, points.
     """
+    import folium
+    from folium.plugins import HeatMap
+
     m = base_map(centre, tile_url=tile_url, attribution=attribution, zoom_start=13)
     folium.GeoJson(
         boundary,

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
-from PIL import Image, ImageOps
 
 from paper import codes, layout
 
@@ -121,6 +120,8 @@ def photo(data: bytes) -> np.ndarray:
     A phone stores a photo as its sensor saw it and says in the EXIF Orientation tag how to
     turn it; the turn is applied here, so a sheet photographed sideways arrives upright.
     """
+    from PIL import Image, ImageOps  # only reading a scan needs Pillow, not the app's start
+
     try:
         with Image.open(io.BytesIO(data)) as opened:
             upright = ImageOps.exif_transpose(opened).convert("L")

@@ -28,7 +28,6 @@ from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import make_url, select, text
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 import accounts.models
 import accounts.services
@@ -533,24 +532,19 @@ STAFF_PASSWORD = "rätt häst batteri häftapparat"
 # second, and hashing the staff's passwords was the largest single share of the suite's CPU.
 # tests/accounts/test_login.py checks the production method itself (real_password_hashing).
 TEST_PASSWORD_METHOD = "scrypt:1024:8:1"
-_PRODUCTION_PASSWORD = (accounts.models.PASSWORD_METHOD, accounts.services._DUMMY_HASH)
-# Made once: a hash per test was 4 ms of every test's setup.
-_TEST_DUMMY_HASH = generate_password_hash("not a password", method=TEST_PASSWORD_METHOD)
+_PRODUCTION_PASSWORD_METHOD = accounts.models.PASSWORD_METHOD
 
 
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts.models, "PASSWORD_METHOD", TEST_PASSWORD_METHOD)
-    monkeypatch.setattr(accounts.services, "_DUMMY_HASH", _TEST_DUMMY_HASH)
 
 
 @pytest.fixture
 def real_password_hashing(cheap_password_hashing: None, monkeypatch: pytest.MonkeyPatch) -> str:
     """The production hashing for one test; returns its method."""
-    method, dummy = _PRODUCTION_PASSWORD
-    monkeypatch.setattr(accounts.models, "PASSWORD_METHOD", method)
-    monkeypatch.setattr(accounts.services, "_DUMMY_HASH", dummy)
-    return method
+    monkeypatch.setattr(accounts.models, "PASSWORD_METHOD", _PRODUCTION_PASSWORD_METHOD)
+    return _PRODUCTION_PASSWORD_METHOD
 
 
 @pytest.fixture

@@ -41,6 +41,25 @@ def test_passwords_are_hashed_with_scrypt(real_password_hashing, create_user):
     assert STAFF_PASSWORD not in user.password_hash
 
 
+def test_an_unknown_address_is_checked_against_a_full_strength_hash(
+    real_password_hashing, client, monkeypatch
+):
+    """An unknown e-mail costs one check at the production work factor, like a known one."""
+    import accounts.services
+
+    checked = []
+    check = accounts.services.check_password_hash
+
+    def recording(pwhash: str, password: str) -> bool:
+        checked.append(pwhash)
+        return check(pwhash, password)
+
+    monkeypatch.setattr(accounts.services, "check_password_hash", recording)
+    response = client.post("/inloggning", data={"email": "ingen@kommun.example", "password": "x"})
+    assert response.status_code == 400
+    assert len(checked) == 1 and checked[0].startswith("scrypt:32768:8:1$")
+
+
 def test_wrong_password_is_refused_without_saying_which(client, create_user, session):
     user = create_user()
     for email, password in ((user.email, "fel lösenord"), ("ingen@kommun.example", "x")):
