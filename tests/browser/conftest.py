@@ -133,6 +133,11 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 def screenshot(page: Any, name: str) -> None:
+    """The whole page in test-artifacts/NAME.png, when TEST_SCREENSHOTS is set: to look at the
+    pages (TEST_SCREENSHOTS=1 ./dev test -m browser). Taken in every run, the 54 named ones
+    cost 17 s of the browser tests' time, in runs where nobody looks at them."""
+    if not os.environ.get("TEST_SCREENSHOTS"):
+        return
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
