@@ -40,9 +40,29 @@ def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
 
 
 def when_ready(server):  # noqa: ANN001, ANN201
+    _warm_before_forking()
     if os.environ.get("JOBS_WORKER", "1") == "1":
         # `flask jobs worker` without building the app in the supervisor (jobs/__main__.py).
         server.jobs_worker = subprocess.Popen([sys.executable, "-m", "jobs"])
+
+
+def _warm_before_forking() -> None:
+    """What the app imports or makes only when first needed (maps, clustering, photos, the
+    unknown-address password check), done once here in the master before the workers are
+    forked: else every worker would pay for it at its first such request, and keep a copy
+    of its own instead of sharing the master's memory."""
+    import folium  # noqa: F401
+    import folium.plugins  # noqa: F401
+    import PIL.Image  # noqa: F401
+    import PIL.ImageOps  # noqa: F401
+    import scipy.ndimage  # noqa: F401
+    import scipy.sparse.csgraph  # noqa: F401
+    import scipy.special  # noqa: F401
+
+    import accounts.models
+    import accounts.services
+
+    accounts.services._dummy_hash(accounts.models.PASSWORD_METHOD)
 
 
 def on_exit(server):  # noqa: ANN001, ANN201

@@ -301,8 +301,8 @@ werkzeug.routing.rules.Rule.compile = _compile_parsed_once  # type: ignore[metho
 # SQLAlchemy keeps the SQL it compiled per engine, keyed by the engine's dialect, and every
 # test's app makes a new engine: each test compiled the same statements again, about a
 # tenth of the suite's CPU. The tests' engines of one database URL share the first one's
-# dialect and compiled-statement cache (each keeps its own pool, connections and events).
-# tests/test_suite_speed.py checks that they do, and that they still work apart.
+# dialect and compiled-statement cache (on SQLite each keeps its own pool; see below for
+# PostgreSQL). tests/test_suite_speed.py checks that they do, and that they still work apart.
 _make_engine = _original(db._make_engine)
 _COMPILED: dict[str, tuple[Any, Any]] = {}
 
@@ -310,9 +310,11 @@ _COMPILED: dict[str, tuple[Any, Any]] = {}
 # On PostgreSQL they also share one pool. A new connection is a new server process, whose
 # first statement on each table reads that table from the catalog again: a test's app and
 # the emptying of ~60 tables after it cost 20 ms more a test than on SQLite. A shared pool
-# keeps warm connections from test to test (they hold no session state: the pool rolls each
-# back when it is returned). Disposing such an engine only lets go of the shared pool.
-_POOLS: dict[str, Any] = {}
+# keeps warm connections from test to test. What a connection carries over is bounded: the
+# pool rolls back each one it takes back, and the app and tests set options only for a
+# transaction (SET LOCAL, set_config(..., true)). Disposing such an engine only lets go of
+# the shared pool; the pools themselves are closed when the run ends (close_shared_pools).
+_POOLS: dict[tuple[int, str], Any] = {}
 
 
 def _engine_sharing_compiled_sql(url: str) -> Any:
@@ -321,9 +323,20 @@ def _engine_sharing_compiled_sql(url: str) -> Any:
     first = _COMPILED.setdefault(key, (engine.dialect, engine._compiled_cache))
     engine.dialect, engine._compiled_cache = first
     if engine.dialect.name == "postgresql":
-        engine.pool = _POOLS.setdefault(key, engine.pool)
-        engine.dispose = functools.partial(_leave_shared_pool, engine, _POOLS[key])
+        # Per process: a forked child never gets the parent's connections (db.py).
+        shared = _POOLS.setdefault((os.getpid(), key), engine.pool)
+        engine.pool = shared
+        engine.dispose = functools.partial(_leave_shared_pool, engine, shared)
     return engine
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_shared_pools() -> Iterator[None]:
+    yield
+    # The pools of the patch in effect (this file's other copy may have made it).
+    for (pid, _url), pool in list(getattr(db._make_engine, "pools", {}).items()):
+        if pid == os.getpid():
+            pool.dispose()
 
 
 def _leave_shared_pool(engine: Any, shared: Any, close: bool = True) -> None:
@@ -336,6 +349,7 @@ def _leave_shared_pool(engine: Any, shared: Any, close: bool = True) -> None:
 
 
 _engine_sharing_compiled_sql.__wrapped__ = _make_engine  # type: ignore[attr-defined]
+_engine_sharing_compiled_sql.pools = _POOLS  # type: ignore[attr-defined]
 db._make_engine = _engine_sharing_compiled_sql
 
 

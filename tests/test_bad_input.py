@@ -357,7 +357,8 @@ def csrf_client(migrated_url: str, tmp_path: Any) -> Iterator[Any]:
         instance_path=str(tmp_path),
     )
     yield app.test_client()
-    db.get_engine(app).dispose()  # its pooled connections, closed now rather than by GC
+    db.get_engine(app).dispose()  # its pooled connections closed now rather than by GC (on
+    # PostgreSQL the tests' shared pool keeps them for the next test; tests/conftest.py)
 
 
 CSRF_CASES = [

@@ -16,6 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from core.clock import LOCAL_ZONE
+from tests.conftest import STAFF_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -155,8 +156,6 @@ def tab_to(page: Any, selector: str, limit: int = 120) -> None:
 
 def log_in(page: Any, base: str, email: str) -> None:
     """Log a staff user in through the login page."""
-    from tests.conftest import STAFF_PASSWORD
-
     page.goto(f"{base}/inloggning")
     page.fill("#email", email)
     page.fill("#password", STAFF_PASSWORD)
