@@ -27,7 +27,11 @@ def parse_payload(text: str) -> tuple[str, int] | None:
     return (found.group(1), int(found.group(2))) if found else None
 
 
+def qr(code: str, page: int) -> segno.QRCode:
+    """The QR code printed on a sheet's page."""
+    return segno.make(payload(code, page), error="h", micro=False)
+
+
 def qr_svg_uri(code: str, page: int) -> str:
     """The QR code as an SVG data URI without a quiet zone (the layout leaves room for it)."""
-    qr = segno.make(payload(code, page), error="h", micro=False)
-    return str(qr.svg_data_uri(border=0, scale=1))
+    return str(qr(code, page).svg_data_uri(border=0, scale=1))
