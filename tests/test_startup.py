@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 LATER = ("folium", "branca", "scipy", "PIL")
 
 
+def _printed(script: str, *args: str) -> Any:
+    """What a script run in a fresh Python process prints last, as JSON."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
 @pytest.mark.slow
 def test_the_app_starts_without_what_only_some_requests_need(tmp_path: Path) -> None:
     script = (
@@ -26,15 +36,7 @@ def test_the_app_starts_without_what_only_some_requests_need(tmp_path: Path) -> 
         "app.create_app({'DATABASE_URL': 'sqlite:///' + sys.argv[1]}, instance_path=sys.argv[2])\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "db.sqlite"), str(tmp_path / "instance")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    loaded = set(_printed(script, str(tmp_path / "db.sqlite"), str(tmp_path / "instance")))
     assert "flask" in loaded and "sqlalchemy" in loaded
     assert not loaded & set(LATER), sorted(loaded & set(LATER))
 
@@ -51,10 +53,6 @@ def test_gunicorns_master_has_them_before_it_forks_the_workers() -> None:
         "hashes = accounts.services._dummy_hash.cache_info().currsize\n"
         "print(json.dumps([sorted({m.split('.')[0] for m in sys.modules}), hashes]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    loaded, hashes = json.loads(done.stdout.splitlines()[-1])
+    loaded, hashes = _printed(script)
     assert set(LATER) <= set(loaded)
     assert hashes == 1
