@@ -23,6 +23,13 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "1")
 # Background jobs (mail, hot spots, forwarding, retention) run in one separate, supervised
 # `flask jobs worker` process, never in the web workers (see when_ready).
+# A room of their own for the staff: with STAFF_BIND set, this master starts a second
+# gunicorn on that address (STAFF_CONCURRENCY workers, no job worker of its own), and the TLS
+# proxy sends it the staff's paths (core.rooms.STAFF_PATHS; the README's "Staff pages under
+# a flood"). This pool's web workers then yield the CPU to everything else on the machine
+# (WORKER_NICE, 10): anonymous visitors, however many, cannot slow the coordinators' pages.
+STAFF_BIND = os.environ.get("STAFF_BIND", "")
+WORKER_NICE = int(os.environ.get("WORKER_NICE", "10" if STAFF_BIND else "0"))
 accesslog = "-"
 # Method, path and status only: no client address, query string, body or user agent; and
 # receipt codes, invitation tokens and API keys cut out of what is left (core/logs.py).
@@ -41,9 +48,24 @@ def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
 
 def when_ready(server):  # noqa: ANN001, ANN201
     _warm_before_forking()
+    server.children = []
     if os.environ.get("JOBS_WORKER", "1") == "1":
         # `flask jobs worker` without building the app in the supervisor (jobs/__main__.py).
-        server.jobs_worker = subprocess.Popen([sys.executable, "-m", "jobs"])
+        server.children.append(subprocess.Popen([sys.executable, "-m", "jobs"]))
+    if STAFF_BIND:
+        staff = {
+            "BIND": STAFF_BIND,
+            "STAFF_BIND": "",
+            "WEB_CONCURRENCY": os.environ.get("STAFF_CONCURRENCY", "2"),
+            "WORKER_NICE": "0",
+            "JOBS_WORKER": "0",
+        }
+        config = os.path.abspath(__file__)
+        server.children.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", config], env=os.environ | staff
+            )
+        )
 
 
 def _warm_before_forking() -> None:
@@ -65,12 +87,20 @@ def _warm_before_forking() -> None:
     accounts.services._dummy_hash(accounts.models.PASSWORD_METHOD)
 
 
+def post_fork(server, worker):  # noqa: ANN001, ANN201
+    if WORKER_NICE:
+        os.nice(WORKER_NICE)
+
+
 def on_exit(server):  # noqa: ANN001, ANN201
-    worker = getattr(server, "jobs_worker", None)
-    if worker is not None and worker.poll() is None:
-        worker.terminate()  # running jobs finish; what waits stays queued for the next start
+    children = getattr(server, "children", [])
+    for child in children:
+        if child.poll() is None:
+            # Running jobs and requests finish; what waits stays queued for the next start.
+            child.terminate()
+    for child in children:
         try:
-            worker.wait(timeout=30)
+            child.wait(timeout=30)
         except subprocess.TimeoutExpired:  # a stuck job: its outbox row is sent after restart
-            worker.kill()
-            worker.wait()
+            child.kill()
+            child.wait()

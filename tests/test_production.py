@@ -20,7 +20,7 @@ from feedback.models import Report
 from hotspots.models import HotSpotRun
 from kommun.models import Kommun
 from tests.conftest import VANERSBORG_TORGET
-from tests.servers import gunicorn, require_redis
+from tests.servers import free_port, gunicorn, require_redis
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,18 +95,20 @@ def kommuners_and_report(kommuner, create_report_at):
 
 
 @pytest.mark.slow
-def test_gunicorn_workers_share_login_limits_in_redis_and_send_a_secure_cookie(
+def test_gunicorn_pools_share_login_limits_in_redis_and_send_a_secure_cookie(
     migrated_url, tmp_path, monkeypatch
 ):
-    """One gunicorn as `./dev prod` starts it: the login limit is counted in Redis across its
-    workers, and the session cookie (the login form keeps its CSRF token there) is sent over
-    HTTPS only."""
+    """gunicorn as `./dev prod` starts it, with a pool of its own for the staff: the login
+    limit is counted in Redis across both pools' workers, the public pool's workers yield the
+    CPU to the staff's, and the session cookie (the login form keeps its CSRF token there) is
+    sent over HTTPS only."""
     require_redis()
     import redis
 
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
 
     prefix = f"tryggkartan-test-{os.getpid()}"
+    staff_port = free_port()
     env = {
         "DATABASE_URL": migrated_url,
         "SECRET_KEY": "test-" + prefix,
@@ -114,31 +116,59 @@ def test_gunicorn_workers_share_login_limits_in_redis_and_send_a_secure_cookie(
         "RATELIMIT_KEY_PREFIX": prefix,
         "LOGIN_RATE_LIMIT": "3 per minute",
         "HOTSPOTS_RECOMPUTE": "off",
-        "WEB_CONCURRENCY": "3",
+        "WEB_CONCURRENCY": "2",
+        "STAFF_BIND": f"127.0.0.1:{staff_port}",
+        "STAFF_CONCURRENCY": "1",
         "JOBS_WORKER": "0",
     }
     try:
         with gunicorn(env, wait_path="/inloggning") as server:
-            with urllib.request.urlopen(f"{server.base}/inloggning") as r:
+            staff_base = f"http://127.0.0.1:{staff_port}"
+            _wait_for(staff_base + "/inloggning")
+            with urllib.request.urlopen(f"{staff_base}/inloggning") as r:
                 cookie = r.headers["Set-Cookie"]
             assert "; Secure" in cookie and "HttpOnly" in cookie
             codes = []
-            for _ in range(6):  # new connections: different workers answer
+            for n in range(6):  # new connections: different workers and pools answer
+                base = (server.base, staff_base)[n % 2]
                 request = urllib.request.Request(
-                    f"{server.base}/inloggning", data=b"email=a%40b.se&password=x", method="POST"
+                    f"{base}/inloggning", data=b"email=a%40b.se&password=x", method="POST"
                 )
                 try:
                     with urllib.request.urlopen(request, timeout=60) as r:
                         codes.append(r.status)
                 except urllib.error.HTTPError as error:
                     codes.append(error.code)
+            children = _children(server.pid)
+            staff_master = [p for p, c in children.items() if "-m gunicorn" in c]
+            assert len(staff_master) == 1
+            public_workers = set(children) - set(staff_master)
+            staff_workers = set(_children(staff_master[0]))
+            assert len(public_workers) == 2 and len(staff_workers) == 1
+            assert {os.getpriority(os.PRIO_PROCESS, p) for p in public_workers} == {10}
+            assert {os.getpriority(os.PRIO_PROCESS, p) for p in staff_workers} == {0}
+            assert os.getpriority(os.PRIO_PROCESS, server.pid) == 0
         # Three tries are let through (refused for the CSRF token or the password), then
-        # every worker answers 429: the count lives in Redis, not in one worker.
+        # every worker of either pool answers 429: the count lives in Redis.
         assert codes[3:] == [429, 429, 429], codes
+        # The staff's pool stops with gunicorn.
+        assert not Path(f"/proc/{staff_master[0]}").exists()
     finally:
         client = redis.Redis(host="127.0.0.1", port=6379)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
+
+
+def _wait_for(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=30):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _app_config(migrated_url: str, instance_path: Path) -> dict:

@@ -7,10 +7,12 @@ listed as public here or be refused by its blueprint's guard, or this test fails
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from core.rooms import STAFF_PATHS
 from feedback.models import Report
 from promises.models import Agreement, Promise
 from surveys.models import WalkStop
@@ -127,6 +129,19 @@ def test_every_endpoint_is_public_or_guarded(app):
     ]
     assert not unknown, f"classify these endpoints in {__name__}: {unknown}"
     assert len(staff_rules(app)) >= 15
+
+
+def test_the_staff_pool_gets_every_staff_page_and_no_residents_page(app):
+    """A proxy sends the paths under core.rooms.STAFF_PATHS to the staff's own gunicorn pool
+    (README, "Staff pages under a flood"): a new staff page elsewhere would be served at the
+    public pool's low priority, and a resident's page there would jump the queue."""
+    staff_endpoints = PUBLIC_ENDPOINTS - {"static"} | LOGGED_IN_ENDPOINTS
+    for rule in app.url_map.iter_rules():
+        first = rule.rule.split("/")[1]
+        staff = rule.endpoint.split(".")[0] in STAFF_BLUEPRINTS or rule.endpoint in staff_endpoints
+        assert (first in STAFF_PATHS) == staff, f"{rule.rule} ({rule.endpoint})"
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "location ~ ^/(" + "|".join(STAFF_PATHS) + ")(/|$)" in readme
 
 
 def test_anonymous_users_are_sent_to_login(app, client, vanersborg_data, session):
