@@ -94,3 +94,19 @@ def gunicorn(env: dict[str, str], *, wait_path: str = "/healthz") -> Iterator[Gu
                 process.kill()
                 process.wait()
         log.close()
+
+
+def children(pid: int) -> dict[int, str]:
+    """Child processes of pid: their pid -> command line (Linux /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in status:
+            found[int(entry.name)] = command
+    return found

@@ -25,8 +25,7 @@ from feedback.models import Report
 from hotspots.services import compute_run
 from promises.models import FocusArea, PlaceFeeling, Promise
 from review.models import ReportNote
-from tests.conftest import VANERSBORG_TORGET, square_around
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import VANERSBORG_TORGET, square_around, valid_form
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET
@@ -358,7 +357,7 @@ def csrf_client(migrated_url: str, tmp_path: Any) -> Iterator[Any]:
     )
     yield app.test_client()
     db.get_engine(app).dispose()  # its pooled connections closed now rather than by GC (on
-    # PostgreSQL the tests' shared pool keeps them for the next test; tests/conftest.py)
+    # PostgreSQL the tests' shared pool keeps them for the next test; tests/speedups.py)
 
 
 CSRF_CASES = [

@@ -18,7 +18,7 @@ from promises.services import evaluate, follow_up_period, record_follow_up
 from review.lagesbild import build
 from review.periods import KINDS, period_for
 from review.queue import QueueFilters, queue_page
-from tests.conftest import SUITE_NOW, VANERSBORG_TORGET, square_around
+from tests.helpers import SUITE_NOW, VANERSBORG_TORGET, square_around
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

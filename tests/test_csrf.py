@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import Report
-from tests.conftest import VANERSBORG_TORGET
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import VANERSBORG_TORGET, valid_form
 from tests.pages import parse_page, textarea_value
 
 

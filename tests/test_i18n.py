@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from feedback.models import Report, ReportReason
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -197,3 +197,40 @@ def test_a_cycle_inside_a_package_is_found(tmp_path: Path) -> None:
     }.items():
         (tmp_path / "pkg" / f"{name}.py").write_text(code)
     assert cycles(module_graph("pkg", tmp_path)) == [frozenset({"pkg.views", "pkg.maps"})]
+
+
+def _loaded_twice(tests: Path) -> list[str]:
+    """Imports in the suite of a conftest or a test module: pytest loads those files itself
+    under another name (a conftest as `conftest`, tests/x/test_y.py as `test_y`), so an
+    import loads them a second time, patches and all. Shared helpers live in plain modules
+    (tests/helpers.py, tests/speedups.py, tests/points.py, ...)."""
+    found = []
+    for file in sorted(tests.rglob("*.py")):
+        for node in ast.walk(parsed(file)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                last = name.rsplit(".", 1)[-1]
+                if name.startswith("tests.") and (last == "conftest" or last.startswith("test_")):
+                    found.append(f"{file.relative_to(tests.parent)}: {name}")
+    return found
+
+
+def test_no_test_imports_a_conftest_or_another_test_module() -> None:
+    assert _loaded_twice(ROOT / "tests") == []
+
+
+def test_an_import_of_a_test_module_is_found(tmp_path: Path) -> None:
+    tests = tmp_path / "tests"
+    (tests / "feedback").mkdir(parents=True)
+    (tests / "test_a.py").write_text("from tests.feedback.test_b import valid_form\n")
+    (tests / "test_c.py").write_text("from tests import conftest\n")
+    (tests / "feedback" / "test_b.py").write_text("import tests.helpers\n")
+    assert _loaded_twice(tests) == [
+        "tests/test_a.py: tests.feedback.test_b",
+        "tests/test_c.py: tests.conftest",
+    ]

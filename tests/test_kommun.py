@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kommun.models import Kommun
 from kommun.services import load_landmarks, slugify
-from tests.conftest import GOTHENBURG, VANERSBORG_TORGET, shared_data
+from tests.helpers import GOTHENBURG, VANERSBORG_TORGET, shared_data
 
 
 def test_load_all_290_municipalities(runner, session):

@@ -39,7 +39,7 @@ from promises.models import (
 )
 from surveys import services as surveys
 from surveys.models import WalkStop
-from tests.conftest import STAFF_PASSWORD, VANERSBORG_TORGET, square_around
+from tests.helpers import STAFF_PASSWORD, VANERSBORG_TORGET, square_around
 
 LAT, LON = VANERSBORG_TORGET
 NUL = "Före\x00efter"
@@ -344,7 +344,7 @@ def kommuners_ready(kommuner):
 
 
 def test_the_resident_sees_the_text_back_without_the_odd_characters(client, kommuners_ready):
-    from tests.feedback.test_report_new import valid_form
+    from tests.helpers import valid_form
     from tests.pages import error_for, parse_page, textarea_value
 
     response = client.post(

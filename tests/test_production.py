@@ -19,8 +19,8 @@ from core.backup import BackupError, backup, restore
 from feedback.models import Report
 from hotspots.models import HotSpotRun
 from kommun.models import Kommun
-from tests.conftest import VANERSBORG_TORGET
-from tests.servers import free_port, gunicorn, require_redis
+from tests.helpers import VANERSBORG_TORGET
+from tests.servers import children, free_port, gunicorn, require_redis
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,11 +139,11 @@ def test_gunicorn_pools_share_login_limits_in_redis_and_send_a_secure_cookie(
                         codes.append(r.status)
                 except urllib.error.HTTPError as error:
                     codes.append(error.code)
-            children = _children(server.pid)
-            staff_master = [p for p, c in children.items() if "-m gunicorn" in c]
+            under_master = children(server.pid)
+            staff_master = [p for p, c in under_master.items() if "-m gunicorn" in c]
             assert len(staff_master) == 1
-            public_workers = set(children) - set(staff_master)
-            staff_workers = set(_children(staff_master[0]))
+            public_workers = set(under_master) - set(staff_master)
+            staff_workers = set(children(staff_master[0]))
             assert len(public_workers) == 2 and len(staff_workers) == 1
             assert {os.getpriority(os.PRIO_PROCESS, p) for p in public_workers} == {10}
             assert {os.getpriority(os.PRIO_PROCESS, p) for p in staff_workers} == {0}
@@ -193,22 +193,6 @@ def test_session_cookie_is_secure_in_production_only(migrated_url, monkeypatch, 
     assert _app_config(migrated_url, tmp_path)["SESSION_COOKIE_SECURE"] is False
 
 
-def _children(pid: int) -> dict[int, str]:
-    """Child processes of pid: their pid -> command line (Linux /proc)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if f"\nPPid:\t{pid}\n" in status:
-            found[int(entry.name)] = command
-    return found
-
-
 @pytest.mark.slow
 def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
     migrated_url, kommuner, create_report_at, session, tmp_path, monkeypatch
@@ -240,9 +224,9 @@ def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
             runs = session.scalar(select(func.count()).select_from(HotSpotRun)) or 0
         assert runs >= 1
         assert session.get(Kommun, vanersborg.id).hotspots_stale_since is None
-        workers = [p for p, c in _children(server.pid).items() if c.strip().endswith("-m jobs")]
+        workers = [p for p, c in children(server.pid).items() if c.strip().endswith("-m jobs")]
         assert len(workers) == 1
-        consumers = [p for p, c in _children(workers[0]).items() if "jobs consume" in c]
+        consumers = [p for p, c in children(workers[0]).items() if "jobs consume" in c]
         assert len(consumers) == 1
     assert not Path(f"/proc/{workers[0]}").exists()
     assert not Path(f"/proc/{consumers[0]}").exists()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 import db
 from app import create_app
 from feedback.models import Report
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

@@ -16,33 +16,14 @@ from core.rooms import STAFF_PATHS
 from feedback.models import Report
 from promises.models import Agreement, Promise
 from surveys.models import WalkStop
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
+from tests.routes import (
+    LOGGED_IN_ENDPOINTS,
+    PUBLIC_BLUEPRINTS,
+    PUBLIC_ENDPOINTS,
+    STAFF_BLUEPRINTS,
+)
 
-STAFF_BLUEPRINTS = {
-    "review",
-    "users",
-    "field",
-    "exports",
-    "promises",
-    "promise_dialogues",
-    "open311_admin",
-    "surveys",
-    "mail_admin",
-    "partner",
-}
-# Pages for anyone: the residents' pages, assets, and the doors into the staff side. The
-# Open311 API checks its keys itself (tests/open311/test_server.py).
-PUBLIC_BLUEPRINTS = {
-    "feedback",
-    "vendor",
-    "public_promises",
-    "health",
-    "open311",
-    "public_walks",
-    "resident_mail",
-}
-PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.logout", "accounts.accept"}
-LOGGED_IN_ENDPOINTS = {"accounts.home", "accounts.start", "help.coordinators"}
 METHODS = ("GET", "POST")
 
 

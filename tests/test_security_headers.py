@@ -6,7 +6,7 @@ import re
 
 from core.headers import tile_origin
 from hotspots.services import compute_run
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

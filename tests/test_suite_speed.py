@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests import conftest
+from tests import speedups
 
 
 def _code(builder: Any) -> tuple[Any, ...]:
@@ -20,8 +20,8 @@ def test_shared_url_builders_are_the_ones_werkzeug_would_compile(app: Any) -> No
     assert len(rules) > 100
     for rule in rules:
         for append_unknown in (False, True):
-            fresh = conftest._compile_builder(rule, append_unknown)
-            shared = conftest._BUILDERS[conftest.builder_key(rule, append_unknown)]
+            fresh = speedups.uncached_compile_builder(rule, append_unknown)
+            shared = speedups.BUILDERS[speedups.builder_key(rule, append_unknown)]
             assert _code(shared) == _code(fresh), rule.rule
 
 
@@ -38,7 +38,7 @@ def test_a_shared_builder_converts_with_the_rule_it_is_bound_to() -> None:
     shouting.url_map.converters["shout"] = Shout
     plain.add_url_rule("/p/<word>", "p", lambda word: word)
     shouting.add_url_rule("/p/<shout:word>", "p", lambda word: word)
-    keys = {conftest.builder_key(next(a.url_map.iter_rules("p")), True) for a in (plain, shouting)}
+    keys = {speedups.builder_key(next(a.url_map.iter_rules("p")), True) for a in (plain, shouting)}
     assert len(keys) == 1  # the same builder serves both rules
     with plain.test_request_context():
         assert url_for("p", word="hej") == "/p/hej"
@@ -69,11 +69,11 @@ def test_restored_rows_are_the_rows_built_and_new_ones_follow_them(app: Any, ses
         load_places(session)
         session.commit()
 
-    conftest.restore_or_build(session, key, build)
+    speedups.restore_or_build(session, key, build)
     built = _rows(session)
     session.close()
-    conftest._empty_tables(session.get_bind())
-    conftest.restore_or_build(session, key, lambda: pytest.fail("built again"))
+    speedups.empty_tables(session.get_bind())
+    speedups.restore_or_build(session, key, lambda: pytest.fail("built again"))
     assert _rows(session) == built
     kommun_id = built["kommun"][0]["id"]
     landmark = Landmark(kommun_id=kommun_id, name="Nytt torg", lat=58.38, lon=12.32)
@@ -130,12 +130,12 @@ def test_a_rule_parsed_once_is_the_rule_werkzeug_would_parse(another_process: An
     rules = list(app.url_map.iter_rules())
     assert len(rules) > 100
     for rule in rules:
-        assert conftest.parse_key(rule) in conftest._PARSED, rule.rule
+        assert speedups.parse_key(rule) in speedups.PARSED, rule.rule
         fresh = rule.empty()
         fresh.merge_slashes, fresh.subdomain = rule.merge_slashes, rule.subdomain
         fresh.map = Map()
         fresh.map.converters = app.url_map.converters
-        conftest._compile(fresh)
+        speedups.uncached_compile(fresh)
         assert rule._parts == fresh._parts, rule.rule
         assert rule._trace == fresh._trace, rule.rule
         assert rule.arguments == fresh.arguments, rule.rule

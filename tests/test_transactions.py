@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db import after_commit, get_engine, get_session
 from kommun.models import Kommun, Landmark
 from kommun.services import load_landmarks
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 
 INSIDE = {"name": "Nya torget", "lat": VANERSBORG_TORGET[0], "lon": VANERSBORG_TORGET[1]}
 OUTSIDE = {"name": "Långt bort", "lat": 67.85, "lon": 20.22}  # Kiruna

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD, VANERSBORG_TORGET
+from tests.helpers import STAFF_PASSWORD, VANERSBORG_TORGET
 from tests.pages import parse_page
 from tests.servers import ROOT, Gunicorn, gunicorn, require_redis
 

@@ -17,7 +17,7 @@ from feedback.models import Report
 from kommun.models import Kommun
 from open311.keys import create_key
 from promises.models import Activity, FollowUp, Promise
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_TYPES = {"text/xml", "application/xml", "application/atom+xml"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 
 # Three tight clusters (three hot spots at any size) in thin noise over the town.
 CLUSTERS = [(0.0, 0.0), (0.004, 0.006), (-0.005, -0.004)]

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from accounts.models import User
-from tests.conftest import STAFF_PASSWORD
+from tests.helpers import STAFF_PASSWORD
 from tests.pages import error_for, parse_page
 
 NEW_PASSWORD = "en lång mening som lösenord"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from accounts.security import LOGIN_AT_KEY, login_account_key
 from audit.models import AuditEvent
-from tests.conftest import STAFF_PASSWORD
+from tests.helpers import STAFF_PASSWORD
 from tests.pages import error_for, parse_page
 
 

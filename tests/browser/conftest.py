@@ -16,10 +16,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from core.clock import LOCAL_ZONE
-from tests.conftest import STAFF_PASSWORD
+from tests.browser.actions import ARTIFACTS
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Without these, Chromium keeps calling home and this machine's closed network refuses it.
 CHROMIUM_ARGS = [
@@ -131,33 +130,3 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-end.png"), full_page=True)
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def screenshot(page: Any, name: str) -> None:
-    """The whole page in test-artifacts/NAME.png, when TEST_SCREENSHOTS is set: to look at the
-    pages (TEST_SCREENSHOTS=1 ./dev test -m browser). Taken in every run, the 54 named ones
-    cost 17 s of the browser tests' time, in runs where nobody looks at them."""
-    if not os.environ.get("TEST_SCREENSHOTS"):
-        return
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def tab_to(page: Any, selector: str, limit: int = 120) -> None:
-    """Press Tab until the element matching selector has focus, as a keyboard user would."""
-    for _ in range(limit):
-        if page.evaluate(
-            "s => document.activeElement && document.activeElement.matches(s)", selector
-        ):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"{selector} cannot be reached with Tab")
-
-
-def log_in(page: Any, base: str, email: str) -> None:
-    """Log a staff user in through the login page."""
-    page.goto(f"{base}/inloggning")
-    page.fill("#email", email)
-    page.fill("#password", STAFF_PASSWORD)
-    with page.expect_navigation():
-        page.press("#password", "Enter")

@@ -19,8 +19,8 @@ from kommun.models import Kommun
 from mail import tokens
 from promises.models import Promise
 from surveys.models import DialogueSession
-from tests.browser.conftest import log_in, screenshot
-from tests.conftest import restore_or_build
+from tests.browser.actions import log_in, screenshot
+from tests.speedups import restore_or_build
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

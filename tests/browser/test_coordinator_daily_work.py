@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tests.browser.conftest import screenshot
-from tests.conftest import STAFF_PASSWORD, VANERSBORG_TORGET
+from tests.browser.actions import screenshot
+from tests.helpers import STAFF_PASSWORD, VANERSBORG_TORGET
 
 LAT, LON = VANERSBORG_TORGET
 WIDE = {"width": 1366, "height": 900}

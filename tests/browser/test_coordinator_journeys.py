@@ -6,18 +6,10 @@ from sqlalchemy import select
 
 from feedback.models import Report
 from geo.maps import TREND_STYLE
-from tests.browser.conftest import screenshot, tab_to
-from tests.conftest import STAFF_PASSWORD, VANERSBORG_TORGET
+from tests.browser.actions import log_in_via_the_queue, screenshot, tab_to
+from tests.helpers import STAFF_PASSWORD, VANERSBORG_TORGET
 
 LAT, LON = VANERSBORG_TORGET
-
-
-def log_in(page, live_server, user):
-    page.goto(f"{live_server}/samordnare/")
-    page.get_by_label("E-post").fill(user.email)
-    page.get_by_label("Lösenord").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(f"{live_server}/samordnare/vanersborg/")
 
 
 def test_coordinator_logs_in_with_the_keyboard_and_triages_a_report(
@@ -63,7 +55,7 @@ def test_coordinator_merges_two_reports_and_drags_the_pin(
     user = create_user("coordinator", ("Vänersborg",))
     first = create_report_at(kommuner["Vänersborg"], LAT, LON)
     duplicate = create_report_at(kommuner["Vänersborg"], LAT + 0.0001, LON + 0.0001)
-    log_in(page, live_server, user)
+    log_in_via_the_queue(page, live_server, user)
 
     page.goto(f"{live_server}/samordnare/rapport/{duplicate.id}")
     page.get_by_role("button", name=f"Sammanfoga med {first.registration_number}").click()
@@ -92,7 +84,7 @@ def test_coordinator_selects_reports_and_draws_an_area(
 ):
     user = create_user("coordinator", ("Vänersborg",))
     reports = [create_report_at(kommuner["Vänersborg"], LAT, LON) for _ in range(2)]
-    log_in(page, live_server, user)
+    log_in_via_the_queue(page, live_server, user)
     for report in reports:
         page.get_by_label(f"Välj {report.registration_number}").check()
     page.get_by_label("Åtgärd för de valda").select_option("status:granskad")
@@ -128,7 +120,7 @@ def test_coordinator_reads_the_hot_spot_map_lagesbild_and_exports_geojson(
         create_report_at(
             vanersborg, LAT + (i % 3) * 0.0001, LON + (i // 3) * 0.0002, times=["natt"]
         )
-    log_in(page, live_server, user)
+    log_in_via_the_queue(page, live_server, user)
 
     page.get_by_role("link", name="Karta över otrygga platser").click()
     page.locator(".leaflet-overlay-pane path").first.wait_for()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from feedback.models import Report
 from mail.outbox import send_due
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.actions import log_in, screenshot
 from tests.mail_fixtures import html_part, links, text_part
 
 ADDRESS = "resident@example.com"

@@ -8,8 +8,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 
 from promises.models import FocusArea, Promise
-from tests.browser.conftest import screenshot
-from tests.browser.test_coordinator_journeys import log_in
+from tests.browser.actions import log_in_via_the_queue, screenshot
 
 
 def test_coordinator_draws_torpa_corner_by_corner_and_takes_one_back(
@@ -28,7 +27,7 @@ def test_coordinator_draws_torpa_corner_by_corner_and_takes_one_back(
     )
     session.add(promise)
     session.commit()
-    log_in(page, live_server, create_user("coordinator", ("Vänersborg",)))
+    log_in_via_the_queue(page, live_server, create_user("coordinator", ("Vänersborg",)))
 
     page.goto(f"{live_server}/samordnare/loften/{promise.id}")
     page.get_by_text("Lägg till ett fokusområde").click()

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import select
 
 from promises.models import FocusArea, PlaceFeeling, Promise
-from tests.browser.conftest import screenshot, tab_to
-from tests.conftest import VANERSBORG_TORGET, square_around
+from tests.browser.actions import screenshot, tab_to
+from tests.helpers import VANERSBORG_TORGET, square_around
 
 LAT, LON = VANERSBORG_TORGET
 
@@ -56,7 +56,7 @@ def test_coordinator_corrects_a_follow_up_ends_evaluates_and_prints_the_promise(
     from pypdf import PdfReader
 
     from promises.models import Activity, FollowUp
-    from tests.browser.test_coordinator_journeys import log_in
+    from tests.browser.actions import log_in_via_the_queue
 
     vanersborg = kommuner["Vänersborg"]
     promise = Promise(
@@ -86,7 +86,7 @@ def test_coordinator_corrects_a_follow_up_ends_evaluates_and_prints_the_promise(
     session.add(wrong)
     lamps.progress, lamps.status = 100, "klar"
     session.commit()
-    log_in(page, live_server, create_user("coordinator", ("Vänersborg",)))
+    log_in_via_the_queue(page, live_server, create_user("coordinator", ("Vänersborg",)))
 
     # The follow-up was wrong: only half of the lamps were up.
     page.goto(f"{live_server}/samordnare/loften/{promise.id}")

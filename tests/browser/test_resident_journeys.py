@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from feedback.models import Report
-from tests.browser.conftest import screenshot, tab_to
-from tests.conftest import VANERSBORG_TORGET
+from tests.browser.actions import screenshot, tab_to
+from tests.helpers import VANERSBORG_TORGET
 
 
 def test_resident_clicks_the_map_picks_reasons_and_submits(
@@ -364,7 +364,7 @@ def test_on_a_phone_likely_reasons_come_first_and_every_target_is_44_px(
 
 
 def test_a_resident_adds_a_photo_from_the_phone(page, live_server, kommuner, session):
-    from tests.feedback.test_report_photo import phone_photo
+    from tests.helpers import phone_photo
 
     page.goto(f"{live_server}/k/vanersborg/")
     page.select_option("#landmark", label="Torget")

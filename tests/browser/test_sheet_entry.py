@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from feedback.models import Report
 from surveys.models import SheetResponse
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.actions import log_in, screenshot
 
 # The local safety survey, as a typist reads one sheet: twelve one-digit answers, a place,
 # an empty free-text answer, then age band and gender (one digit each).

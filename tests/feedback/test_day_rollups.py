@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, insert, select, update
 from core.clock import local_day
 from feedback.models import Report, ReportReason
 from feedback.rollups import ReportCellWeek, ReportDay, ReportReasonDay, ReportServiceWeek
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 
 PLACE = (
     Report.erasure_requested_at.is_(None),

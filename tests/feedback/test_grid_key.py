@@ -7,7 +7,7 @@ from sqlalchemy import delete, insert, select, update
 from feedback.models import Report, ReportReason
 from geo.cells import cell_key
 from review.services import correct_location
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 
 
 def test_a_new_report_is_stored_with_its_cell(kommuner, create_report_at):

@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from feedback.models import Report
 from privacy.public import cell_centre, cell_keys
-from tests.conftest import VANERSBORG_TORGET
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import VANERSBORG_TORGET, valid_form
 
 LAT, LON = VANERSBORG_TORGET
 CELL = cell_keys([LAT], [LON])[0]

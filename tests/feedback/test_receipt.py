@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from feedback.models import Report
 from feedback.services import RECEIPT_ALPHABET, new_receipt_code, normalize_receipt
-from tests.conftest import VANERSBORG_TORGET
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import VANERSBORG_TORGET, valid_form
 from tests.pages import error_for, parse_page
 
 

@@ -16,8 +16,7 @@ from sqlalchemy import select
 
 from core.gunicorn_log import AccessLogger
 from feedback.models import Report
-from tests.conftest import VANERSBORG_TORGET
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import VANERSBORG_TORGET, valid_form
 from tests.pages import parse_page
 
 CODE = "K7PX4M2QABCD"

@@ -5,25 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from feedback.models import Report
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET, valid_form
 from tests.pages import parse_page
-
-
-def valid_form(**overrides: object) -> dict[str, object]:
-    lat, lon = VANERSBORG_TORGET
-    data: dict[str, object] = {
-        "kind": "otrygg",
-        "lat": str(lat),
-        "lon": str(lon),
-        "location_method": "map",
-        "reasons": ["place.dark", "people.youth_groups"],
-        "times": ["kvall", "natt"],
-        "day_types": ["helg"],
-        "unsafe_level": "2",
-        "description": "Mörkt och stökigt vid busshållplatsen på kvällarna.",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_form_offers_map_list_and_taxonomy(client, kommuner):

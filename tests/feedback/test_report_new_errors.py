@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Report
-from tests.conftest import GOTHENBURG
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import GOTHENBURG, valid_form
 from tests.pages import error_for, parse_page, textarea_value
 
 TEXT = "Mörkt och stökigt vid busshållplatsen på kvällarna."

@@ -9,23 +9,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from feedback.models import Report
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import phone_photo, valid_form
 from tests.pages import error_for, parse_page, textarea_value
-
-# GPS IFD: a latitude/longitude a phone writes into every picture it takes.
-GPS_TAG = 0x8825
-
-
-def phone_photo(size: tuple[int, int] = (4000, 3000), orientation: int = 6) -> bytes:
-    """A JPEG as a phone writes it: big, rotated by an EXIF tag, with a position in it."""
-    picture = Image.new("RGB", size, (200, 30, 30))
-    exif = Image.Exif()
-    exif[0x0112] = orientation  # "rotate 90° to show upright"
-    exif[0x010F] = "Telefonmärke"  # camera make
-    exif.get_ifd(GPS_TAG).update({1: "N", 2: (58.0, 22.0, 50.0), 3: "E", 4: (12.0, 17.0, 30.0)})
-    out = io.BytesIO()
-    picture.save(out, "JPEG", exif=exif, comment=b"hemma hos mig")
-    return out.getvalue()
 
 
 def post(client, photo: bytes, name: str = "bild.jpg", **overrides):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from feedback.models import Report
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import valid_form
 from tests.pages import error_for, parse_page
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Report
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import valid_form
 from tests.pages import parse_page
 
 ONCE = "0123456789abcdef0123456789abcdef"

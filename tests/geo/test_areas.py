@@ -9,7 +9,7 @@ from shapely.geometry import shape
 
 from geo.areas import AREA_MAX_BYTES, AreaError, read_area
 from geo.projection import plane
-from tests.conftest import VANERSBORG_TORGET, square_around
+from tests.helpers import VANERSBORG_TORGET, square_around
 
 LAT, LON = VANERSBORG_TORGET
 # A generous box around Vänersborg as the kommun (the real boundary is in the demo data).

@@ -6,7 +6,7 @@ import numpy as np
 from shapely.geometry import Point, shape
 
 from geo.cells import aggregate_cells
-from tests.geo.test_hotspots import TORGET
+from tests.points import TORGET
 
 
 def test_cells_below_k_are_withheld_and_counts_are_exact():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geo.density import heat_cells, kde_surface
-from tests.geo.test_hotspots import TORGET
+from tests.points import TORGET
 
 
 def test_point_mass_peaks_at_its_cell():

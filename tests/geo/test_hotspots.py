@@ -14,16 +14,7 @@ from sklearn.cluster import DBSCAN
 from geo.dbscan import dbscan
 from geo.hotspots import HotSpot, find_hotspots, min_reports_for
 from geo.projection import plane_for
-
-TORGET = (58.38065, 12.32265)
-M_LAT = 1 / 111_320  # degrees per metre, roughly
-
-
-def blob(centre, n, spread_m=20.0, seed=0):
-    rng = np.random.default_rng(seed)
-    lat = centre[0] + rng.normal(0, spread_m, n) * M_LAT
-    lon = centre[1] + rng.normal(0, spread_m, n) * M_LAT / np.cos(np.radians(centre[0]))
-    return lat, lon
+from tests.points import TORGET, blob
 
 
 def two_clusters_and_noise():

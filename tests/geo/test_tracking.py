@@ -8,7 +8,7 @@ import pytest
 from geo.hotspots import find_hotspots
 from geo.projection import plane_for
 from geo.tracking import match_hotspots
-from tests.geo.test_hotspots import TORGET, blob
+from tests.points import TORGET, blob
 
 SOUTH = (TORGET[0] - 0.009, TORGET[1])
 EAST = (TORGET[0], TORGET[1] + 0.02)

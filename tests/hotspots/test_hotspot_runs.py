@@ -11,26 +11,11 @@ from hotspots.models import HotSpotRecord, HotSpotRun
 from hotspots.services import HotSpotParams, compute_run, current_run, recompute_stale
 from jobs import get_jobs
 from kommun.models import Kommun
-from tests.conftest import VANERSBORG_TORGET
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import VANERSBORG_TORGET, valid_form
+from tests.points import PLACE_A, PLACE_B, cluster
 
 LAT, LON = VANERSBORG_TORGET
-# Two places about 700 m apart, each a tight group of reports.
-PLACE_A = (LAT, LON)
-PLACE_B = (LAT - 0.0063, LON)
 PARAMS = HotSpotParams(radius_m=60, min_reports=4, window_days=90)
-
-
-def cluster(create, kommun, centre, n, *, days_ago=5, **fields):
-    now = datetime.now(UTC)
-    for i in range(n):
-        create(
-            kommun,
-            centre[0] + (i % 3) * 0.00012,
-            centre[1] + (i // 3) * 0.0002,
-            created_at=now - timedelta(days=days_ago, minutes=i),
-            **fields,
-        )
 
 
 def test_run_is_stored_with_places_reasons_and_names(kommuner, session, create_report_at):

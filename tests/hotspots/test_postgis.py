@@ -13,7 +13,7 @@ from hotspots import services
 from hotspots.models import HotSpotRun
 from hotspots.postgis import Unavailable, postgis_available
 from hotspots.services import HotSpotParams, compute_run
-from tests.hotspots.test_hotspot_runs import PLACE_A, PLACE_B, cluster
+from tests.points import PLACE_A, PLACE_B, cluster
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mailbox
 from pathlib import Path
 
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import valid_form
 from tests.pages import parse_page
 
 

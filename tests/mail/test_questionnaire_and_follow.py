@@ -22,8 +22,7 @@ from promises.services import evaluate
 from promises.subscriptions import queue_digests
 from review.lagesbild import build
 from review.periods import period_for
-from tests.conftest import VANERSBORG_TORGET, square_around
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import VANERSBORG_TORGET, square_around, valid_form
 from tests.mail_fixtures import links, local_path, text_part
 from tests.pages import parse_page
 

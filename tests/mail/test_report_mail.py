@@ -15,7 +15,7 @@ from feedback.models import Report, ReportUpdate
 from mail.models import OutgoingMail
 from mail.outbox import send_due
 from open311.keys import create_key
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import valid_form
 from tests.mail_fixtures import html_part, links, local_path, text_part
 from tests.pages import parse_page
 

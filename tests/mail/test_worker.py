@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from mail.compose import key_of
 from mail.models import OutgoingMail
-from tests.conftest import VANERSBORG_TORGET
-from tests.test_production import _children
+from tests.helpers import VANERSBORG_TORGET
+from tests.servers import children
 
 ROOT = Path(__file__).resolve().parents[2]
 MAILS = 6
@@ -75,14 +75,14 @@ def test_a_worker_killed_mid_batch_sends_every_mail_once_after_restart(
     try:
         assert _wait(inbox.held.is_set), "the worker never reached the third mail"
         assert len(inbox.messages) == 2
-        [consumer] = [p for p, c in _children(worker.pid).items() if "jobs consume" in c]
+        [consumer] = [p for p, c in children(worker.pid).items() if "jobs consume" in c]
         os.kill(consumer, signal.SIGKILL)
         inbox.release.set()  # the server's answer goes to a dead connection
         assert _wait(lambda: len(inbox.messages) >= MAILS), (
             f"{len(inbox.messages)} of {MAILS} mails after the restart"
         )
         time.sleep(1.0)  # a duplicate, if any, would arrive now
-        restarted = [p for p, c in _children(worker.pid).items() if "jobs consume" in c]
+        restarted = [p for p, c in children(worker.pid).items() if "jobs consume" in c]
         assert restarted and restarted != [consumer]
     finally:
         inbox.release.set()
@@ -90,7 +90,7 @@ def test_a_worker_killed_mid_batch_sends_every_mail_once_after_restart(
         try:
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            for pid in _children(worker.pid):
+            for pid in children(worker.pid):
                 os.kill(pid, signal.SIGKILL)
             worker.kill()
             worker.wait()
@@ -106,4 +106,4 @@ def test_a_worker_killed_mid_batch_sends_every_mail_once_after_restart(
     assert sorted(str(m["To"]) for m in inbox.messages) == [
         f"boende{i}@exempel.se" for i in range(MAILS)
     ]
-    assert not _children(worker.pid)
+    assert not children(worker.pid)

@@ -18,7 +18,7 @@ from audit.models import AuditEvent
 from core.clock import LOCAL_ZONE
 from feedback.models import Report
 from privacy.public import cell_centre, cell_keys
-from tests.open311.test_server import BASE, LAT, LON, PUBLIC_ID, post
+from tests.open311.client import BASE, LAT, LON, PUBLIC_ID, post
 
 PUBLIC = f"{BASE}/requests.json?jurisdiction_id=1487"
 CENTRE = cell_centre(cell_keys([LAT], [LON])[0])

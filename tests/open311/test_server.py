@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
@@ -10,25 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Report
-
-LAT, LON = 58.38065, 12.32265  # Vänersborg, Torget
-BASE = "/open311/v2"
-PUBLIC_ID = re.compile(r"1487-[a-z2-7]{16}")
-REGISTRATION_NUMBER = re.compile(r"1487-\d{4}-\d{6}")
-
-
-def post(client, key, fmt="json", **fields):
-    data = {
-        "api_key": key,
-        "jurisdiction_id": "1487",
-        "service_code": "place.dark",
-        "lat": str(LAT),
-        "long": str(LON),
-        "description": "Mörkt vid busshållplatsen",
-    } | fields
-    return client.post(
-        f"{BASE}/requests.{fmt}", data={k: v for k, v in data.items() if v is not None}
-    )
+from tests.open311.client import BASE, LAT, LON, PUBLIC_ID, REGISTRATION_NUMBER, post
 
 
 def count(session):

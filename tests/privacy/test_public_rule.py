@@ -18,7 +18,7 @@ from privacy.public import (
     public_requests,
     window_start,
 )
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 
 LAT, LON = VANERSBORG_TORGET
 # A Wednesday noon: two hours later is the same week.

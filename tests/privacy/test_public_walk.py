@@ -23,8 +23,8 @@ from geo.projection import SWEREF99TM, plane
 from open311.keys import create_key
 from promises.models import FocusArea, FollowUp, Promise
 from surveys.models import WalkStop
-from tests.conftest import VANERSBORG_TORGET, square_around
-from tests.test_route_authentication import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
+from tests.helpers import VANERSBORG_TORGET, square_around
+from tests.routes import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
 
 K = 5
 # Files served from disk, whatever the database holds.

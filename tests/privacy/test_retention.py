@@ -13,8 +13,7 @@ from audit.models import AuditEvent
 from feedback.models import Report
 from geo.projection import plane
 from privacy.retention import anonymise_old, drop_contacts
-from tests.conftest import VANERSBORG_TORGET
-from tests.feedback.test_report_new import valid_form
+from tests.helpers import VANERSBORG_TORGET, valid_form
 
 LAT, LON = VANERSBORG_TORGET
 

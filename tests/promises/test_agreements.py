@@ -15,9 +15,9 @@ from sqlalchemy import update
 from demo.promise_seeds import TORPA
 from feedback.models import Report
 from promises.models import Agreement
+from tests.helpers import pdf_text
 from tests.pages import parse_page
-from tests.promises.test_documents import pdf_text
-from tests.promises.test_real_promises import enter, evaluate_seed
+from tests.promises.entering import enter, evaluate_seed
 
 AVTAL = {
     "agreement-title": "Samverkansavtal Vänersborg 2023–2024",

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 import pytest
-from pypdf import PdfReader
 
 from promises.models import Activity, FocusArea, Promise
 from promises.services import record_follow_up
-
-
-def pdf_text(response) -> str:
-    """The text of a PDF response, pages joined, whitespace collapsed."""
-    assert response.status_code == 200, response.data[:300]
-    assert response.mimetype == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.data))
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+from tests.helpers import pdf_text
 
 
 @pytest.fixture

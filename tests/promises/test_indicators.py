@@ -12,7 +12,7 @@ from feedback.models import Report
 from promises import indicators
 from promises.indicators import FocusInput, focus_results, save_evaluation
 from promises.models import FocusArea, PlaceFeeling, Promise
-from tests.conftest import VANERSBORG_TORGET, square_around
+from tests.helpers import VANERSBORG_TORGET, square_around
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

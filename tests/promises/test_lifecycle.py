@@ -10,7 +10,7 @@ from sqlalchemy import select
 from audit.models import AuditEvent
 from promises.lifecycle import asks_feeling, last_day, phase
 from promises.models import Activity, FocusArea, FollowUp, Promise
-from tests.conftest import VANERSBORG_TORGET, square_around
+from tests.helpers import VANERSBORG_TORGET, square_around
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

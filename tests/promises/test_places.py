@@ -16,7 +16,7 @@ from feedback.models import Report
 from geo.projection import plane
 from promises.models import FocusArea, Promise
 from promises.services import count_in
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

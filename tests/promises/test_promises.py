@@ -13,7 +13,7 @@ from feedback.models import Report
 from hotspots.services import compute_run
 from promises.models import Activity, FocusArea, PlaceFeeling, Promise
 from promises.services import evaluate, follow_up_period, periods_of
-from tests.conftest import VANERSBORG_TORGET, square_around
+from tests.helpers import VANERSBORG_TORGET, square_around
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from core.clock import now
 from review.duplicates import duplicate_candidates, newest_nearby, text_similarity
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

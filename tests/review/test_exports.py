@@ -16,7 +16,7 @@ from core.clock import local_day, now
 from feedback.models import Report
 from hotspots.services import compute_run
 from review import exports
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

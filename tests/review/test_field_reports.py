@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from audit.models import AuditEvent
 from feedback.models import Report
-from tests.conftest import GOTHENBURG, VANERSBORG_TORGET
+from tests.helpers import GOTHENBURG, VANERSBORG_TORGET
 from tests.pages import error_for, parse_page
 
 LAT, LON = VANERSBORG_TORGET

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from feedback.models import Report
 from hotspots.services import HotSpotParams, current_run
-from tests.hotspots.test_hotspot_runs import PLACE_A, PLACE_B, cluster
 from tests.pages import parse_page
+from tests.points import PLACE_A, PLACE_B, cluster
 
 
 def test_map_page_shows_hot_spots_table_and_local_assets(

@@ -14,8 +14,8 @@ import db
 from core.clock import LOCAL_ZONE
 from hotspots.services import HotSpotParams, compute_run, current_run
 from jobs import get_jobs
-from tests.hotspots.test_hotspot_runs import PLACE_A, PLACE_B, cluster
 from tests.pages import parse_page
+from tests.points import PLACE_A, PLACE_B, cluster
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import delete, update
 from feedback.models import Report
 from review.lagesbild import build
 from review.periods import period_for
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

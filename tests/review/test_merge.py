@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from feedback.models import Report
 from review.models import ReportChange
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import error_for, parse_page
 
 LAT, LON = VANERSBORG_TORGET

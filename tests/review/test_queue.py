@@ -8,7 +8,7 @@ import pytest
 
 from core.clock import local_day, local_today, now
 from review.queue import PAGE_SIZE
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import Report
-from tests.conftest import STAFF_PASSWORD, VANERSBORG_TORGET
+from tests.helpers import STAFF_PASSWORD, VANERSBORG_TORGET
 from tests.pages import parse_page
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from feedback.models import Report
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from audit.models import AuditEvent
 from feedback.models import Report
 from review.models import ReportChange, ReportNote
-from tests.conftest import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET
 from tests.pages import error_for, parse_page
 
 LAT, LON = VANERSBORG_TORGET

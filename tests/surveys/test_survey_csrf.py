@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from surveys.models import SheetResponse
 from surveys.services import save_sheet
-from tests.conftest import STAFF_PASSWORD
+from tests.helpers import STAFF_PASSWORD
 from tests.pages import parse_page
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from surveys.models import WalkStop
 from surveys.protocols import Participants, participants
-from tests.promises.test_documents import pdf_text
+from tests.helpers import pdf_text
 
 TEAM = """Anna Ek, Polisen
 Bo Lind, Polisen
