@@ -242,6 +242,19 @@ def search_condition(
     return or_(*_identifier_conditions(text), _word_matches(session, kommun, query, text))
 
 
+def _matching(session: Session, kommun: Kommun, f: QueueFilters) -> Select[Report]:
+    query = _filtered(kommun, f)
+    if f.text.strip():
+        query = query.where(search_condition(session, kommun, query, f.text.strip()))
+    return query
+
+
+def count_matching(session: Session, kommun: Kommun, f: QueueFilters) -> int:
+    """How many of the kommun's reports the filters let through."""
+    query = _matching(session, kommun, f)
+    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
 def queue_page(
     session: Session,
     kommun: Kommun,
@@ -251,18 +264,19 @@ def queue_page(
     after: Cursor | None = None,
     before: Cursor | None = None,
     last: bool = False,
+    total: int | None = None,
 ) -> QueuePage:
     """One page of the kommun's reports with their supporter counts.
 
     Sorted by date, the page after or before a cursor, or the last page, is found on the
     (kommun_id, created_at, id) index, so paging costs the same at the end of a million
     reports as at the start; `page` then only labels it. Without a cursor (or sorted by
-    supporters) `page` is an offset, which is cheap for the first pages.
+    supporters) `page` is an offset, which is cheap for the first pages. `total`, when the
+    caller has it (count_matching, kept in a cache), saves counting the matching reports.
     """
-    query = _filtered(kommun, f)
-    if f.text.strip():
-        query = query.where(search_condition(session, kommun, query, f.text.strip()))
-    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    query = _matching(session, kommun, f)
+    if total is None:
+        total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     pages = max(1, -(-total // PAGE_SIZE))
     page = pages if last else min(max(page, 1), pages)
     supporters = supporters_column()

@@ -246,3 +246,46 @@ def test_search_keeps_the_other_filters(client, coordinator, kommuner, create_re
     session.commit()
     assert rows(queue(client, q="glaskross", status="granskad")) == [closed.registration_number]
     assert rows(queue(client, q=closed.receipt_display, status="ny")) == []
+
+
+def test_the_count_is_kept_until_the_kommuns_reports_change(
+    app, client, coordinator, kommuner, create_report_at, session
+):
+    """At a million reports the count was a third of the queue's time: it is kept in the
+    cache, and every change to the kommun's reports counts again."""
+    from sqlalchemy import event
+
+    import db
+
+    vbg = kommuner["Vänersborg"]
+    first = create_report_at(vbg, LAT, LON)
+    counts = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.lower().startswith("select count(*)"):
+            counts.append(statement)
+
+    def total():
+        return queue(client).select_one("#result-title").get_text(strip=True)
+
+    engine = db.get_engine(app)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert total() == "1 förslag"
+        counted = len(counts)
+        assert total() == "1 förslag" and len(counts) == counted  # from the cache
+        create_report_at(vbg, LAT, LON)
+        assert total() == "2 förslag"
+        first.hidden = True
+        session.commit()
+        assert total() == "1 förslag"
+        # Another kommun's report leaves Vänersborg's count where it was.
+        arboga = kommuner["Arboga"]
+        create_report_at(arboga, *arboga.boundary.representative_point)
+        counted = len(counts)
+        assert total() == "1 förslag" and len(counts) == counted
+        # A search is counted every time (its words are not kept in a cache key).
+        queue(client, q="lampa")
+        assert len(counts) > counted
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
