@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.cache import CACHE_NEUTRAL
 from db import Base, utcnow
 
 
@@ -14,7 +15,12 @@ class AuditEvent(Base):
     by retention (privacy.retention), which coarsens the places a correction logged."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+    # A look at a report writes one of these: that must not make the kommun's cached pages
+    # (core.cache) stale, since none of them shows the log.
+    __table_args__ = (
+        Index("ix_audit_event_object", "object_type", "object_id"),
+        {"info": {CACHE_NEUTRAL: True}},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Kept when the account goes: the log must outlive the people in it.

@@ -1,11 +1,16 @@
 """Staff pages while anonymous clients flood the public ones, under gunicorn as in production.
 
     python -m bench.flood [--reports 1000000] [--db sqlite|postgresql] [--clients 50]
-                          [--seconds 30] [--runs 20]
+                          [--seconds 30] [--runs 20] [--setup both|staff-pool|one-pool]
 
 Seeds a fresh database as bench.pages does (the reports in one kommun, a coordinator, both
 periods' hot spots stored), then serves it with `gunicorn -c gunicorn.conf.py` (5 workers ×
-2 threads on 2 cores, rate limits, cache and job queue in Redis, behind one trusted proxy).
+2 threads on 2 cores, rate limits, cache and job queue in Redis, behind one trusted proxy),
+in two setups, one after the other on the same data, each with fresh limits and a cold cache:
+- the staff's own pool (STAFF_BIND, 2 more workers; the public pool's workers at nice 10),
+  the coordinator's requests sent to it as the proxy sends the staff's paths
+  (core.rooms.STAFF_PATHS), first;
+- one pool for everyone (STAFF_BIND unset), shown beside it.
 
 A coordinator, logged in, times four staff pages from outside (wall time of the request,
 queueing included): the queue's first and last page, a report in the densest spot and the
@@ -13,11 +18,14 @@ lägesbild of the tertial. First on a quiet server, then while `--clients` anony
 each from an address of its own (X-Forwarded-For), ask for public pages as fast as they are
 answered: the public promises page, the report form, the "others have reported here"
 answer at a random point of the town (a cell the cache has seldom seen) and Open311's
-public list with a random start date. Prints min, median and p95 of each staff page quiet
-and under the flood, and what the anonymous clients got (answers by status, per second).
+public list with a random start date. The clients stand for machines elsewhere: their
+threads run at nice 15, so they take this machine's CPU only where the server leaves it.
+Prints min, median and p95 of each staff page quiet and under the flood, and what the
+anonymous clients got (answers by status, per second).
 
-Exit 1 when a staff page's p95 under the flood is over 300 ms (the issue's target for every
-page), or when an anonymous request fails with a server error.
+Exit 1 when, with the staff's own pool (the production setup the README gives), a staff
+page's p95 under the flood is over 300 ms (the issue's target for every page), or when an
+anonymous request fails with a server error. `--setup one-pool` holds one pool to it.
 """
 
 from __future__ import annotations

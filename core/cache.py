@@ -7,6 +7,8 @@ changes when a commit touches a row of the kommun (a report, a promise, the komm
 also a plain INSERT or UPDATE given its kommun_id) and when `reports_changed` is sent; rows
 without a kommun, and ORM bulk updates, change the token shared by all kommuner. A token
 that is lost (expired, pruned, a cache emptied) is made anew: a miss, never a stale hit.
+A table that no cached page reads says so (`info={CACHE_NEUTRAL: True}`): its rows change
+no token (the audit log, which a staff look at a report writes).
 
 Every process must see the same tokens: a commit in the job worker (hot spots, retention,
 scanned sheets) has to reach the pages the web process serves. RedisCache when REDIS_URL or
@@ -37,6 +39,7 @@ from core.signals import reports_changed
 cache = Cache()
 
 ALL = "all"  # the generation every kommun's keys also carry
+CACHE_NEUTRAL = "cache_neutral"  # in a table's info: no cached page reads it
 # A token lives longer than the values named by it (CACHE_DEFAULT_TIMEOUT, 600 s): a full
 # FileSystemCache prunes the files that expire first, so values go before tokens. A token
 # kept forever (timeout 0) would sort first, and each pruning would make a kommun miss.
@@ -155,10 +158,17 @@ _BUMPED = "tryggkartan_cache_bumped"  # in flask.g: the scopes this request's co
 _apps: weakref.WeakKeyDictionary[Any, weakref.ref[Flask]] = weakref.WeakKeyDictionary()
 
 
+def _neutral(model: type) -> bool:
+    table = getattr(model, "__table__", None)
+    return table is not None and bool(table.info.get(CACHE_NEUTRAL))
+
+
 @event.listens_for(Session, "after_flush")
 def _note_touched(session: Session, _context: Any) -> None:
     touched: set[int | str] = session.info.setdefault(_TOUCHED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
+        if _neutral(type(obj)):
+            continue
         if type(obj).__name__ == "Kommun":
             touched.add(obj.id)
             continue
@@ -170,6 +180,8 @@ def _note_touched(session: Session, _context: Any) -> None:
 def _note_statement(state: ORMExecuteState) -> None:
     """Statements outside the unit of work: by their kommun_id, or all for a bulk ORM change."""
     if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if state.bind_mapper is not None and _neutral(state.bind_mapper.class_):
         return
     params = state.parameters
     rows = params if isinstance(params, list) else [params] if params else []

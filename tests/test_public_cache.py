@@ -175,3 +175,27 @@ def test_a_full_cache_drops_values_before_tokens_and_a_lost_token_is_a_miss(migr
         cache.delete(f"generation:{kommun.id}")  # a token lost
         assert value(kommun, 9) == 9 and computed.count(9) == 2
     db.get_engine(app).dispose()
+
+
+def test_a_staff_look_at_a_report_leaves_the_cached_pages_fresh(
+    app, client, kommuner, create_report_at, create_user, login, session
+):
+    """Opening a report writes the audit log (tests/privacy), which no cached page shows: the
+    kommun's pages stay cached. A change to the report still makes them stale."""
+    from audit.models import AuditEvent
+    from core.cache import ALL, generation
+
+    vbg = kommuner["Vänersborg"]
+    report = create_report_at(vbg, *VANERSBORG_TORGET)
+    login(create_user("coordinator", ("Vänersborg",)))
+    with app.app_context():
+        tokens = generation(vbg.id), generation(ALL)
+    logged = session.query(AuditEvent).count()
+    assert client.get(f"/samordnare/rapport/{report.id}").status_code == 200
+    assert session.query(AuditEvent).count() > logged
+    with app.app_context():
+        assert (generation(vbg.id), generation(ALL)) == tokens
+    report.hidden = True
+    session.commit()
+    with app.app_context():
+        assert generation(vbg.id) != tokens[0]
