@@ -2,8 +2,11 @@
 
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 
 wsgi_app = "app:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -23,11 +26,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "1")
 # Background jobs (mail, hot spots, forwarding, retention) run in one separate, supervised
 # `flask jobs worker` process, never in the web workers (see when_ready).
-# A room of their own for the staff: with STAFF_BIND set, this master starts a second
-# gunicorn on that address (STAFF_CONCURRENCY workers, no job worker of its own), and the TLS
-# proxy sends it the staff's paths (core.rooms.STAFF_PATHS; the README's "Staff pages under
-# a flood"). This pool's web workers then yield the CPU to everything else on the machine
-# (WORKER_NICE, 10): anonymous visitors, however many, cannot slow the coordinators' pages.
+# A pool of its own for the staff: with STAFF_BIND set, this master starts a second gunicorn
+# on that address (STAFF_CONCURRENCY workers, no job worker of its own), and the TLS proxy
+# sends it the logged-in staff's paths (core.rooms.STAFF_PATHS; the README's "A pool of its
+# own for the staff"). This pool's web workers then yield the CPU to everything else on the
+# machine (WORKER_NICE, 10): traffic on the public pages cannot slow the staff's pages.
 STAFF_BIND = os.environ.get("STAFF_BIND", "")
 WORKER_NICE = int(os.environ.get("WORKER_NICE", "10" if STAFF_BIND else "0"))
 accesslog = "-"
@@ -49,9 +52,10 @@ def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
 def when_ready(server):  # noqa: ANN001, ANN201
     _warm_before_forking()
     server.children = []
+    server.stopping_children = False
     if os.environ.get("JOBS_WORKER", "1") == "1":
         # `flask jobs worker` without building the app in the supervisor (jobs/__main__.py).
-        server.children.append(subprocess.Popen([sys.executable, "-m", "jobs"]))
+        server.children.append(("the job worker", _start([sys.executable, "-m", "jobs"])))
     if STAFF_BIND:
         staff = {
             "BIND": STAFF_BIND,
@@ -59,13 +63,41 @@ def when_ready(server):  # noqa: ANN001, ANN201
             "WEB_CONCURRENCY": os.environ.get("STAFF_CONCURRENCY", "2"),
             "WORKER_NICE": "0",
             "JOBS_WORKER": "0",
+            "GUNICORN_CMD_ARGS": "",  # nothing of this master's command line overrides BIND
         }
-        config = os.path.abspath(__file__)
-        server.children.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", config], env=os.environ | staff
+        command = [sys.executable, "-m", "gunicorn", "-c", os.path.abspath(__file__)]
+        server.children.append(("the staff's pool", _start(command, os.environ | staff)))
+    threading.Thread(target=_watch, args=(server,), name="children", daemon=True).start()
+
+
+def _start(command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """A child of this master that gets SIGTERM when the master dies, however it dies (Linux):
+    a killed master leaves no job worker or staff pool behind holding its port."""
+    return subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _watch(server) -> None:  # noqa: ANN001
+    """A child that stops while the master runs (the staff's pool could not bind its address,
+    a crash, the OOM killer) stops the master too, with exit status 1, so that what runs it
+    (systemd's Restart=on-failure) starts everything again rather than serve without it."""
+    while not server.stopping_children:
+        time.sleep(1)
+        for name, child in server.children:
+            if server.stopping_children or child.poll() is None:
+                continue
+            server.log.error(
+                "%s stopped (exit status %s): stopping gunicorn too", name, child.returncode
             )
-        )
+            server.failed_child = name
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
 
 
 def _warm_before_forking() -> None:
@@ -93,7 +125,8 @@ def post_fork(server, worker):  # noqa: ANN001, ANN201
 
 
 def on_exit(server):  # noqa: ANN001, ANN201
-    children = getattr(server, "children", [])
+    server.stopping_children = True
+    children = [child for _name, child in getattr(server, "children", [])]
     for child in children:
         if child.poll() is None:
             # Running jobs and requests finish; what waits stays queued for the next start.
@@ -104,3 +137,6 @@ def on_exit(server):  # noqa: ANN001, ANN201
         except subprocess.TimeoutExpired:  # a stuck job: its outbox row is sent after restart
             child.kill()
             child.wait()
+    failed = getattr(server, "failed_child", None)
+    if failed:
+        sys.exit(f"gunicorn stopped because {failed} stopped")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import runpy
+import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -148,15 +151,50 @@ def test_gunicorn_pools_share_login_limits_in_redis_and_send_a_secure_cookie(
             assert {os.getpriority(os.PRIO_PROCESS, p) for p in public_workers} == {10}
             assert {os.getpriority(os.PRIO_PROCESS, p) for p in staff_workers} == {0}
             assert os.getpriority(os.PRIO_PROCESS, server.pid) == 0
+            # The staff's pool gone (a crash, the OOM killer): gunicorn stops too, with an
+            # error status, for its supervisor to start both again.
+            os.kill(staff_master[0], signal.SIGKILL)
+            assert server.process.wait(timeout=30) == 1
         # Three tries are let through (refused for the CSRF token or the password), then
         # every worker of either pool answers 429: the count lives in Redis.
         assert codes[3:] == [429, 429, 429], codes
-        # The staff's pool stops with gunicorn.
-        assert not Path(f"/proc/{staff_master[0]}").exists()
     finally:
         client = redis.Redis(host="127.0.0.1", port=6379)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
+
+
+def test_the_masters_children_die_with_it_however_it_dies():
+    """A SIGKILLed master (the OOM killer, kill -9) leaves no job worker or staff pool behind
+    to hold its port and run jobs twice beside the next start."""
+    script = (
+        "import runpy, sys, time\n"
+        f"conf = runpy.run_path({str(ROOT / 'gunicorn.conf.py')!r})\n"
+        "child = conf['_start']([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    master = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=ROOT)
+    try:
+        child = int(master.stdout.readline())
+        assert _alive(child)
+    finally:
+        master.kill()
+        master.wait()
+        master.stdout.close()
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not gone or a zombie waiting for whoever adopted it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def _wait_for(url: str) -> None:
