@@ -178,13 +178,10 @@ def app(migrated_url: str, tmp_path: Path) -> Iterator[Any]:
     app.jinja_env.bytecode_cache = speedups.TEMPLATE_CACHE
     yield app
     engine = db.get_engine(app)
-    # Every connection the test took is back: on PostgreSQL the next tests share this pool
-    # (tests/speedups.py), and a connection kept out would fail one of them, far from here.
     held = engine.pool.checkedout()
     speedups.empty_tables(engine)
     engine.dispose()
-    if held:
-        pytest.fail(f"the test left {held} database connection(s) checked out", pytrace=False)
+    speedups.fail_if_connections_held(held)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import werkzeug.routing
 import werkzeug.routing.rules
 from jinja2 import BytecodeCache
@@ -148,6 +149,14 @@ def _engine_sharing_compiled_sql(url: str) -> Any:
         engine.pool = shared
         engine.dispose = functools.partial(_leave_shared_pool, engine, shared)
     return engine
+
+
+def fail_if_connections_held(held: int) -> None:
+    """Fail the test that left connections checked out (its app's pool, at teardown): on
+    PostgreSQL the next tests share the pool, and a connection kept out would fail one of
+    them, far from its cause."""
+    if held:
+        pytest.fail(f"the test left {held} database connection(s) checked out", pytrace=False)
 
 
 def _leave_shared_pool(engine: Any, shared: Any, close: bool = True) -> None:

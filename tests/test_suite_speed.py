@@ -143,3 +143,14 @@ def test_a_rule_parsed_once_is_the_rule_werkzeug_would_parse(another_process: An
             n: (type(c), c.regex) for n, c in fresh._converters.items()
         }, rule.rule
         assert all(c.map is app.url_map for c in rule._converters.values()), rule.rule
+
+
+def test_a_test_that_keeps_a_connection_fails_at_its_teardown(app: Any) -> None:
+    """The app fixture's check (tests/conftest.py) sees a connection still checked out."""
+    import db
+
+    engine = db.get_engine(app)
+    with engine.connect():
+        with pytest.raises(pytest.fail.Exception, match="left 1 database connection"):
+            speedups.fail_if_connections_held(engine.pool.checkedout())
+    speedups.fail_if_connections_held(engine.pool.checkedout())  # all back: passes
