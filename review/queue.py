@@ -249,10 +249,13 @@ def _matching(session: Session, kommun: Kommun, f: QueueFilters) -> Select[Repor
     return query
 
 
+def _count(session: Session, query: Select[Report]) -> int:
+    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
 def count_matching(session: Session, kommun: Kommun, f: QueueFilters) -> int:
     """How many of the kommun's reports the filters let through."""
-    query = _matching(session, kommun, f)
-    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    return _count(session, _matching(session, kommun, f))
 
 
 def queue_page(
@@ -276,7 +279,7 @@ def queue_page(
     """
     query = _matching(session, kommun, f)
     if total is None:
-        total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        total = _count(session, query)
     pages = max(1, -(-total // PAGE_SIZE))
     page = pages if last else min(max(page, 1), pages)
     supporters = supporters_column()

@@ -74,16 +74,9 @@ def gunicorn(env: dict[str, str], *, wait_path: str = "/healthz") -> Iterator[Gu
     )
     server = Gunicorn(process, port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(server.base + wait_path, timeout=30):
-                    break
-            except OSError:  # not listening yet (URLError, refused, reset)
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail("gunicorn did not start: " + log.read().decode()[-3000:])
-                time.sleep(0.2)
+        if not answers_within(server.base + wait_path, 60, process):
+            log.seek(0)
+            pytest.fail("gunicorn did not start: " + log.read().decode()[-3000:])
         yield server
     finally:
         if process.poll() is None:
@@ -94,6 +87,22 @@ def gunicorn(env: dict[str, str], *, wait_path: str = "/healthz") -> Iterator[Gu
                 process.kill()
                 process.wait()
         log.close()
+
+
+def answers_within(
+    url: str, seconds: float, process: subprocess.Popen[bytes] | None = None
+) -> bool:
+    """Whether url answers within the time, asked again while it is not listening yet; False
+    at once when the process serving it has stopped."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=30):
+                return True
+        except OSError:  # not listening yet (URLError, refused, reset)
+            if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
 
 
 def children(pid: int) -> dict[int, str]:

@@ -23,7 +23,7 @@ from feedback.models import Report
 from hotspots.models import HotSpotRun
 from kommun.models import Kommun
 from tests.helpers import VANERSBORG_TORGET
-from tests.servers import children, free_port, gunicorn, require_redis
+from tests.servers import answers_within, children, free_port, gunicorn, require_redis
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,7 +127,7 @@ def test_gunicorn_pools_share_login_limits_in_redis_and_send_a_secure_cookie(
     try:
         with gunicorn(env, wait_path="/inloggning") as server:
             staff_base = f"http://127.0.0.1:{staff_port}"
-            _wait_for(staff_base + "/inloggning")
+            assert answers_within(staff_base + "/inloggning", 60)
             with urllib.request.urlopen(f"{staff_base}/inloggning") as r:
                 cookie = r.headers["Set-Cookie"]
             assert "; Secure" in cookie and "HttpOnly" in cookie
@@ -195,18 +195,6 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return "\nState:\tZ" not in status
-
-
-def _wait_for(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=30):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def _app_config(migrated_url: str, instance_path: Path) -> dict:
