@@ -106,17 +106,21 @@ class Report(Base):
 
     __tablename__ = "report"
     __table_args__ = (
-        # Reports by place; the rest lets a report's page pick the newest of its kind at its
-        # place, not merged and not a supporter's, from the index alone (migration 0030).
+        # Reports in a box of latitude and longitude (the queue's area, a promise's place).
+        Index("ix_report_kommun_latlon", "kommun_id", "lat", "lon"),
+        # A report's page picks the newest reports of its kind around it, per grid cell, in
+        # time order and filtered on the rest without reading a row (migration 0033).
         Index(
-            "ix_report_kommun_place",
+            "ix_report_cell_newest",
             "kommun_id",
+            "cell_250",
+            "kind",
+            "created_at",
+            "id",
             "lat",
             "lon",
-            "kind",
             "merged_into_id",
             "supports_id",
-            "created_at",
         ),
         # The queue pages by (created_at, id) with a keyset cursor, newest or oldest first;
         # the rest of the columns let the lägesbild's counts of a period read the index alone.

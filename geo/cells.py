@@ -95,6 +95,32 @@ def cell_key(lat: float, lon: float, *, cell_m: float = STORED_CELL_M) -> int:
     return int(math.floor(y / cell_m) * _ROW_FACTOR + math.floor(x / cell_m) + _COLUMN_OFFSET)
 
 
+def keys_covering(
+    min_lat: float, min_lon: float, max_lat: float, max_lon: float, *, cell_m: float = STORED_CELL_M
+) -> list[int]:
+    """The packed keys of every grid cell a small WGS84 box touches, in key order.
+
+    The grid is square in SWEREF 99 TM, a little turned against the meridians away from 15° E:
+    the cells are taken from the box's four corners projected, one metre wider on each side,
+    so that no point inside the box lies in a cell left out. Meant for boxes of a few hundred
+    metres (a report's neighbourhood), not for a kommun.
+    """
+    transformer = _transformer(WGS84, SWEREF99TM)
+    xs, ys = [], []
+    for lat, lon in (
+        (min_lat, min_lon),
+        (min_lat, max_lon),
+        (max_lat, min_lon),
+        (max_lat, max_lon),
+    ):
+        x, y = transformer.transform(lon, lat)
+        xs.append(x)
+        ys.append(y)
+    cols = range(math.floor((min(xs) - 1) / cell_m), math.floor((max(xs) + 1) / cell_m) + 1)
+    rows = range(math.floor((min(ys) - 1) / cell_m), math.floor((max(ys) + 1) / cell_m) + 1)
+    return [row * _ROW_FACTOR + col + _COLUMN_OFFSET for row in rows for col in cols]
+
+
 def unpack_key(key: int) -> tuple[int, int]:
     """The (row, col) of a packed grid key (cell_key's inverse)."""
     row, packed_col = divmod(int(key), _ROW_FACTOR)

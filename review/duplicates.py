@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from feedback.models import Report
+from feedback.models import Report, ReportReason
+from geo.cells import keys_covering
 from geo.projection import distance_m
 
 # Small words that say nothing about a place (Swedish function words).
@@ -60,36 +63,61 @@ def text_similarity(a: str | None, b: str | None) -> float:
     return len(left & right) / len(left | right)
 
 
-def _texts(report: Report) -> str:
+class _Texts(Protocol):
+    @property
+    def description(self) -> str | None: ...
+
+    @property
+    def place_description(self) -> str | None: ...
+
+
+def _texts(report: _Texts) -> str:
     return f"{report.description or ''} {report.place_description or ''}"
 
 
-def _looks_like(report: Report, other: Report, similarity: float, shared: set[str]) -> bool:
+def _looks_like(text: str, other_text: str, similarity: float, shared: set[str]) -> bool:
     if similarity >= SIMILAR_TEXT:
         return True
     # Reports without much text (a pin and a few ticks): the same reasons at the same place.
-    short = len(stems(_texts(report))) < 3 or len(stems(_texts(other))) < 3
+    short = len(stems(text)) < 3 or len(stems(other_text)) < 3
     return bool(shared) and (short or similarity > 0)
 
 
-def newest_nearby(report: Report, radius_m: float) -> Select[int]:
-    """Ids of the newest POOL reports of the report's kind in a box around it (index only)."""
+def newest_nearby(report: Report, radius_m: float) -> Select[Any]:
+    """Ids of the newest POOL reports of the report's kind in a box around it.
+
+    Asked per 250 m grid cell the box touches (two to four): each cell's newest first from
+    the (kommun_id, cell_250, kind, created_at, id, …) index, stopping at POOL. A box on the
+    latitude and longitude alone would read every index entry in the box's band of latitude
+    across the kommun to sort them by time: tens of thousands at a million reports.
+    """
     dlat = radius_m / 111_000.0 * 1.2
     dlon = dlat / max(math.cos(math.radians(report.lat)), 0.1)
-    return (
-        select(Report.id)
+    south, west, north, east = (
+        report.lat - dlat,
+        report.lon - dlon,
+        report.lat + dlat,
+        report.lon + dlon,
+    )
+    per_cell = [
+        select(Report.id, Report.created_at)
         .where(
             Report.kommun_id == report.kommun_id,
-            Report.lat.between(report.lat - dlat, report.lat + dlat),
-            Report.lon.between(report.lon - dlon, report.lon + dlon),
+            Report.cell_250 == key,
             Report.kind == report.kind,
+            Report.lat.between(south, north),
+            Report.lon.between(west, east),
             Report.merged_into_id.is_(None),
             Report.supports_id.is_(None),
             Report.id != report.id,
         )
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(POOL)
-    )
+        .subquery()
+        for key in keys_covering(south, west, north, east)
+    ]
+    both = union_all(*(select(cell.c.id, cell.c.created_at) for cell in per_cell)).subquery()
+    return select(both.c.id).order_by(both.c.created_at.desc(), both.c.id.desc()).limit(POOL)
 
 
 def duplicate_candidates(
@@ -97,35 +125,57 @@ def duplicate_candidates(
 ) -> list[Candidate]:
     """Reports of the same kommun and kind at this one's place that may say the same, newest first.
 
-    The database picks the newest few hundred reports inside a box around the point from the
-    (kommun_id, lat, lon, …, created_at) index alone, without reading a row (the densest
-    spot's box holds tens of thousands at a million reports); only those rows are loaded,
-    measured and compared.
+    The database picks the newest few hundred reports inside a box around the point from an
+    index, cell by cell (the densest spot's box holds tens of thousands at a million
+    reports). Those are compared on their columns and reasons alone; only the few suggested
+    are loaded as reports, for the page.
     """
     newest = list(session.scalars(newest_nearby(report, radius_m)))
-    rows = session.scalars(
-        select(Report)
-        .where(Report.id.in_(newest))
-        .options(selectinload(Report.reasons), selectinload(Report.landmark))
-    )
-    order = {report_id: k for k, report_id in enumerate(newest)}
-    pool = sorted(rows, key=lambda r: order[r.id])
-    if not pool:
+    if not newest:
         return []
+    rows = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Report.id,
+                Report.lat,
+                Report.lon,
+                Report.landmark_id,
+                Report.description,
+                Report.place_description,
+            ).where(Report.id.in_(newest))
+        )
+    }
+    reasons: dict[int, set[str]] = defaultdict(set)
+    for report_id, code in session.execute(
+        select(ReportReason.report_id, ReportReason.code).where(ReportReason.report_id.in_(newest))
+    ):
+        reasons[report_id].add(code)
+    pool = [rows[report_id] for report_id in newest if report_id in rows]
     distances = distance_m(report.lat, report.lon, [r.lat for r in pool], [r.lon for r in pool])
-    own_reasons = set(report.reason_codes)
-    found: list[Candidate] = []
+    own_text, own_reasons = _texts(report), set(report.reason_codes)
+    found: list[tuple[int, float, bool, float, tuple[str, ...]]] = []
     for other, metres in zip(pool, distances, strict=True):
         same_landmark = report.landmark_id is not None and other.landmark_id == report.landmark_id
         if float(metres) > radius_m and not same_landmark:
             continue
-        similarity = text_similarity(_texts(report), _texts(other))
-        shared = own_reasons & set(other.reason_codes)
-        if not _looks_like(report, other, similarity, shared):
+        other_text = _texts(other)
+        similarity = text_similarity(own_text, other_text)
+        shared = own_reasons & reasons[other.id]
+        if not _looks_like(own_text, other_text, similarity, shared):
             continue
-        found.append(
-            Candidate(other, float(metres), same_landmark, similarity, tuple(sorted(shared)))
-        )
+        found.append((other.id, float(metres), same_landmark, similarity, tuple(sorted(shared))))
         if len(found) == limit:
             break
-    return found
+    shown = {
+        other.id: other
+        for other in session.scalars(
+            select(Report)
+            .where(Report.id.in_([f[0] for f in found]))
+            .options(selectinload(Report.reasons), selectinload(Report.landmark))
+        )
+    }
+    return [
+        Candidate(shown[report_id], metres, same_landmark, similarity, shared)
+        for report_id, metres, same_landmark, similarity, shared in found
+    ]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point, shape
 
 from geo.cells import aggregate_cells
@@ -44,3 +48,26 @@ def test_stored_cell_keys_give_the_same_cells_as_the_points():
     assert keys.tolist() == [cell_key(float(a), float(b)) for a, b in zip(lat, lon, strict=True)]
     counts = [(k, n) for k, n in Counter(keys.tolist()).items() if n >= 5]
     assert cells_from_counts(counts) == aggregate_cells(lat, lon, cell_m=250, min_count=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lat=st.floats(55.4, 68.9),
+    lon=st.floats(11.2, 23.8),
+    half_m=st.floats(1.0, 200.0),
+    u=st.floats(0.0, 1.0),
+    v=st.floats(0.0, 1.0),
+)
+def test_the_cells_covering_a_box_hold_every_point_in_it(lat, lon, half_m, u, v):
+    """Anywhere in Sweden, far from 15° E too (the grid turns against the meridians there):
+    a point anywhere in a small box, corners and edges included, lies in one of its cells."""
+    from geo.cells import cell_key, keys_covering
+
+    dlat = half_m / 111_000.0
+    dlon = dlat / math.cos(math.radians(lat))
+    south, west, north, east = lat - dlat, lon - dlon, lat + dlat, lon + dlon
+    keys = keys_covering(south, west, north, east)
+    assert 1 <= len(keys) <= 9
+    assert cell_key(south + u * (north - south), west + v * (east - west)) in keys
+    for corner in ((south, west), (south, east), (north, west), (north, east)):
+        assert cell_key(*corner) in keys

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, text
 
 from core.clock import now
+from feedback.models import Report
+from geo.cells import STORED_CELL_M
+from geo.projection import SWEREF99TM, plane
 from review.duplicates import duplicate_candidates, newest_nearby, text_similarity
 from tests.helpers import VANERSBORG_TORGET
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET
 M_LAT = 1 / 111_320  # degrees of latitude per metre
+
+
+def _grid_corner_near(lat: float, lon: float) -> tuple[float, float]:
+    """The corner of four stored 250 m grid cells nearest a point (lat, lon)."""
+    sweref = plane(SWEREF99TM)
+    x, y = sweref.to_metres([lat], [lon])
+    side = STORED_CELL_M
+    clat, clon = sweref.to_wgs84([round(x[0] / side) * side], [round(y[0] / side) * side])
+    return float(clat[0]), float(clon[0])
+
+
+CORNER = _grid_corner_near(LAT, LON)
 
 
 @pytest.fixture
@@ -115,12 +133,67 @@ def test_the_pool_is_bounded_in_a_dense_spot(session, report_at):
 
 def test_the_newest_in_the_box_are_picked_from_the_index_alone(session, report_at):
     """In the densest spot at a million reports the box holds tens of thousands of rows:
-    SQLite picks the ids from the place index without reading one (the rows of the few
-    hundred picked are loaded after)."""
+    SQLite picks the ids cell by cell from the cell index, in its order, without reading a
+    row or sorting a cell (the rows of the few hundred picked are loaded after)."""
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("PostgreSQL plans by its statistics (bench.pages measures it at 1M)")
     report = report_at(description="Mörkt vid tunneln")
     statement = newest_nearby(report, 75.0)
     compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    plan = " ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
-    assert "USING COVERING INDEX ix_report_kommun_place" in plan, plan
+    plan = [str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
+    cells = [step for step in plan if "ix_report_cell_newest" in step]
+    assert cells and all("COVERING INDEX" in step for step in cells), plan
+    # Only the union of the cells' few hundred is sorted, never a cell's reports.
+    assert sum("USE TEMP B-TREE FOR ORDER BY" in step for step in plan) <= 1, plan
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_the_cells_give_the_newest_of_the_whole_box(session, kommuner, create_report_at, data):
+    """What the cells give is what the box holds, newest first, cut at the pool: reports
+    around a point near the corner of four cells, at the box's edges and just outside them,
+    of both kinds, merged or a supporter's, at the same instant or not."""
+    from review import duplicates
+
+    vanersborg = kommuner["Vänersborg"]
+    pool = data.draw(st.integers(3, 12), label="pool")
+    lat, lon = CORNER
+    here = create_report_at(vanersborg, lat, lon, created_at=now())
+    dlat = 75.0 / 111_000.0 * 1.2
+    dlon = dlat / math.cos(math.radians(lat))
+    made = []
+    for _ in range(data.draw(st.integers(0, 40), label="reports")):
+        north = data.draw(st.sampled_from([-1.01, -1, -0.5, -0.01, 0.01, 0.3, 1, 1.01]))
+        east = data.draw(st.sampled_from([-1.01, -1, -0.2, -0.01, 0.01, 0.7, 1, 1.01]))
+        fields = {
+            "kind": data.draw(st.sampled_from(["otrygg", "otrygg", "trygg"])),
+            "created_at": now() - timedelta(hours=data.draw(st.integers(0, 5))),
+        }
+        made.append(create_report_at(vanersborg, lat + north * dlat, lon + east * dlon, **fields))
+    if made and data.draw(st.booleans(), label="one merged"):
+        made[0].merged_into_id = here.id
+    if len(made) > 1 and data.draw(st.booleans(), label="one a support"):
+        made[1].supports_id = here.id
+    session.flush()
+
+    def in_box(other):
+        return (
+            other.kommun_id == here.kommun_id
+            and other.kind == here.kind
+            and other.merged_into_id is None
+            and other.supports_id is None
+            and here.lat - dlat <= other.lat <= here.lat + dlat
+            and here.lon - dlon <= other.lon <= here.lon + dlon
+        )
+
+    everyone = session.scalars(select(Report).where(Report.id != here.id)).all()
+    expected = sorted(filter(in_box, everyone), key=lambda r: (r.created_at, r.id), reverse=True)
+    old_pool = duplicates.POOL
+    duplicates.POOL = pool
+    try:
+        found = list(session.scalars(newest_nearby(here, 75.0)))
+    finally:
+        duplicates.POOL = old_pool
+    assert found == [r.id for r in expected[:pool]]
