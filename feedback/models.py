@@ -109,14 +109,15 @@ class Report(Base):
         # Reports in a box of latitude and longitude (the queue's area, a promise's place).
         Index("ix_report_kommun_latlon", "kommun_id", "lat", "lon"),
         # A report's page picks the newest reports of its kind around it, per grid cell, in
-        # time order and filtered on the rest without reading a row (migration 0033).
+        # time order and filtered on the rest without reading a row (migration 0033; the
+        # kind after the time, so that the per-cell counts keep ix_report_counted_cell).
         Index(
             "ix_report_cell_newest",
             "kommun_id",
             "cell_250",
-            "kind",
             "created_at",
             "id",
+            "kind",
             "lat",
             "lon",
             "merged_into_id",
