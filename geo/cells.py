@@ -24,6 +24,11 @@ _COLUMN_OFFSET = 500_000  # keeps the packed column non-negative
 _ROW_FACTOR = 1_000_000
 
 
+def _pack(row: Any, col: Any) -> Any:
+    """The packed key of a (row, col), for integers or numpy arrays alike (unpack_key's inverse)."""
+    return row * _ROW_FACTOR + col + _COLUMN_OFFSET
+
+
 @dataclass(frozen=True)
 class Cell:
     count: int
@@ -86,13 +91,13 @@ def cell_keys(
     x, y = plane(SWEREF99TM).to_metres(lat, lon)
     col = np.floor(np.asarray(x) / cell_m).astype(np.int64)
     row = np.floor(np.asarray(y) / cell_m).astype(np.int64)
-    return np.asarray(row * _ROW_FACTOR + col + _COLUMN_OFFSET, dtype=np.int64).reshape(-1)
+    return np.asarray(_pack(row, col), dtype=np.int64).reshape(-1)
 
 
 def cell_key(lat: float, lon: float, *, cell_m: float = STORED_CELL_M) -> int:
     """The packed grid key of one point (on every report's insert: scalars, no arrays)."""
     x, y = _transformer(WGS84, SWEREF99TM).transform(lon, lat)
-    return int(math.floor(y / cell_m) * _ROW_FACTOR + math.floor(x / cell_m) + _COLUMN_OFFSET)
+    return int(_pack(math.floor(y / cell_m), math.floor(x / cell_m)))
 
 
 def keys_covering(
@@ -118,7 +123,7 @@ def keys_covering(
         ys.append(y)
     cols = range(math.floor((min(xs) - 1) / cell_m), math.floor((max(xs) + 1) / cell_m) + 1)
     rows = range(math.floor((min(ys) - 1) / cell_m), math.floor((max(ys) + 1) / cell_m) + 1)
-    return [row * _ROW_FACTOR + col + _COLUMN_OFFSET for row in rows for col in cols]
+    return [int(_pack(row, col)) for row in rows for col in cols]
 
 
 def unpack_key(key: int) -> tuple[int, int]:

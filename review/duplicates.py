@@ -87,7 +87,7 @@ def newest_nearby(report: Report, radius_m: float) -> Select[Any]:
     """Ids of the newest POOL reports of the report's kind in a box around it.
 
     Asked per 250 m grid cell the box touches (two to four): each cell's newest first from
-    the (kommun_id, cell_250, kind, created_at, id, …) index, stopping at POOL. A box on the
+    the (kommun_id, cell_250, created_at, id, kind, …) index, stopping at POOL. A box on the
     latitude and longitude alone would read every index entry in the box's band of latitude
     across the kommun to sort them by time: tens of thousands at a million reports.
     """
