@@ -81,7 +81,8 @@ def period_results(slug: str) -> tuple[str, int]:
     """Results of every session with one instrument in a period."""
     kommun: Kommun = g.kommun
     choices = [(str(i.id), i.name) for i in kommun_instruments(kommun)]
-    form = ResultsFilterForm(request.args)
+    # The overview's link opens the page with no filter: the first questionnaire, all dates.
+    form = ResultsFilterForm(request.args, instrument=choices[0][0] if choices else None)
     form.instrument.choices = [(v, n) for v, n in choices]
     results = None
     chosen: list[DialogueSession] = []

@@ -397,6 +397,12 @@ def test_results_match_a_hand_computed_fixture(client, instrument, session, app)
         ).data
     )
     assert "8 blad" in period.select_one("#sheet-total").get_text()
+    # The overview's link carries no filter: the first questionnaire's results, no error.
+    opened = client.get("/dialog/vanersborg/resultat")
+    assert opened.status_code == 200
+    first = parse_page(opened.data)
+    assert not first.select(".error-message, #error-summary")
+    assert "9 blad" in first.select_one("#sheet-total").get_text()  # 2025's sheet too
 
 
 def test_a_walk_protocol_with_decisions_is_published(client, instrument, session, kommuner):
