@@ -92,7 +92,12 @@ class Open311Error(Exception):
 
 
 def _fmt() -> str:
-    return str((request.view_args or {}).get("fmt", "json"))
+    """The format asked for: the route's <fmt>, or the extension of its <name> (a service
+    code or request id ends in .json or .xml), so that an error answers in it too."""
+    args = request.view_args or {}
+    if "fmt" in args:
+        return str(args["fmt"])
+    return "xml" if request.path.endswith(".xml") else "json"
 
 
 @bp.errorhandler(Open311Error)
