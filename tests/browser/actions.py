@@ -42,6 +42,8 @@ def log_in(page: Any, base: str, email: str) -> None:
     page.fill("#password", STAFF_PASSWORD)
     with page.expect_navigation():
         page.press("#password", "Enter")
+    # Still on the login page is a refused login: what follows would test the login page.
+    assert "/inloggning" not in page.url, f"{email} was not logged in: {page.url}"
 
 
 def log_in_via_the_queue(page: Any, base: str, user: Any) -> None:
