@@ -120,5 +120,7 @@ def test_lagesbild_queues_its_hot_spots_and_writes_nothing(
 
     while queued.pending_count():
         queued.execute(queued.dequeue())
-    page = parse_page(client.get("/samordnare/vanersborg/lagesbild").data)
+    done = client.get("/samordnare/vanersborg/lagesbild")
+    assert done.status_code == 200
+    page = parse_page(done.data)
     assert page.select_one(".recomputing") is None

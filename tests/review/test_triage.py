@@ -120,9 +120,12 @@ def test_internal_notes(client, coordinator, report, session):
     assert client.post(url, data={"note-text": "Ringt fastighetsägaren."}).status_code == 303
     note = session.scalar(select(ReportNote))
     assert note.text == "Ringt fastighetsägaren." and note.author_id == coordinator.id
-    # Residents never see notes.
-    client.post("/status", data={"code": report.receipt_code})
-    assert "fastighetsägaren" not in client.get("/status/mitt-forslag").get_data(True)
+    # Residents never see notes: on their report's own status page (without a report found,
+    # it sends them back to /status).
+    assert client.post("/status", data={"code": report.receipt_code}).status_code == 303
+    status = client.get("/status/mitt-forslag")
+    assert status.status_code == 200
+    assert "fastighetsägaren" not in status.get_data(True)
 
 
 def test_correct_reasons_and_place_with_history(client, coordinator, report, session):

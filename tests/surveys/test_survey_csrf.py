@@ -28,10 +28,11 @@ def test_every_dialogue_form_has_a_token_and_it_works(
 ):
     user = create_user("dialog")
     page = parse_page(csrf_client.get("/inloggning").data)
-    csrf_client.post(
+    logged_in = csrf_client.post(
         "/inloggning",
         data={"email": user.email, "password": STAFF_PASSWORD, "csrf_token": _token(page)["value"]},
     )
+    assert logged_in.status_code == 303 and "/inloggning" not in logged_in.headers["Location"]
     dialogue = create_dialogue(kommuner["Vänersborg"], "trygghetsvandring", double_entry="all")
     walk = dialogue.version.instrument
     save_sheet(session, dialogue, 1, {"belysning": "1"}, user.id)
@@ -49,7 +50,9 @@ def test_every_dialogue_form_has_a_token_and_it_works(
         f"{base}/stopp",
         f"{base}/protokoll",
     ):
-        page = parse_page(csrf_client.get(url).data)
+        answer = csrf_client.get(url)
+        assert answer.status_code == 200, url  # not a refusal or the login page
+        page = parse_page(answer.data)
         for form in page.select("form[method=post]"):
             assert form.select_one("input[name$=csrf_token]"), f"{url}: a form without a token"
 
