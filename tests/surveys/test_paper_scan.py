@@ -49,11 +49,20 @@ def test_a_sheet_whose_id_the_classic_qr_decoder_cannot_read_is_found():
     assert (found.code, found.page) == ("CTA4MRXX", 1) == (code, number)
 
 
+# Ids whose QR code OpenCV's classic decoder misses on the first try (found among 1,000
+# random ids, seed 5, with the page number each was drawn with): the later tries must read them.
+HARD_IDS = [("CTA4MRXX", 1), ("CSKPNVQZ", 2), ("EBE3DMSG", 1), ("875CKJFJ", 2)]
+
+
 def test_every_sheet_id_reads_back_from_its_qr_code():
-    """Drawn at the scan's resolution where the layout puts it, the QR codes of 1,000 random
-    ids (and the known hard one) read back, each to its own id and page."""
+    """Drawn at the scan's resolution where the layout puts it, the QR codes of the hard ids
+    and of 250 random ids read back, each to its own id and page. (The 1,000 random ids the
+    hard ones were found among took 9 s; the first try reads 99.6 % of ids, so a sample of 250
+    holds one such id on average, and the hard ones are always here.)"""
     rng = random.Random(5)
-    ids = ["CTA4MRXX"] + ["".join(rng.choices(codes.ALPHABET, k=8)) for _ in range(1000)]
+    drawn_ids = HARD_IDS + [
+        ("".join(rng.choices(codes.ALPHABET, k=8)), n % 2 + 1) for n in range(250)
+    ]
     side = round(layout.QR_MM * scan.PX_PER_MM)
     x, y = round(layout.QR_X_MM * scan.PX_PER_MM), round(layout.QR_Y_MM * scan.PX_PER_MM)
     blank = np.full(
@@ -62,8 +71,8 @@ def test_every_sheet_id_reads_back_from_its_qr_code():
         np.uint8,
     )
     unread = []
-    for n, code in enumerate(ids):
-        modules = np.array(list(codes.qr(code, n % 2 + 1).matrix_iter(border=0)), dtype=np.uint8)
+    for code, number in drawn_ids:
+        modules = np.array(list(codes.qr(code, number).matrix_iter(border=0)), dtype=np.uint8)
         drawn = cv2.resize(
             np.where(modules > 0, 0, 255).astype(np.uint8),
             (side, side),
@@ -71,7 +80,7 @@ def test_every_sheet_id_reads_back_from_its_qr_code():
         )
         page = blank.copy()
         page[y : y + side, x : x + side] = drawn
-        if scan._read_qr(page) != (code, n % 2 + 1):
+        if scan._read_qr(page) != (code, number):
             unread.append(code)
     assert unread == []
 
