@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,31 +63,44 @@ class Gunicorn:
 def gunicorn(env: dict[str, str], *, wait_path: str = "/healthz") -> Iterator[Gunicorn]:
     """Serve with `gunicorn -c gunicorn.conf.py` and these environment variables on a free
     port; yield once wait_path answers, stop it (and its job worker) afterwards."""
-    port = free_port()
-    command = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    log = tempfile.TemporaryFile()  # its error log (the access log goes nowhere)
-    process = subprocess.Popen(
-        [command, "-c", str(ROOT / "gunicorn.conf.py")],
-        cwd=ROOT,
-        env=os.environ | env | {"BIND": f"127.0.0.1:{port}"},
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    server = Gunicorn(process, port)
-    try:
-        if not answers_within(server.base + wait_path, 60, process):
-            log.seek(0)
-            pytest.fail("gunicorn did not start: " + log.read().decode()[-3000:])
+    with gunicorns(env, wait_path=wait_path) as (server,):
         yield server
+
+
+@contextmanager
+def gunicorns(*envs: dict[str, str], wait_path: str = "/healthz") -> Iterator[tuple[Gunicorn, ...]]:
+    """One gunicorn per env, as gunicorn() does, started together: each takes seconds to
+    import the app, and waiting for one before starting the next doubled that."""
+    command = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    servers: list[tuple[Gunicorn, Any]] = []
+    try:
+        for env in envs:
+            port = free_port()
+            log = tempfile.TemporaryFile()  # its error log (the access log goes nowhere)
+            process = subprocess.Popen(
+                [command, "-c", str(ROOT / "gunicorn.conf.py")],
+                cwd=ROOT,
+                env=os.environ | env | {"BIND": f"127.0.0.1:{port}"},
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+            servers.append((Gunicorn(process, port), log))
+        for server, log in servers:
+            if not answers_within(server.base + wait_path, 60, server.process):
+                log.seek(0)
+                pytest.fail("gunicorn did not start: " + log.read().decode()[-3000:])
+        yield tuple(server for server, _log in servers)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+        for server, _log in servers:  # all told at once: each takes a second or two to stop
+            if server.process.poll() is None:
+                server.process.send_signal(signal.SIGTERM)
+        for server, log in servers:
             try:
-                process.wait(timeout=40)
+                server.process.wait(timeout=40)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
+                server.process.kill()
+                server.process.wait()
+            log.close()
 
 
 def answers_within(

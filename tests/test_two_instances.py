@@ -18,7 +18,7 @@ import pytest
 
 from tests.helpers import STAFF_PASSWORD, VANERSBORG_TORGET
 from tests.pages import parse_page
-from tests.servers import ROOT, Gunicorn, gunicorn, require_redis
+from tests.servers import ROOT, Gunicorn, gunicorns, require_redis
 
 LAT, LON = VANERSBORG_TORGET
 REDIS = "redis://127.0.0.1:6379"
@@ -98,7 +98,7 @@ def test_two_instances_share_sessions_limits_caches_and_jobs(
     queue = RedisHuey(prefix + "-jobs", url=REDIS, results=False)
     worker = None
     try:
-        with gunicorn(env) as a, gunicorn(env) as b:
+        with gunicorns(env, env) as (a, b):
             visitor = Browser()
             status, body, _ = visitor.request(b, "GET", public)
             assert status == 200 and cell_total(body) == 0  # and now in the cache
