@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core.rooms import STAFF_PATHS
 from feedback.models import Report
-from promises.models import Agreement, Promise
+from promises.models import Activity, Agreement, FocusArea, FollowUp, Promise
 from surveys.models import WalkStop
 from tests.helpers import VANERSBORG_TORGET
 from tests.routes import (
@@ -75,6 +75,14 @@ def vanersborg_data(kommuner, create_report_at, create_user, session, create_dia
         starts_on=date(2026, 1, 1),
         ends_on=date(2026, 12, 31),
     )
+    focus = FocusArea(title="Torget")
+    activity = Activity(title="Belysning")
+    promise.focus_areas.append(focus)
+    promise.activities.append(activity)
+    follow_up = FollowUp(
+        activity=activity, period_start=date(2026, 1, 1), done_on=date(2026, 3, 1), text="Klart."
+    )
+    promise.follow_ups.append(follow_up)
     session.add(promise)
     agreement = Agreement(
         kommun_id=kommuner["Vänersborg"].id,
@@ -98,7 +106,22 @@ def vanersborg_data(kommuner, create_report_at, create_user, session, create_dia
         "instrument_id": instrument.id,
         "dialogue_id": dialogue.id,
         "stop_id": stop.id,
+        "focus_id": focus.id,
+        "activity_id": activity.id,
+        "follow_up_id": follow_up.id,
     }
+
+
+# Pages whose own kommun's staff are refused too, so that their refusal of another kommun
+# proves nothing by itself: the role they need, or the file they serve (none is uploaded).
+ROLE_ONLY = {"users.show": "admin", "field.new": "rapportor"}
+FILES = {
+    "review.report_photo",
+    "promises.evaluation_pdf",
+    "promises.agreement_document",
+    "surveys.scan_crop",
+    "surveys.stop_photo",
+}
 
 
 def test_every_endpoint_is_public_or_guarded(app):
@@ -146,6 +169,7 @@ def test_coordinator_of_another_kommun_is_refused(
 ):
     login(create_user("coordinator", ("Arboga",)))
     checked = 0
+    refused: list[tuple[str, str]] = []
     for rule in staff_rules(app):
         if not rule.arguments & {
             "slug",
@@ -174,10 +198,22 @@ def test_coordinator_of_another_kommun_is_refused(
             )
             assert response.status_code in {403, 404}, f"{method} {url}: {response.status_code}"
             checked += 1
+            if method == "GET" and rule.endpoint not in FILES:
+                refused.append((rule.endpoint, url))
     assert checked >= 12
     session.expire_all()
     report = session.get(Report, vanersborg_data["report_id"])
     assert (report.status, report.hidden) == ("ny", False)
+    # The same pages open for Vänersborg's own staff: the refusal was the kommun's, not a
+    # missing row, a wrong id or a role nobody here has.
+    client.post("/utloggning")
+    for role in ("coordinator", *sorted(set(ROLE_ONLY.values()))):
+        login(create_user(role, ("Vänersborg",)))
+        for endpoint, url in refused:
+            if ROLE_ONLY.get(endpoint, "coordinator") == role:
+                assert client.get(url).status_code == 200, f"{url} is refused to its own kommun"
+        client.post("/utloggning")
+    assert len(refused) >= 20
 
 
 def test_roles_keep_to_their_own_blueprints(app, client, vanersborg_data, create_user, login):
