@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,6 +60,26 @@ STAFF_PASSWORD = "rätt häst batteri häftapparat"
 # second, and hashing the staff's passwords was the largest single share of the suite's CPU.
 # tests/accounts/test_login.py checks the production method itself (real_password_hashing).
 TEST_PASSWORD_METHOD = "scrypt:1024:8:1"
+
+
+def signed_promise(session: Any, kommun: Any) -> Any:
+    """A signed promise of this year in the kommun, with one place: a square around
+    Vänersborg's Torget (the place residents are asked how they feel about)."""
+    from promises.models import FocusArea, Promise
+
+    promise = Promise(
+        kommun_id=kommun.id,
+        title="Löfte",
+        lokalpolisomrade="V",
+        status="undertecknat",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+    )
+    area = FocusArea(title="Torget", polygon=square_around(*VANERSBORG_TORGET, 0.001))
+    promise.focus_areas.append(area)
+    session.add(promise)
+    session.commit()
+    return promise
 
 
 def valid_form(**overrides: object) -> dict[str, object]:

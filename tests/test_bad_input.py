@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
@@ -24,9 +23,10 @@ import db
 from app import create_app
 from feedback.models import Report
 from hotspots.services import compute_run
-from promises.models import FocusArea, PlaceFeeling, Promise
+from promises.models import PlaceFeeling, Promise
 from review.models import ReportNote
-from tests.helpers import VANERSBORG_TORGET, square_around, valid_form
+from tests.helpers import VANERSBORG_TORGET, valid_form
+from tests.helpers import signed_promise as make_signed_promise
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET
@@ -317,18 +317,7 @@ def test_promise_drafts_refuse_bad_values(client, staff_report, session, data):
 
 @pytest.fixture
 def signed_promise(kommuners_ready, session):
-    promise = Promise(
-        kommun_id=kommuners_ready["Vänersborg"].id,
-        title="Löfte",
-        lokalpolisomrade="V",
-        status="undertecknat",
-        starts_on=date(2026, 1, 1),
-        ends_on=date(2026, 12, 31),
-    )
-    promise.focus_areas.append(FocusArea(title="Torget", polygon=square_around(LAT, LON, 0.001)))
-    session.add(promise)
-    session.commit()
-    return promise
+    return make_signed_promise(session, kommuners_ready["Vänersborg"])
 
 
 FEELING_ANSWERS = INJECTIONS[:6] + ["", "ja", "tryggare; DROP TABLE"]

@@ -4,14 +4,12 @@ cannot dodge them by writing X-Forwarded-For itself."""
 from __future__ import annotations
 
 import itertools
-from datetime import date
 
 import pytest
 
 import db
 from app import create_app
-from promises.models import FocusArea, Promise
-from tests.helpers import VANERSBORG_TORGET, square_around
+from tests.helpers import signed_promise
 
 # Every rate-limited door: path, method, the setting of its limit.
 LIMITED = [
@@ -28,19 +26,7 @@ emails = (f"junk{n}@example.org" for n in itertools.count())
 def focus(kommuner, session):
     """A place of a signed promise, whose feeling form the limit guards: a real page, not a
     404 that would be limited all the same."""
-    promise = Promise(
-        kommun_id=kommuner["Vänersborg"].id,
-        title="Löfte",
-        lokalpolisomrade="V",
-        status="undertecknat",
-        starts_on=date(2026, 1, 1),
-        ends_on=date(2026, 12, 31),
-    )
-    area = FocusArea(title="Torget", polygon=square_around(*VANERSBORG_TORGET, 0.001))
-    promise.focus_areas.append(area)
-    session.add(promise)
-    session.commit()
-    return area.id
+    return signed_promise(session, kommuner["Vänersborg"]).focus_areas[0].id
 
 
 @pytest.fixture
