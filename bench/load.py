@@ -99,13 +99,15 @@ class Server:
     ready_line: str = ""
 
     @classmethod
-    def app(cls, env: dict[str, str], port: int, log: Path) -> Server:
-        """The app as `./dev prod` serves it (gunicorn.conf.py), ready once its job worker is
-        (if it has one: JOBS_WORKER)."""
+    def app(
+        cls, env: dict[str, str], port: int, log: Path, *, wait_for_worker: bool = True
+    ) -> Server:
+        """The app as `./dev prod` serves it (gunicorn.conf.py), ready once its job worker is,
+        or with wait_for_worker=False once gunicorn answers (the worker still starting)."""
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
         command = [gunicorn, "-c", "gunicorn.conf.py"]
-        worker = env.get("JOBS_WORKER", "1") == "1"
-        return cls(command, env, port, log, ready_line="Huey consumer started" if worker else "")
+        ready = "Huey consumer started" if wait_for_worker else ""
+        return cls(command, env, port, log, ready_line=ready)
 
     def start(self) -> None:
         offset = self.log.stat().st_size if self.log.exists() else 0
@@ -459,14 +461,15 @@ def run(
     pg_url: str = PG_URL,
     *,
     compare: bool = True,
-    job_worker: bool = True,
+    wait_for_worker: bool = True,
 ) -> tuple[bool, bool]:
     """(no receipt lost and no report stored twice across the crash, the targets met).
 
     `compare=False` runs the crash alone: no bare endpoint, no steady or paced phase, so
-    the targets are not measured (and reported as missed). `job_worker=False` serves without
-    the job worker (the jobs a report queues wait in the queue): the crash's outcome is the
-    web workers' and the database's, and each start no longer waits for a second process.
+    the targets are not measured (and reported as missed). `wait_for_worker=False` sends
+    the reports as soon as gunicorn answers, while its job worker (which runs the hot-spot
+    recomputes the reports queue, beside their inserts) is still starting; the steady phases
+    must not count that start-up, the crash alone need not wait for it.
     """
     tmp = Path(tempfile.mkdtemp(prefix="tryggkartan-load-"))
     url = prepare_database(kind, tmp, pg_url)
@@ -485,9 +488,8 @@ def run(
         # This run's own keys and queue in Redis, or in SQLite beside the run.
         "RATELIMIT_KEY_PREFIX": "load-" + uuid.uuid4().hex[:8],
         "JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite"),
-        "JOBS_WORKER": "1" if job_worker else "0",
     }
-    ours = Server.app(env, port, tmp / "ours.log")
+    ours = Server.app(env, port, tmp / "ours.log", wait_for_worker=wait_for_worker)
     bare_port = free_port()
     bare = Server(
         [
