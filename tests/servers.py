@@ -24,9 +24,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free now, all different: each probe holds its port until all are read (two
+    probes in a row may otherwise get the same one)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def redis_up() -> bool:
@@ -74,16 +85,19 @@ def gunicorns(*envs: dict[str, str], wait_path: str = "/healthz") -> Iterator[tu
     command = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     servers: list[tuple[Gunicorn, Any]] = []
     try:
-        for env in envs:
-            port = free_port()
+        for env, port in zip(envs, free_ports(len(envs)), strict=True):
             log = tempfile.TemporaryFile()  # its error log (the access log goes nowhere)
-            process = subprocess.Popen(
-                [command, "-c", str(ROOT / "gunicorn.conf.py")],
-                cwd=ROOT,
-                env=os.environ | env | {"BIND": f"127.0.0.1:{port}"},
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
+            try:
+                process = subprocess.Popen(
+                    [command, "-c", str(ROOT / "gunicorn.conf.py")],
+                    cwd=ROOT,
+                    env=os.environ | env | {"BIND": f"127.0.0.1:{port}"},
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                )
+            except BaseException:
+                log.close()
+                raise
             servers.append((Gunicorn(process, port), log))
         for server, log in servers:
             if not answers_within(server.base + wait_path, 60, server.process):
