@@ -162,7 +162,7 @@ def test_resident_pages(axe_context, live_server, demo, lang):
 def test_staff_pages(axe_context, live_server, demo, create_user, lang):
     coordinator = create_user("coordinator")
     admin = create_user("admin")
-    reporter = create_user("rapportor")
+    reporter = create_user("rapportor", ("Vänersborg", "Arboga"))  # /falt/ asks which kommun
     dialogue_team = create_user("dialog")
     page = axe_context(locale="sv-SE").new_page()
     page.goto(f"{live_server}/inloggning?lang={lang}")
@@ -204,7 +204,7 @@ def test_staff_pages(axe_context, live_server, demo, create_user, lang):
                 f"/dialog/dialoger/{demo['walk']}/protokoll",
             ),
         ),
-        (reporter, ("/falt/vanersborg/",)),
+        (reporter, ("/falt/", "/falt/vanersborg/")),
     ):
         page.context.clear_cookies()
         page.goto(f"{live_server}/inloggning?lang={lang}")
