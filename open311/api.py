@@ -92,11 +92,9 @@ class Open311Error(Exception):
 
 
 def _fmt() -> str:
-    """The format asked for: the route's <fmt>, or the extension of its <name> (a service
-    code or request id ends in .json or .xml), so that an error answers in it too."""
-    args = request.view_args or {}
-    if "fmt" in args:
-        return str(args["fmt"])
+    """The format asked for, by the path's ending (`.../requests.xml`, a service code or
+    request id ending in .xml): the one rule for answers and errors, in a view or outside
+    one (no route, wrong method, too many requests). Any other ending answers JSON."""
     return "xml" if request.path.endswith(".xml") else "json"
 
 
@@ -128,14 +126,13 @@ def init_app(app: Flask) -> None:
 
 def render_error(status: int) -> Response:
     """Errors outside a view (no route, wrong method, too many requests) in the API's format."""
-    fmt = "xml" if request.path.endswith(".xml") else "json"
     messages = {
         404: _("Det finns ingen sådan resurs."),
         405: _("Resursen tar inte emot den metoden."),
         413: _("Begäran är för stor."),
         429: _("För många förfrågningar. Vänta en stund och försök igen."),
     }
-    return formats.errors(fmt, status, messages.get(status, _("Begäran kunde inte behandlas.")))
+    return formats.errors(_fmt(), status, messages.get(status, _("Begäran kunde inte behandlas.")))
 
 
 def _split(name: str) -> tuple[str, str]:

@@ -151,6 +151,7 @@ def test_templates_are_autoescaped_whatever_their_extension(app):
         "/open311/v2/requests/1487-aaaaaaaaaaaaaaaa.xml",
         "/open311/v2/services/no.such.service.xml",
         "/open311/v2/tokens/no-such-token.xml",
+        "/open311/v2/discovery.x.xml",  # no such format: answered as the ending asks
     ],
 )
 def test_an_error_asked_for_as_xml_answers_in_xml(client, kommuner, path):
