@@ -205,12 +205,17 @@ class _Detectors(threading.local):
 _DETECTORS = _Detectors()
 
 
-def _read_qr(page: np.ndarray) -> tuple[str, int] | None:
+def qr_crop(page: np.ndarray) -> np.ndarray:
+    """The straightened page's QR code and 5 mm around it, where _read_qr looks."""
     margin = 5.0
     x0 = round((layout.QR_X_MM - margin) * PX_PER_MM)
     y0 = round((layout.QR_Y_MM - margin) * PX_PER_MM)
     side = round((layout.QR_MM + 2 * margin) * PX_PER_MM)
-    crop = page[max(0, y0) : y0 + side, max(0, x0) : x0 + side]
+    return page[max(0, y0) : y0 + side, max(0, x0) : x0 + side]
+
+
+def _read_qr(page: np.ndarray) -> tuple[str, int] | None:
+    crop = qr_crop(page)
     cleaned = cv2.medianBlur(crop, 3)  # salt noise breaks the finder patterns
     binary = cv2.threshold(cleaned, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
     detectors = _DETECTORS

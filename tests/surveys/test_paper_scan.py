@@ -67,9 +67,6 @@ def test_every_sheet_id_reads_back_from_its_qr_code():
     ]
     side = round(layout.QR_MM * scan.PX_PER_MM)
     x, y = round(layout.QR_X_MM * scan.PX_PER_MM), round(layout.QR_Y_MM * scan.PX_PER_MM)
-    # The crop _read_qr reads: the code and 5 mm around it.
-    x0, y0 = (round((mm - 5.0) * scan.PX_PER_MM) for mm in (layout.QR_X_MM, layout.QR_Y_MM))
-    around = round((layout.QR_MM + 10.0) * scan.PX_PER_MM)
     blank = np.full(
         (round(layout.PAGE_H_MM * scan.PX_PER_MM), round(layout.PAGE_W_MM * scan.PX_PER_MM)),
         255,
@@ -88,8 +85,8 @@ def test_every_sheet_id_reads_back_from_its_qr_code():
         if scan._read_qr(page) != (code, number):
             unread.append(code)
         if (code, number) in HARD_IDS:  # the classic decoder's first try, as _read_qr makes it
-            crop = page[y0 : y0 + around, x0 : x0 + around]
-            text, _points, _ = scan._DETECTORS.classic.detectAndDecode(cv2.medianBlur(crop, 3))
+            crop = cv2.medianBlur(scan.qr_crop(page), 3)
+            text, _points, _ = scan._DETECTORS.classic.detectAndDecode(crop)
             assert not text, f"{code} is no longer hard: the fallbacks go untested"
     assert unread == []
 
