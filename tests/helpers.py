@@ -82,6 +82,28 @@ def signed_promise(session: Any, kommun: Any) -> Any:
     return promise
 
 
+def failed_forwarding(session: Any, kommun: Any, report: Any) -> Any:
+    """The report forwarded to the kommun's fault-report service (a target sending dark
+    places as MORKT), failed after eight attempts; committed."""
+    from open311.models import Forwarding, ForwardTarget
+
+    target = ForwardTarget(
+        kommun=kommun,
+        name="Felanmälan",
+        endpoint="https://felanmalan.example/open311/v2",
+        api_key="k",
+        service_map={"place.dark": "MORKT"},
+    )
+    session.add(target)
+    session.flush()
+    forwarding = Forwarding(
+        report_id=report.id, target_id=target.id, service_code="MORKT", state="failed", attempts=8
+    )
+    session.add(forwarding)
+    session.commit()
+    return forwarding
+
+
 def valid_form(**overrides: object) -> dict[str, object]:
     """The resident's report form, filled in as it validates; overrides change fields."""
     lat, lon = VANERSBORG_TORGET

@@ -27,7 +27,7 @@ from promises.models import (
     Promise,
 )
 from surveys.models import WalkStop
-from tests.helpers import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET, failed_forwarding
 from tests.routes import (
     LOGGED_IN_ENDPOINTS,
     PUBLIC_BLUEPRINTS,
@@ -114,20 +114,7 @@ def vanersborg_data(kommuner, create_report_at, create_user, session, create_dia
     organisation.contacts.append(contact)
     session.add(organisation)
     key, _secret = create_key(session, "Felanmälan", kommun=vanersborg, staff=True)
-    target = ForwardTarget(
-        kommun=vanersborg,
-        name="Felanmälan",
-        endpoint="https://felanmalan.example/open311/v2",
-        api_key="k",
-        service_map={"place.dark": "MORKT"},
-    )
-    session.add(target)
-    session.flush()
-    forwarding = Forwarding(
-        report_id=report.id, target_id=target.id, service_code="MORKT", state="failed", attempts=8
-    )
-    session.add(forwarding)
-    session.commit()
+    forwarding = failed_forwarding(session, vanersborg, report)  # commits the rows above too
     # Failed, so that a retry (were it let through) would change it.
     mail = session.scalar(select(OutgoingMail).where(OutgoingMail.report_id == report.id))
     mail.state = "failed"
@@ -147,7 +134,7 @@ def vanersborg_data(kommuner, create_report_at, create_user, session, create_dia
         "organisation_id": organisation.id,
         "contact_id": contact.id,
         "key_id": key.id,
-        "target_id": target.id,
+        "target_id": forwarding.target_id,
         "forwarding_id": forwarding.id,
         "mail_id": mail.id,
     }

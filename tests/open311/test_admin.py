@@ -8,6 +8,7 @@ from sqlalchemy import select
 from audit.models import AuditEvent
 from open311.keys import create_key
 from open311.models import ApiKey, Forwarding, ForwardTarget
+from tests.helpers import failed_forwarding
 
 PAGE = "/admin/open311/"
 
@@ -103,20 +104,7 @@ def test_a_failed_forwarding_can_be_sent_again(
     client, create_user, login, kommuner, session, create_report_at
 ):
     report = create_report_at(kommuner["Vänersborg"], 58.38065, 12.32265)
-    target = ForwardTarget(
-        kommun=kommuner["Vänersborg"],
-        name="Felanmälan",
-        endpoint="https://felanmalan.example/open311/v2",
-        api_key="k",
-        service_map={"place.dark": "MORKT"},
-    )
-    session.add(target)
-    session.flush()
-    item = Forwarding(
-        report_id=report.id, target_id=target.id, service_code="MORKT", state="failed", attempts=8
-    )
-    session.add(item)
-    session.commit()
+    item = failed_forwarding(session, kommuner["Vänersborg"], report)
     login(create_user("admin"))
     page = client.get(PAGE).get_data(as_text=True)
     assert "Misslyckades" in page
