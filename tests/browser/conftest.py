@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from core.clock import LOCAL_ZONE
 from tests.browser.actions import ARTIFACTS
+from tests.servers import serving
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
@@ -101,12 +101,8 @@ class _Answering:
 @pytest.fixture
 def live_server(app: Any) -> Iterator[str]:
     answering = _Answering(app)
-    server = make_server("127.0.0.1", 0, answering, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serving(answering, threaded=True) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
     answering.wait_until_idle(timeout_s=10)
 
 

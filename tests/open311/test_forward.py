@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,11 +11,11 @@ import httpx
 import pytest
 from flask import Flask, jsonify, request
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from feedback.models import Report
 from open311 import forward
 from open311.models import Forwarding, ForwardTarget
+from tests.servers import serving
 
 LAT, LON = 58.38065, 12.32265
 KEY = "felanmalan-nyckel"
@@ -70,14 +69,9 @@ class Felanmalan:
 @pytest.fixture
 def felanmalan() -> Iterator[Felanmalan]:
     fake = Felanmalan()
-    server = make_server("127.0.0.1", 0, fake.app())
-    fake.url = f"http://127.0.0.1:{server.server_port}/open311/v2"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(fake.app()) as server:
+        fake.url = f"http://127.0.0.1:{server.server_port}/open311/v2"
+        yield fake
 
 
 @pytest.fixture
