@@ -19,6 +19,15 @@ threads = int(os.environ.get("THREADS", "2"))
 preload_app = True
 timeout = 30
 graceful_timeout = 20
+# gunicorn 25.1 and later open a control socket (for `gunicornc`) at one path per user: a
+# second instance on the machine, or the staff's pool below, took the first one's over, and
+# `gunicornc` then reached the wrong server. Each address gets a socket of its own, in the
+# same folder gunicorn would use (GUNICORN_CMD_ARGS="--control-socket PATH" chooses another).
+_runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+control_socket = os.path.join(
+    _runtime if _runtime and os.path.isdir(_runtime) else os.path.expanduser("~/.gunicorn"),
+    "tryggkartan-" + "".join(c if c.isalnum() else "-" for c in bind) + ".ctl",
+)
 # Behind a TLS-terminating proxy on the same machine: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Production serves over HTTPS (behind the TLS proxy): the session cookie is never sent over

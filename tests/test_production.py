@@ -219,6 +219,20 @@ def test_session_cookie_is_secure_in_production_only(migrated_url, monkeypatch, 
     assert _app_config(migrated_url, tmp_path)["SESSION_COOKIE_SECURE"] is False
 
 
+def test_each_instance_and_the_staff_pool_has_a_control_socket_of_its_own(monkeypatch):
+    """gunicorn's control socket (gunicornc) is per address: at its default, one path per
+    user, a second instance on the machine or the staff's pool took the first one's over."""
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")  # what the file would set by default
+
+    def socket_for(bind: str) -> str:
+        monkeypatch.setenv("BIND", bind)
+        return str(runpy.run_path(str(ROOT / "gunicorn.conf.py"))["control_socket"])
+
+    paths = {socket_for(bind) for bind in ("127.0.0.1:8000", "127.0.0.1:8001", "0.0.0.0:8000")}
+    assert len(paths) == 3
+    assert all(path.endswith(".ctl") and len(path.encode()) < 108 for path in paths)  # AF_UNIX
+
+
 @pytest.mark.slow
 def test_gunicorn_recomputes_hot_spots_in_a_process_of_its_own(
     migrated_url, kommuner, create_report_at, session, tmp_path, monkeypatch

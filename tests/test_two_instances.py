@@ -59,6 +59,14 @@ class Browser:
         return str(token["value"])
 
 
+def _control_socket(server: Gunicorn) -> str:
+    """The control socket gunicorn.conf.py gives the instance on server's port."""
+    env = os.environ | {"BIND": f"127.0.0.1:{server.port}"}
+    code = "import runpy, sys; print(runpy.run_path(sys.argv[1])['control_socket'])"
+    conf = str(ROOT / "gunicorn.conf.py")
+    return subprocess.check_output([sys.executable, "-c", code, conf], env=env, text=True).strip()
+
+
 def cell_total(body: str) -> int:
     """The public page's count of reports in the cells it shows."""
     rows = parse_page(body).select("details table tbody tr")
@@ -99,6 +107,13 @@ def test_two_instances_share_sessions_limits_caches_and_jobs(
     worker = None
     try:
         with gunicorns(env, env) as (a, b):
+            # Each has a control socket of its own (gunicornc), not one taken from the other
+            # (the master opens it after the workers are up).
+            sockets = {_control_socket(a), _control_socket(b)}
+            deadline = time.monotonic() + 30
+            while not all(map(os.path.exists, sockets)) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert len(sockets) == 2 and all(map(os.path.exists, sockets)), sockets
             visitor = Browser()
             status, body, _ = visitor.request(b, "GET", public)
             assert status == 200 and cell_total(body) == 0  # and now in the cache
