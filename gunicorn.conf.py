@@ -1,6 +1,7 @@
 """Production serving: `gunicorn -c gunicorn.conf.py` (see the README's "Running it for real")."""
 
 import gc
+import hashlib
 import multiprocessing
 import os
 import signal
@@ -22,13 +23,8 @@ timeout = 30
 graceful_timeout = 20
 # gunicorn 25.1 and later open a control socket (for `gunicornc`) at one path per user: a
 # second instance on the machine, or the staff's pool below, took the first one's over, and
-# `gunicornc` then reached the wrong server. Each address gets a socket of its own, in the
-# same folder gunicorn would use (GUNICORN_CMD_ARGS="--control-socket PATH" chooses another).
-_runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-control_socket = os.path.join(
-    _runtime if _runtime and os.path.isdir(_runtime) else os.path.expanduser("~/.gunicorn"),
-    "tryggkartan-" + "".join(c if c.isalnum() else "-" for c in bind) + ".ctl",
-)
+# `gunicornc` then reached the wrong server. on_starting names each one after the addresses
+# its instance serves (control_socket_for); `--control-socket PATH` chooses another.
 # Behind a TLS-terminating proxy on the same machine: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Production serves over HTTPS (behind the TLS proxy): the session cookie is never sent over
@@ -57,15 +53,40 @@ def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
         server.log.warning(
             "RATELIMIT_STORAGE_URI is not Redis: each worker counts rate limits on its own."
         )
+    _own_control_socket(server)
+
+
+def control_socket_for(addresses: list[str]) -> str:
+    """The control socket of the instance serving these addresses, in the folder gunicorn
+    would use ($XDG_RUNTIME_DIR, else ~/.gunicorn). A long name (a `unix:` bind) ends in a
+    hash of it instead: a Unix socket's path has at most 107 bytes, and gunicorn runs on
+    without a control socket when its path is longer."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    folder = runtime if runtime and os.path.isdir(runtime) else os.path.expanduser("~/.gunicorn")
+    name = "".join(c if c.isalnum() else "-" for c in ",".join(addresses))
+    if len(name) > 40:
+        name = name[:24] + "-" + hashlib.sha256(name.encode()).hexdigest()[:12]
+    return os.path.join(folder, f"tryggkartan-{name}.ctl")
+
+
+def _own_control_socket(server) -> None:  # noqa: ANN001
+    """Before gunicorn opens it (after the workers start): the addresses are the ones the
+    instance serves, however they were given (BIND, -b, GUNICORN_CMD_ARGS)."""
+    setting = server.cfg.settings.get("control_socket")
+    if setting is None:  # gunicorn before 25.1: no control socket
+        return
+    if server.cfg.control_socket == setting.default:  # not chosen with --control-socket
+        server.cfg.set("control_socket", control_socket_for(server.cfg.bind))
 
 
 def when_ready(server):  # noqa: ANN001, ANN201
     _warm_before_forking()
-    # Everything the master built (the app, its imports: some 300,000 objects) is kept out of
-    # the garbage collector's full passes in the workers forked from it: such a pass stopped
-    # one request in a few hundred for 170-180 ms (measured in process, the resident's POST),
-    # and walking the objects wrote to every page of them, undoing the memory the workers
-    # share with the master. What a worker makes after the fork is collected as before.
+    # Everything the master built (the app, its imports: some 165,000 objects with the app
+    # alone) is kept out of the garbage collector's full passes in the workers forked from
+    # it: such a pass stopped one request in a few hundred for 170-180 ms (measured in
+    # process, the resident's POST), and walking the objects wrote to every page of them,
+    # undoing the memory the workers share with the master. A worker's own objects are
+    # collected as before; its full passes walk only those.
     gc.collect()
     gc.freeze()
     server.children = []

@@ -203,6 +203,8 @@ def serve_and_flood(
         "DATABASE_URL": url,
         "SECRET_KEY": "flood-" + uuid.uuid4().hex,
         "BIND": f"127.0.0.1:{port}",
+        # gunicorn's control sockets in the run's folder: a killed server leaves its own.
+        "XDG_RUNTIME_DIR": str(tmp),
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         "REDIS_URL": REDIS_URL,
         # Fresh limits and a cold cache for each setup.

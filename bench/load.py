@@ -481,6 +481,8 @@ def run(
         "DATABASE_URL": url,
         "SECRET_KEY": "load-test-" + uuid.uuid4().hex,
         "BIND": f"127.0.0.1:{port}",
+        # gunicorn's control sockets in the run's folder: a killed server leaves its own.
+        "XDG_RUNTIME_DIR": str(tmp),
         "WEB_CONCURRENCY": workers,
         "REPORT_RATE_LIMIT": "1000000 per minute",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

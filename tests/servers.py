@@ -78,6 +78,7 @@ def require_redis() -> None:
 class Gunicorn:
     process: subprocess.Popen[bytes]
     port: int
+    runtime: str  # its XDG_RUNTIME_DIR, where it opens its control socket (gunicorn.conf.py)
 
     @property
     def pid(self) -> int:
@@ -102,6 +103,9 @@ def gunicorns(*envs: dict[str, str], wait_path: str = "/healthz") -> Iterator[tu
     import the app, and waiting for one before starting the next doubled that."""
     command = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     servers: list[tuple[Gunicorn, Any]] = []
+    # Their control sockets in a folder of their own, not the user's: a killed server leaves
+    # its socket behind.
+    runtime = tempfile.TemporaryDirectory()
     try:
         for env, port in zip(envs, free_ports(len(envs)), strict=True):
             log = tempfile.TemporaryFile()  # its error log (the access log goes nowhere)
@@ -109,14 +113,16 @@ def gunicorns(*envs: dict[str, str], wait_path: str = "/healthz") -> Iterator[tu
                 process = subprocess.Popen(
                     [command, "-c", str(ROOT / "gunicorn.conf.py")],
                     cwd=ROOT,
-                    env=os.environ | env | {"BIND": f"127.0.0.1:{port}"},
+                    env=os.environ
+                    | env
+                    | {"BIND": f"127.0.0.1:{port}", "XDG_RUNTIME_DIR": runtime.name},
                     stdout=subprocess.DEVNULL,
                     stderr=log,
                 )
             except BaseException:
                 log.close()
                 raise
-            servers.append((Gunicorn(process, port), log))
+            servers.append((Gunicorn(process, port, runtime.name), log))
         for server, log in servers:
             if not answers_within(server.base + wait_path, 60, server.process):
                 log.seek(0)
@@ -133,6 +139,7 @@ def gunicorns(*envs: dict[str, str], wait_path: str = "/healthz") -> Iterator[tu
                 server.process.kill()
                 server.process.wait()
             log.close()
+        runtime.cleanup()
 
 
 def answers_within(

@@ -205,7 +205,8 @@ def empty_tables(engine: Any) -> None:
             conn.exec_driver_sql(statement)
         # And the planner's statistics a test took (ANALYZE): kept, they changed the plans
         # of the tests that ran after it in this worker, which check the plans of a new
-        # database. PostgreSQL takes statistics by itself (autovacuum) whatever a test does.
+        # database. On PostgreSQL they stay (autovacuum takes new ones when it will): no test
+        # there checks a plan that depends on them (those skip, or turn sequential scans off).
         conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat1")
         conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat4")
 

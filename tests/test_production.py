@@ -219,18 +219,37 @@ def test_session_cookie_is_secure_in_production_only(migrated_url, monkeypatch, 
     assert _app_config(migrated_url, tmp_path)["SESSION_COOKIE_SECURE"] is False
 
 
-def test_each_instance_and_the_staff_pool_has_a_control_socket_of_its_own(monkeypatch):
+def test_each_instance_and_the_staff_pool_has_a_control_socket_of_its_own(monkeypatch, tmp_path):
     """gunicorn's control socket (gunicornc) is per address: at its default, one path per
-    user, a second instance on the machine or the staff's pool took the first one's over."""
+    user, a second instance on the machine or the staff's pool took the first one's over.
+    It is named after the addresses gunicorn serves, however they were given, unless the
+    operator chose a path."""
+    from gunicorn.config import Config
+
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")  # what the file would set by default
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    for_addresses = conf["control_socket_for"]
+    long_unix = ["unix:/srv/tryggkartan/instance/" + "sockets/" * 12 + "web.sock"]
+    paths = [
+        for_addresses(addresses)
+        for addresses in (["127.0.0.1:8000"], ["127.0.0.1:8001"], ["0.0.0.0:8000"], long_unix)
+    ]
+    assert len(set(paths)) == 4
+    # In the runtime folder, with a name short enough to leave it most of a Unix socket's
+    # 107 bytes.
+    assert all(os.path.dirname(p) == str(tmp_path) for p in paths)
+    assert all(len(os.path.basename(p).encode()) <= 60 for p in paths)
 
-    def socket_for(bind: str) -> str:
-        monkeypatch.setenv("BIND", bind)
-        return str(runpy.run_path(str(ROOT / "gunicorn.conf.py"))["control_socket"])
+    class Server:
+        cfg = Config()
 
-    paths = {socket_for(bind) for bind in ("127.0.0.1:8000", "127.0.0.1:8001", "0.0.0.0:8000")}
-    assert len(paths) == 3
-    assert all(path.endswith(".ctl") and len(path.encode()) < 108 for path in paths)  # AF_UNIX
+    Server.cfg.set("bind", ["127.0.0.1:8001"])  # as -b or GUNICORN_CMD_ARGS would give it
+    conf["_own_control_socket"](Server)
+    assert Server.cfg.control_socket == for_addresses(["127.0.0.1:8001"])
+    Server.cfg.set("control_socket", "/run/chosen.ctl")
+    conf["_own_control_socket"](Server)
+    assert Server.cfg.control_socket == "/run/chosen.ctl"
 
 
 @pytest.mark.slow

@@ -83,8 +83,9 @@ def test_restored_rows_are_the_rows_built_and_new_ones_follow_them(app: Any, ses
 
 
 def test_emptied_tables_leave_no_planner_statistics_behind(app: Any, session: Any) -> None:
-    """A test that takes statistics (ANALYZE) must not change the plans of the next test in
-    the worker: those that check SQLite's plans check a new database's."""
+    """The statistics a test takes (ANALYZE) go with its rows: the tests that check SQLite's
+    plans check a new database's, and with another test's statistics left behind in the
+    worker's database, one of them failed whenever it ran after that test."""
     from sqlalchemy import text
 
     engine = session.get_bind()

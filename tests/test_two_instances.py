@@ -3,6 +3,7 @@ a staff session, a rate limit, a public page's cache and the job queue are share
 
 from __future__ import annotations
 
+import glob
 import http.client
 import os
 import re
@@ -59,12 +60,12 @@ class Browser:
         return str(token["value"])
 
 
-def _control_socket(server: Gunicorn) -> str:
-    """The control socket gunicorn.conf.py gives the instance on server's port."""
-    env = os.environ | {"BIND": f"127.0.0.1:{server.port}"}
-    code = "import runpy, sys; print(runpy.run_path(sys.argv[1])['control_socket'])"
-    conf = str(ROOT / "gunicorn.conf.py")
-    return subprocess.check_output([sys.executable, "-c", code, conf], env=env, text=True).strip()
+def _master_pid(control_socket: str) -> int:
+    """The pid of the gunicorn master that answers on a control socket."""
+    from gunicorn.ctl.client import ControlClient
+
+    with ControlClient(control_socket, timeout=30) as client:
+        return int(client.send_command("show stats")["pid"])
 
 
 def cell_total(body: str) -> int:
@@ -107,13 +108,14 @@ def test_two_instances_share_sessions_limits_caches_and_jobs(
     worker = None
     try:
         with gunicorns(env, env) as (a, b):
-            # Each has a control socket of its own (gunicornc), not one taken from the other
-            # (the master opens it after the workers are up).
-            sockets = {_control_socket(a), _control_socket(b)}
+            # Each has a control socket of its own (gunicornc), which answers for it and not
+            # for the other (the master opens it after the workers are up).
             deadline = time.monotonic() + 30
-            while not all(map(os.path.exists, sockets)) and time.monotonic() < deadline:
+            while len(glob.glob(os.path.join(a.runtime, "*.ctl"))) < 2:
+                assert time.monotonic() < deadline, os.listdir(a.runtime)
                 time.sleep(0.05)
-            assert len(sockets) == 2 and all(map(os.path.exists, sockets)), sockets
+            sockets = glob.glob(os.path.join(a.runtime, "*.ctl"))
+            assert sorted(map(_master_pid, sockets)) == sorted([a.pid, b.pid])
             visitor = Browser()
             status, body, _ = visitor.request(b, "GET", public)
             assert status == 200 and cell_total(body) == 0  # and now in the cache
