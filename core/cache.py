@@ -192,7 +192,9 @@ def _note_statement(state: ORMExecuteState) -> None:
         state.session.info.setdefault(_TOUCHED, set()).add(ALL)
 
 
-@event.listens_for(Session, "after_commit")
+# insert=True: before db's after-commit callbacks, which send reports_changed. Its listener
+# here skips a scope this commit bumped already, and can tell only once this has run.
+@event.listens_for(Session, "after_commit", insert=True)
 def _bump_touched(session: Session) -> None:
     touched = session.info.pop(_TOUCHED, set())
     if has_request_context():

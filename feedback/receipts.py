@@ -16,6 +16,7 @@ from flask import current_app, session
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Report
+from kommun.models import Kommun
 
 KEY = "receipt"
 
@@ -38,5 +39,7 @@ def remembered(db: Session) -> Report | None:
     if time.time() - float(entry.get("at", 0)) > max_age.total_seconds():
         forget()
         return None
-    # The receipt page shows the kommun too: one query, not a second lazy load.
-    return db.get(Report, entry.get("id"), options=[joinedload(Report.kommun)])
+    # The receipt page shows the kommun's name and links to its form: one query, not a
+    # second lazy load, and without its boundary (a JSON document decoded for nothing).
+    kommun = joinedload(Report.kommun).load_only(Kommun.name, Kommun.slug)
+    return db.get(Report, entry.get("id"), options=[kommun])

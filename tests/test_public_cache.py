@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 import db
 from app import create_app
 from feedback.models import Report
-from tests.helpers import VANERSBORG_TORGET
+from tests.helpers import VANERSBORG_TORGET, valid_form
 from tests.pages import parse_page
 
 LAT, LON = VANERSBORG_TORGET
@@ -199,3 +199,26 @@ def test_a_staff_look_at_a_report_leaves_the_cached_pages_fresh(
     session.commit()
     with app.app_context():
         assert generation(vbg.id) != tokens[0]
+
+
+def test_a_residents_report_gives_its_kommun_one_new_generation(app, client, kommuner, monkeypatch):
+    """The commit bumps the kommun's token, and the reports_changed signal sent after it
+    finds it bumped: one write of a token to the shared cache per report, not two."""
+    from core.cache import cache, generation
+
+    vbg = kommuner["Vänersborg"]
+    with app.app_context():
+        before = generation(vbg.id)
+    written: list[str] = []
+    real_set = cache.set
+
+    def noting_set(key, *args, **kwargs):
+        written.append(key)
+        return real_set(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", noting_set)
+    response = client.post("/k/vanersborg/", data=valid_form())
+    assert response.status_code == 303
+    assert [key for key in written if key.startswith("generation:")] == [f"generation:{vbg.id}"]
+    with app.app_context():
+        assert generation(vbg.id) != before
