@@ -20,6 +20,7 @@ worker`. CACHE_TYPE (and CACHE_DIR) in the config choose another.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import uuid
 import weakref
@@ -37,6 +38,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from core.signals import reports_changed
 
 cache = Cache()
+log = logging.getLogger(__name__)
 
 ALL = "all"  # the generation every kommun's keys also carry
 CACHE_NEUTRAL = "cache_neutral"  # in a table's info: no cached page reads it
@@ -148,7 +150,7 @@ def _on_reports_changed(_app: Flask, **extra: Any) -> None:
     # kommun_id): one write to Redis per report is enough.
     if has_request_context() and scope in g.get(_BUMPED, ()):
         return
-    bump_generation(scope)
+    _bump_committed({scope})
 
 
 # --- commits change generations ----------------------------------------------------------
@@ -192,6 +194,21 @@ def _note_statement(state: ORMExecuteState) -> None:
         state.session.info.setdefault(_TOUCHED, set()).add(ALL)
 
 
+def _bump_committed(scopes: set[int | str]) -> set[int | str]:
+    """Bump each scope a commit touched; the ones bumped. The data is committed by now: a
+    cache that cannot be written (Redis gone) is logged and must not stop the after-commit
+    work that follows (signals, queued jobs and mails, files deleted)."""
+    bumped: set[int | str] = set()
+    for scope in scopes:
+        try:
+            bump_generation(scope)
+        except Exception:
+            log.exception("could not renew the cache generation of %s", scope)
+        else:
+            bumped.add(scope)
+    return bumped
+
+
 # insert=True: before db's after-commit callbacks, which send reports_changed. Its listener
 # here skips a scope this commit bumped already, and can tell only once this has run.
 @event.listens_for(Session, "after_commit", insert=True)
@@ -202,17 +219,15 @@ def _bump_touched(session: Session) -> None:
     if not touched:
         return
     if has_app_context() and "cache" in current_app.extensions:
-        for scope in touched:
-            bump_generation(scope)
+        bumped = _bump_committed(touched)
         if has_request_context():
-            setattr(g, _BUMPED, touched)
+            setattr(g, _BUMPED, bumped)  # a scope that failed is tried again by the signal
         return
     ref = _apps.get(session.get_bind())
     app = ref() if ref is not None else None
     if app is not None:
         with app.app_context():
-            for scope in touched:
-                bump_generation(scope)
+            _bump_committed(touched)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, event
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 import db
@@ -222,3 +222,32 @@ def test_a_residents_report_gives_its_kommun_one_new_generation(app, client, kom
     assert [key for key in written if key.startswith("generation:")] == [f"generation:{vbg.id}"]
     with app.app_context():
         assert generation(vbg.id) != before
+
+
+def test_a_cache_that_cannot_be_written_stops_no_after_commit_work(
+    app, client, kommuner, session, monkeypatch, caplog
+):
+    """The report is committed before its cache generation is renewed: with the cache
+    failing (Redis gone), the resident still gets the receipt, the reports_changed signal is
+    still sent and the failure is logged."""
+    from core.cache import cache
+    from core.signals import reports_changed
+
+    sent: list[int] = []
+
+    def failing_set(key, *_args, **_kwargs):
+        raise ConnectionError(f"cache down, {key} not written")
+
+    def noted(_app, **extra):
+        sent.append(extra["kommun_id"])
+
+    monkeypatch.setattr(cache, "set", failing_set)
+    reports_changed.connect(noted, sender=app)
+    try:
+        response = client.post("/k/vanersborg/", data=valid_form())
+    finally:
+        reports_changed.disconnect(noted, sender=app)
+    assert response.status_code == 303
+    assert session.scalar(select(func.count()).select_from(Report)) == 1
+    assert sent == [kommuner["Vänersborg"].id]
+    assert "could not renew the cache generation" in caplog.text
