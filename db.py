@@ -12,6 +12,7 @@ reasons, in tests/test_commits.py and docs/architecture.md.
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from flask.cli import AppGroup
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 # Stable constraint names so that Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -170,8 +173,14 @@ def after_commit(session: Session, callback: Callable[[], object]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    """Each callback, in order. The data is committed: one that fails is logged and the
+    others still run (a signal must not be lost to a file that could not be deleted), and
+    the request answers as it would have (the periodic sweeps make up for a lost job)."""
     for callback in session.info.pop(_AFTER_COMMIT, []):
-        callback()
+        try:
+            callback()
+        except Exception:
+            log.exception("work after a commit failed; the commit stands")
 
 
 @event.listens_for(Session, "after_rollback")

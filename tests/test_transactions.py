@@ -119,6 +119,28 @@ def test_what_waits_for_the_commit_runs_after_it_and_only_then(
     assert len(seen) == 1 and INSIDE["name"] in seen[0]
 
 
+def test_work_after_a_commit_that_fails_stops_neither_the_rest_nor_the_answer(
+    app: Any, client: Any, session: Any, kommuner: Any, caplog: Any
+) -> None:
+    """The commit stands: a callback that raises is logged, the ones after it run, and the
+    request answers as it would have."""
+    ran: list[str] = []
+
+    def fail() -> None:
+        raise OSError("a file that could not be deleted")
+
+    def write_and_queue() -> str:
+        load_landmarks(get_session(), _vanersborg(), [INSIDE])
+        after_commit(get_session(), fail)
+        after_commit(get_session(), lambda: ran.append("signal"))
+        return "ok"
+
+    assert client.post(_route(app, write_and_queue)).status_code == 200
+    assert ran == ["signal"]
+    assert INSIDE["name"] in set(session.scalars(select(Landmark.name)))
+    assert "work after a commit failed" in caplog.text
+
+
 def test_a_forked_process_opens_connections_of_its_own(app):
     """gunicorn forks its workers from the master that made the app (preload_app): a
     connection the master opened stays the master's, and the child opens its own."""
