@@ -64,6 +64,9 @@ def create_app(
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_KEY_PREFIX=os.environ.get("RATELIMIT_KEY_PREFIX", "tryggkartan"),
         RATELIMIT_ENABLED=True,
+        # Redis out of reach (a restart): each process counts in its own memory meanwhile,
+        # and goes back to Redis once it answers, instead of refusing every request.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         # Per client address; generous, since a library or school shares one address.
         REPORT_RATE_LIMIT=os.environ.get("REPORT_RATE_LIMIT", "20 per minute;200 per hour"),

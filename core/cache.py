@@ -22,16 +22,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 import uuid
 import weakref
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_babel import get_locale
 from flask_caching import Cache
-from flask_caching.backends import FileSystemCache
+from flask_caching.backends import FileSystemCache, RedisCache
+from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -62,7 +65,7 @@ def init_app(app: Flask) -> None:
     if "CACHE_TYPE" not in app.config:
         redis_url = _redis_url(app)
         if redis_url:
-            app.config["CACHE_TYPE"] = "RedisCache"
+            app.config["CACHE_TYPE"] = "core.cache.RedisCacheOrMiss"
             app.config.setdefault("CACHE_REDIS_URL", redis_url)
         else:  # the embedded mode: `flask run` and `flask jobs worker` share the folder
             app.config["CACHE_TYPE"] = "FileSystemCache"
@@ -80,6 +83,67 @@ def init_app(app: Flask) -> None:
     import db
 
     _apps[db.get_engine(app)] = weakref.ref(app)
+
+
+class RedisCacheOrMiss(RedisCache):
+    """Flask-Caching's RedisCache, with Redis out of reach as a miss instead of an error.
+
+    Nothing the cache holds is needed to answer: a value is computed again and a generation
+    token made anew (a miss, never a stale hit). So while Redis restarts the pages are slower,
+    not error pages, and a commit's new generation is logged as lost. One warning a minute
+    per process says so.
+    """
+
+    WARN_EVERY_S = 60.0
+    _warned_at = float("-inf")
+
+    def _unreachable(self, action: str) -> None:
+        now = time.monotonic()
+        if now - RedisCacheOrMiss._warned_at >= self.WARN_EVERY_S:
+            RedisCacheOrMiss._warned_at = now
+            log.warning("the cache (Redis) could not %s; computing without it", action)
+
+    def get(self, key: str) -> Any:
+        try:
+            return super().get(key)
+        except RedisError:
+            self._unreachable("be read")
+            return None
+
+    def get_many(self, *keys: str) -> list[Any]:
+        try:
+            return super().get_many(*keys)
+        except RedisError:
+            self._unreachable("be read")
+            return [None] * len(keys)
+
+    def has(self, key: str) -> bool:
+        try:
+            return bool(super().has(key))
+        except RedisError:
+            self._unreachable("be read")
+            return False
+
+    def set(self, key: str, value: Any, timeout: int | timedelta | None = None) -> Any:
+        try:
+            return super().set(key, value, timeout)
+        except RedisError:
+            self._unreachable("be written")
+            return False
+
+    def add(self, key: str, value: Any, timeout: int | timedelta | None = None) -> Any:
+        try:
+            return super().add(key, value, timeout)
+        except RedisError:
+            self._unreachable("be written")
+            return False
+
+    def delete(self, key: str) -> bool:
+        try:
+            return bool(super().delete(key))
+        except RedisError:
+            self._unreachable("be written")
+            return False
 
 
 def _cache_dir(app: Flask) -> str:

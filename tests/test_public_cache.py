@@ -4,6 +4,7 @@ whichever process made the change."""
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -110,8 +111,8 @@ def test_redis_in_production_files_under_instance_embedded(migrated_url, tmp_pat
     assert cache_type(DATABASE_URL=f"sqlite:///{other}")[1] != folder
     assert cache_type()[1] == folder
     url = "redis://127.0.0.1:6379/0"
-    assert cache_type(RATELIMIT_STORAGE_URI=url) == ("RedisCache", url)
-    assert cache_type(REDIS_URL=url) == ("RedisCache", url)
+    assert cache_type(RATELIMIT_STORAGE_URI=url) == ("core.cache.RedisCacheOrMiss", url)
+    assert cache_type(REDIS_URL=url) == ("core.cache.RedisCacheOrMiss", url)
     assert cache_type(CACHE_TYPE="SimpleCache", REDIS_URL=url)[0] == "SimpleCache"
 
 
@@ -251,3 +252,38 @@ def test_a_cache_that_cannot_be_written_stops_no_after_commit_work(
     assert session.scalar(select(func.count()).select_from(Report)) == 1
     assert sent == [kommuner["Vänersborg"].id]
     assert "could not renew the cache generation" in caplog.text
+
+
+def test_with_redis_out_of_reach_residents_still_report_and_read(
+    migrated_url, tmp_path, kommuner, caplog
+):
+    """Production with its Redis restarting: the cache misses, the rate limits count in the
+    process's memory, a queued job waits for the sweep, and no resident sees an error page."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        gone = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    app = create_app(
+        {
+            "DATABASE_URL": migrated_url,
+            "SECRET_KEY": "x",
+            "WTF_CSRF_ENABLED": False,
+            "REDIS_URL": gone,
+            "RATELIMIT_STORAGE_URI": gone,
+            "REPORT_RATE_LIMIT": "2 per minute",
+            "PROPAGATE_EXCEPTIONS": False,
+        },
+        instance_path=str(tmp_path),
+    )
+    client = app.test_client()
+    try:
+        for path in ("/", "/k/vanersborg/", "/k/vanersborg/loften"):
+            assert client.get(path).status_code == 200, path
+        sent = client.post("/k/vanersborg/", data=valid_form())
+        assert sent.status_code == 303
+        assert client.get(sent.headers["Location"]).status_code == 200
+        assert client.post("/k/vanersborg/", data=valid_form()).status_code == 303
+        # The limit still holds, counted in memory meanwhile.
+        assert client.post("/k/vanersborg/", data=valid_form()).status_code == 429
+    finally:
+        db.get_engine(app).dispose()
+    assert "the cache (Redis) could not" in caplog.text
