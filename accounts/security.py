@@ -10,6 +10,7 @@ from flask_login import LoginManager
 
 from accounts.models import User
 from accounts.services import email_key
+from core.cache import REDIS_TIMEOUTS
 from core.ratelimit import limiter
 from db import get_session
 
@@ -64,4 +65,8 @@ def start_session(user: User) -> None:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        # A Redis that does not answer is given up on quickly: the limits are then counted
+        # in the process's memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) until it answers.
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", dict(REDIS_TIMEOUTS))
     limiter.init_app(app)

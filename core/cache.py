@@ -67,6 +67,7 @@ def init_app(app: Flask) -> None:
         if redis_url:
             app.config["CACHE_TYPE"] = "core.cache.RedisCacheOrMiss"
             app.config.setdefault("CACHE_REDIS_URL", redis_url)
+            app.config.setdefault("CACHE_OPTIONS", dict(REDIS_TIMEOUTS))
         else:  # the embedded mode: `flask run` and `flask jobs worker` share the folder
             app.config["CACHE_TYPE"] = "FileSystemCache"
             app.config.setdefault("CACHE_DIR", _cache_dir(app))
@@ -89,61 +90,72 @@ class RedisCacheOrMiss(RedisCache):
     """Flask-Caching's RedisCache, with Redis out of reach as a miss instead of an error.
 
     Nothing the cache holds is needed to answer: a value is computed again and a generation
-    token made anew (a miss, never a stale hit). So while Redis restarts the pages are slower,
-    not error pages, and a commit's new generation is logged as lost. One warning a minute
-    per process says so.
+    token made anew. So while Redis restarts the pages are slower, not error pages:
+    - after a failure the process leaves Redis alone for PAUSE_S (a Redis that hangs costs
+      one request a short timeout, not every request a long one); one warning a minute;
+    - the commits meanwhile could not renew their kommuner's tokens, and a Redis that comes
+      back with its keys would serve pages from before them: the first write or read once
+      it answers renews the token every kommun's keys carry (ALL) first.
     """
 
+    PAUSE_S = 5.0
     WARN_EVERY_S = 60.0
+    # Per process, shared by every thread: Redis is up or down for all of them.
+    _down_until = float("-inf")
     _warned_at = float("-inf")
+    _owes_renewal = False
 
-    def _unreachable(self, action: str) -> None:
+    @classmethod
+    def _failed(cls, action: str) -> None:
         now = time.monotonic()
-        if now - RedisCacheOrMiss._warned_at >= self.WARN_EVERY_S:
-            RedisCacheOrMiss._warned_at = now
+        cls._down_until = now + cls.PAUSE_S
+        cls._owes_renewal = True
+        if now - cls._warned_at >= cls.WARN_EVERY_S:
+            cls._warned_at = now
             log.warning("the cache (Redis) could not %s; computing without it", action)
 
-    def get(self, key: str) -> Any:
+    def _run(self, action: str, operation: Callable[[], T], missed: T) -> T:
+        cls = RedisCacheOrMiss
+        if time.monotonic() < cls._down_until:
+            return missed
         try:
-            return super().get(key)
+            if cls._owes_renewal:
+                renewal = super().set(_generation_key(ALL), uuid.uuid4().hex, GENERATION_TIMEOUT_S)
+                cls._owes_renewal = not renewal
+            return operation()
         except RedisError:
-            self._unreachable("be read")
-            return None
+            cls._failed(action)
+            return missed
+
+    def get(self, key: str) -> Any:
+        return self._run("be read", lambda: super(RedisCacheOrMiss, self).get(key), None)
 
     def get_many(self, *keys: str) -> list[Any]:
-        try:
-            return super().get_many(*keys)
-        except RedisError:
-            self._unreachable("be read")
-            return [None] * len(keys)
+        return self._run(
+            "be read", lambda: super(RedisCacheOrMiss, self).get_many(*keys), [None] * len(keys)
+        )
 
     def has(self, key: str) -> bool:
-        try:
-            return bool(super().has(key))
-        except RedisError:
-            self._unreachable("be read")
-            return False
+        return self._run("be read", lambda: bool(super(RedisCacheOrMiss, self).has(key)), False)
 
     def set(self, key: str, value: Any, timeout: int | timedelta | None = None) -> Any:
-        try:
-            return super().set(key, value, timeout)
-        except RedisError:
-            self._unreachable("be written")
-            return False
+        return self._run(
+            "be written", lambda: super(RedisCacheOrMiss, self).set(key, value, timeout), False
+        )
 
     def add(self, key: str, value: Any, timeout: int | timedelta | None = None) -> Any:
-        try:
-            return super().add(key, value, timeout)
-        except RedisError:
-            self._unreachable("be written")
-            return False
+        return self._run(
+            "be written", lambda: super(RedisCacheOrMiss, self).add(key, value, timeout), False
+        )
 
     def delete(self, key: str) -> bool:
-        try:
-            return bool(super().delete(key))
-        except RedisError:
-            self._unreachable("be written")
-            return False
+        return self._run(
+            "be written", lambda: bool(super(RedisCacheOrMiss, self).delete(key)), False
+        )
+
+
+# A Redis that does not answer is given up on quickly; the cache goes on without it.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
 
 
 def _cache_dir(app: Flask) -> str:
@@ -168,9 +180,9 @@ def generation(scope: int | str) -> str:
     return str(token)
 
 
-def bump_generation(scope: int | str) -> None:
-    """Make every cached value of the kommun (or of all kommuner) stale."""
-    cache.set(_generation_key(scope), uuid.uuid4().hex, timeout=GENERATION_TIMEOUT_S)
+def bump_generation(scope: int | str) -> bool:
+    """Make every cached value of the kommun (or of all kommuner) stale; whether it could."""
+    return bool(cache.set(_generation_key(scope), uuid.uuid4().hex, timeout=GENERATION_TIMEOUT_S))
 
 
 def per_kommun(
@@ -265,11 +277,12 @@ def _bump_committed(scopes: set[int | str]) -> set[int | str]:
     bumped: set[int | str] = set()
     for scope in scopes:
         try:
-            bump_generation(scope)
+            if bump_generation(scope):
+                bumped.add(scope)
+            else:
+                log.warning("could not renew the cache generation of %s", scope)
         except Exception:
             log.exception("could not renew the cache generation of %s", scope)
-        else:
-            bumped.add(scope)
     return bumped
 
 

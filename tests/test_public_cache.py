@@ -17,6 +17,7 @@ from app import create_app
 from feedback.models import Report
 from tests.helpers import VANERSBORG_TORGET, valid_form
 from tests.pages import parse_page
+from tests.servers import require_redis
 
 LAT, LON = VANERSBORG_TORGET
 PAGE = "/k/vanersborg/loften"
@@ -255,13 +256,17 @@ def test_a_cache_that_cannot_be_written_stops_no_after_commit_work(
 
 
 def test_with_redis_out_of_reach_residents_still_report_and_read(
-    migrated_url, tmp_path, kommuner, caplog
+    migrated_url, tmp_path, kommuner, caplog, monkeypatch
 ):
     """Production with its Redis restarting: the cache misses, the rate limits count in the
     process's memory, a queued job waits for the sweep, and no resident sees an error page."""
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         gone = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    from core.cache import RedisCacheOrMiss
+
+    for name in ("_down_until", "_warned_at", "_owes_renewal"):  # this process's state, restored
+        monkeypatch.setattr(RedisCacheOrMiss, name, getattr(RedisCacheOrMiss, name))
     app = create_app(
         {
             "DATABASE_URL": migrated_url,
@@ -287,3 +292,48 @@ def test_with_redis_out_of_reach_residents_still_report_and_read(
     finally:
         db.get_engine(app).dispose()
     assert "the cache (Redis) could not" in caplog.text
+
+
+def test_after_an_outage_every_kommuns_pages_are_computed_anew(migrated_url, tmp_path, monkeypatch):
+    """Commits made while Redis was out of reach could not renew their kommuner's tokens; a
+    Redis that comes back with its keys would serve the pages from before them. The first
+    operation once it answers renews the token all keys carry."""
+    from redis.exceptions import ConnectionError as RedisDown
+
+    from core.cache import ALL, RedisCacheOrMiss, cache, generation
+
+    require_redis()
+    for name in ("_down_until", "_warned_at", "_owes_renewal"):
+        monkeypatch.setattr(RedisCacheOrMiss, name, getattr(RedisCacheOrMiss, name))
+    app = create_app(
+        {
+            "DATABASE_URL": migrated_url,
+            "SECRET_KEY": "x",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "RATELIMIT_KEY_PREFIX": f"outage-{tmp_path.name}",
+        },
+        instance_path=str(tmp_path),
+    )
+    try:
+        with app.app_context():
+            backend = app.extensions["cache"][cache]
+            before = generation(ALL)
+            assert generation(ALL) == before
+            cache.set("held", 7)
+            with monkeypatch.context() as outage:
+
+                def refused(*_args, **_kwargs):
+                    raise RedisDown("Redis is restarting")
+
+                outage.setattr(backend._read_client, "get", refused)
+                outage.setattr(backend._write_client, "set", refused)
+                outage.setattr(backend._write_client, "setex", refused)
+                assert cache.get("held") is None  # a miss, not an error
+                assert cache.set("held", 8) is False
+            assert cache.get("held") is None  # Redis answers again, but is left alone a while
+            monkeypatch.setattr(RedisCacheOrMiss, "_down_until", float("-inf"))
+            assert cache.get("held") == 7
+            assert generation(ALL) != before  # renewed before that first read
+            assert generation(ALL) == generation(ALL)
+    finally:
+        db.get_engine(app).dispose()
