@@ -48,7 +48,13 @@ def make_huey(app: Flask) -> Huey:
     immediate = bool(config["JOBS_IMMEDIATE"])
     url = redis_url(config)
     if url:
-        return RedisHuey(name, url=url, results=False, immediate=immediate)
+        # A Redis host that does not answer is given up on within half a second: a report's
+        # POST queues its jobs, and a job not queued is logged and left to the sweeps.
+        # (Reads keep Huey's own timeouts: the worker waits on the queue with a blocking pop.)
+        from redis import ConnectionPool
+
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=0.5)
+        return RedisHuey(name, connection_pool=pool, results=False, immediate=immediate)
     path = sqlite_path(app)
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(name, filename=str(path), results=False, immediate=immediate)
