@@ -255,18 +255,23 @@ def test_a_cache_that_cannot_be_written_stops_no_after_commit_work(
     assert "could not renew the cache generation" in caplog.text
 
 
+@pytest.fixture
+def redis_cache_state(monkeypatch):
+    """RedisCacheOrMiss's per-process state (a pause, a renewal owed), put back afterwards."""
+    from core.cache import RedisCacheOrMiss
+
+    for name in ("_down_until", "_warned_at", "_owes_renewal"):
+        monkeypatch.setattr(RedisCacheOrMiss, name, getattr(RedisCacheOrMiss, name))
+
+
 def test_with_redis_out_of_reach_residents_still_report_and_read(
-    migrated_url, tmp_path, kommuner, caplog, monkeypatch
+    migrated_url, tmp_path, kommuner, caplog, redis_cache_state
 ):
     """Production with its Redis restarting: the cache misses, the rate limits count in the
     process's memory, a queued job waits for the sweep, and no resident sees an error page."""
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         gone = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
-    from core.cache import RedisCacheOrMiss
-
-    for name in ("_down_until", "_warned_at", "_owes_renewal"):  # this process's state, restored
-        monkeypatch.setattr(RedisCacheOrMiss, name, getattr(RedisCacheOrMiss, name))
     app = create_app(
         {
             "DATABASE_URL": migrated_url,
@@ -294,7 +299,9 @@ def test_with_redis_out_of_reach_residents_still_report_and_read(
     assert "the cache (Redis) could not" in caplog.text
 
 
-def test_after_an_outage_every_kommuns_pages_are_computed_anew(migrated_url, tmp_path, monkeypatch):
+def test_after_an_outage_every_kommuns_pages_are_computed_anew(
+    migrated_url, tmp_path, monkeypatch, redis_cache_state
+):
     """Commits made while Redis was out of reach could not renew their kommuner's tokens; a
     Redis that comes back with its keys would serve the pages from before them. The first
     operation once it answers renews the token all keys carry."""
@@ -303,8 +310,6 @@ def test_after_an_outage_every_kommuns_pages_are_computed_anew(migrated_url, tmp
     from core.cache import ALL, RedisCacheOrMiss, cache, generation
 
     require_redis()
-    for name in ("_down_until", "_warned_at", "_owes_renewal"):
-        monkeypatch.setattr(RedisCacheOrMiss, name, getattr(RedisCacheOrMiss, name))
     app = create_app(
         {
             "DATABASE_URL": migrated_url,
